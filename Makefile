@@ -1,0 +1,46 @@
+# The two commands a new machine needs: `make demo` and `make test`.
+# Both create .venv with Python 3.12 when it is missing (pyenv resolves python3.12
+# through .python-version) and install the package into it.
+
+PYTHON ?= python3.12
+VENV   := .venv
+BIN    := $(VENV)/bin
+OUT    ?= results/baseline
+REPS   ?= 8
+
+.PHONY: demo test bench lint format clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(BIN)/kizuna run scenarios/baseline.yaml --reps $(REPS) --out $(OUT)
+	@echo "Results are in $(OUT)/ (summary.csv, figures/*.png, runs/*.parquet, manifest.json)"
+
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: $(VENV)/.installed
+	$(BIN)/kizuna bench
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) results .pytest_cache .ruff_cache
