@@ -1,0 +1,277 @@
+"""Births, deaths, migration and the life course: how a town ages, shrinks or grows.
+
+Weekly: deaths by age and sex (a frail person dies sooner than a robust one of the same
+age), births to women living with a partner, moves out of town (young adults alone,
+everyone else with their household) and households moving in. Yearly: school, work and
+income follow age; young adults leave their parents' home; single adults pair up.
+A spouse's death or the children's departure leaves elders living alone; nothing sets
+that share directly after the start.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model.population import NO_EMPLOYER, OUTSIDE_EMPLOYER
+from model.vital_rates import (
+    EMPLOYMENT_FEMALE,
+    EMPLOYMENT_MALE,
+    FEMALE_SHARE,
+    FERTILITY,
+    FERTILITY_FIRST_GROUP,
+    INCOME_MEDIAN_EMPLOYED_FEMALE,
+    INCOME_MEDIAN_EMPLOYED_MALE,
+    INCOME_MEDIAN_OTHER_ADULT,
+    INCOME_MEDIAN_PENSION,
+    INCOME_SIGMA,
+    WEEKLY_DEATH_FEMALE,
+    WEEKLY_DEATH_MALE,
+    WEEKLY_OUT_MIGRATION,
+    age_group,
+)
+
+if TYPE_CHECKING:
+    from model.kizuna_model import KizunaModel
+
+FRAILTY_MORTALITY_LOG_RR = 0.4  # log relative risk of death per s.d. of frailty offset
+
+
+# --- traits and roles -----------------------------------------------------------------------
+def init_traits(model: KizunaModel, slots: np.ndarray) -> None:
+    """Draw lasting traits for new residents (start of the run, births, arrivals)."""
+    rng = model.rng
+    pop = model.population
+    n = len(slots)
+    # civic propensity: most people are only mildly disposed, a minority strongly
+    pop.propensity[slots] = rng.beta(0.8, 2.2, n)
+    # sociability: gamma with mean 1 and coefficient of variation 0.8 (assumption)
+    pop.sociability[slots] = rng.gamma(1.5625, 0.64, n)
+    pop.awareness[slots] = rng.beta(2.5, 4.0, n)  # near the town's steady state
+    t0 = rng.beta(2.0, 3.0, n)
+    pop.trust0[slots] = t0
+    pop.trust[slots] = t0
+    pop.frailty_u[slots] = rng.standard_normal(n)
+    # frail people die sooner than robust ones of the same age and sex (proportional
+    # hazards, mean relative risk 1)
+    pop.mortality_rr[slots] = np.exp(
+        FRAILTY_MORTALITY_LOG_RR * pop.frailty_u[slots] - FRAILTY_MORTALITY_LOG_RR**2 / 2
+    )
+    pop.income_u[slots] = rng.standard_normal(n)
+    pop.work_u[slots] = rng.random(n)
+    pop.motivation[slots] = 1.0
+
+
+def update_frailty(model: KizunaModel, idx: np.ndarray) -> None:
+    """Frailty rises with age along a logistic curve centred at 85, shifted per person."""
+    pop = model.population
+    z = (pop.age[idx] - 85.0) / 6.0 + 0.8 * pop.frailty_u[idx]
+    pop.frailty[idx] = 1.0 / (1.0 + np.exp(-z))
+
+
+def assign_roles(model: KizunaModel, idx: np.ndarray) -> None:
+    """School, work and income from age and sex (run at the start and every year)."""
+    pop = model.population
+    region = model.region
+    age = pop.age[idx]
+    g = age_group(age)
+    pop.school[idx] = model.venues.school_for(age, pop.cell[idx])
+    pupil = pop.school[idx] >= 0
+    rate = np.where(pop.female[idx], EMPLOYMENT_FEMALE[g], EMPLOYMENT_MALE[g])
+    works = (pop.work_u[idx] < rate) & ~pupil
+    current = pop.employer[idx]
+    starting = works & (current == NO_EMPLOYER)
+    new_employer = np.full(int(starting.sum()), OUTSIDE_EMPLOYER, dtype=np.int32)
+    local = model.rng.random(len(new_employer)) < region.local_work_share
+    new_employer[local] = model.venues.draw_workplaces(int(local.sum()), model.rng)
+    current = current.copy()
+    current[starting] = new_employer
+    current[~works] = NO_EMPLOYER
+    pop.employer[idx] = current
+
+    median = np.where(
+        works,
+        np.where(pop.female[idx], INCOME_MEDIAN_EMPLOYED_FEMALE, INCOME_MEDIAN_EMPLOYED_MALE),
+        np.where(
+            age >= 65, INCOME_MEDIAN_PENSION, np.where(age >= 18, INCOME_MEDIAN_OTHER_ADULT, 0.0)
+        ),
+    )
+    pop.income[idx] = median * region.income_scale * np.exp(INCOME_SIGMA * pop.income_u[idx])
+
+
+# --- weekly events --------------------------------------------------------------------------
+def deaths(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
+    pop = model.population
+    g = age_group(pop.age[idx])
+    h = np.where(pop.female[idx], WEEKLY_DEATH_FEMALE[g], WEEKLY_DEATH_MALE[g])
+    die = model.rng.random(len(idx)) < h * pop.mortality_rr[idx]
+    return idx[die]
+
+
+def births(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
+    """Mothers giving birth this week (women 15-49 living with a man of working age)."""
+    pop = model.population
+    age = pop.age[idx]
+    man = ~pop.female[idx] & (age >= 18) & (age < 65)
+    men_in_hh = np.bincount(pop.household[idx], weights=man, minlength=len(model.households))
+    fertile = pop.female[idx] & (age >= 15) & (age < 50)
+    women = idx[fertile]
+    g = age_group(pop.age[women]) - FERTILITY_FIRST_GROUP
+    partnered = men_in_hh[pop.household[women]] > 0
+    # nearly all births in Japan are to couples: concentrate each age group's births
+    # on its partnered women so the group's total stays at the national rate
+    n_all = np.bincount(g, minlength=len(FERTILITY))
+    n_partnered = np.bincount(g[partnered], minlength=len(FERTILITY))
+    boost = np.divide(n_all, n_partnered, out=np.zeros(len(FERTILITY)), where=n_partnered > 0)
+    annual = FERTILITY[g] * model.region.fertility_scale * boost[g] * partnered
+    give_birth = model.rng.random(len(women)) < np.minimum(annual, 0.9) / 52.0
+    return women[give_birth]
+
+
+def out_migrants(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
+    """Residents leaving: young adults on their own, frail elders into residential care,
+    everyone else with their household."""
+    pop = model.population
+    region = model.region
+    age = pop.age[idx]
+    g = age_group(age)
+    weekly = WEEKLY_OUT_MIGRATION[g] * region.out_migration_scale
+    weekly = np.where((age >= 15) & (age < 25), weekly * region.youth_exodus, weekly)
+    young = (age >= 18) & (age < 30)
+    # about 1% of those 65+ enter long-term care facilities each year, mostly the frail
+    # and those with nobody at home (Survey of Institutions and Establishments for
+    # Long-term Care 2015: about 4% of elders live in one, stays of 3-4 years)
+    alone = model.lives_alone[idx]
+    p = model.params
+    care = (age >= 65) * p.care_entry_rate * pop.frailty[idx] ** 2 * (1.0 + 0.5 * alone)
+    # elders living alone also move in with children or relatives elsewhere
+    to_kin = (age >= 65) * alone * p.elder_alone_move_rate
+    individual = np.where(young, weekly, 0.0) + (care + to_kin) / 52.0
+    leave_alone = model.rng.random(len(idx)) < individual
+    # household moves: the household's mean rate over members who are not young adults
+    hh = pop.household[idx]
+    n_hh = len(model.households)
+    rate_sum = np.bincount(hh[~young], weights=weekly[~young], minlength=n_hh)
+    count = np.bincount(hh[~young], minlength=n_hh)
+    hh_rate = np.divide(rate_sum, count, out=np.zeros(n_hh), where=count > 0)
+    moving = model.rng.random(n_hh) < hh_rate
+    return idx[leave_alone | moving[hh]]
+
+
+# household templates for arrivals: (adult ages, partnered, children)
+_ARRIVALS = ("young_single", "young_couple", "family", "single_adult", "retired_couple")
+
+
+def arrivals(model: KizunaModel) -> int:
+    """Households moving into town this week; returns the number of residents added."""
+    rng = model.rng
+    region = model.region
+    expected = region.in_migration_rate * model.population_size / 52.0
+    n_hh = rng.poisson(expected)
+    if n_hh == 0:
+        return 0
+    mix = np.asarray(region.arrival_mix, float)
+    kinds = rng.choice(len(_ARRIVALS), size=n_hh, p=mix / mix.sum())
+    ages: list[float] = []
+    female: list[bool] = []
+    member_of: list[int] = []
+    for h, kind in enumerate(kinds.tolist()):
+        name = _ARRIVALS[kind]
+        if name == "young_single":
+            ages.append(rng.uniform(18, 30))
+            female.append(bool(rng.random() < 0.5))
+            member_of.append(h)
+            continue
+        if name == "single_adult":
+            ages.append(rng.uniform(30, 65))
+            female.append(bool(rng.random() < 0.5))
+            member_of.append(h)
+            continue
+        lo, hi = {"young_couple": (25, 40), "family": (30, 46), "retired_couple": (60, 75)}[name]
+        man = rng.uniform(lo, hi)
+        ages += [man, max(18.0, man - rng.normal(2.0, 2.0))]
+        female += [False, True]
+        member_of += [h, h]
+        kids = 0
+        if name == "family":
+            kids = 1 + rng.binomial(2, 0.4)
+        elif name == "young_couple" and rng.random() < 0.3:
+            kids = 1
+        oldest_child = max(1.0, min(15.0, ages[-1] - 20.0))
+        for _ in range(kids):
+            ages.append(rng.uniform(0, oldest_child))
+            female.append(bool(rng.random() < FEMALE_SHARE[0]))
+            member_of.append(h)
+    cells = model.vacant_cells(n_hh)
+    if len(cells) < n_hh:  # the town is full: only as many as there are homes
+        keep = np.asarray(member_of) < len(cells)
+        ages = list(np.asarray(ages)[keep])
+        female = list(np.asarray(female)[keep])
+        member_of = list(np.asarray(member_of)[keep])
+        n_hh = len(cells)
+    if n_hh == 0:
+        return 0
+    joins = rng.random(n_hh) < region.association_join_new
+    hh_ids = model.households.add(cells, joins, model.week)
+    member_idx = np.asarray(member_of, dtype=np.int64)
+    model.add_residents(
+        age=np.asarray(ages, np.float32),
+        female=np.asarray(female, bool),
+        household=hh_ids[member_idx],
+        cell=np.asarray(cells)[member_idx],
+    )
+    return len(member_idx)
+
+
+# --- yearly life course -----------------------------------------------------------------------
+def leave_home(model: KizunaModel, idx: np.ndarray) -> int:
+    """Young adults (20-34) living with a parent move to a home of their own in town."""
+    pop = model.population
+    rng = model.rng
+    age = pop.age[idx]
+    hh = pop.household[idx]
+    oldest = np.zeros(len(model.households))
+    np.maximum.at(oldest, hh, age)
+    cand = (age >= 20) & (age < 35) & (oldest[hh] >= age + 18)
+    movers = idx[cand & (rng.random(len(idx)) < model.params.leave_home_rate)]
+    if len(movers) == 0:
+        return 0
+    cells = model.vacant_cells(len(movers))
+    movers = movers[: len(cells)]
+    if len(movers) == 0:
+        return 0
+    joins = rng.random(len(movers)) < model.region.association_join_new
+    new_hh = model.households.add(cells, joins, model.week)
+    model.move_residents(movers, new_hh, cells)
+    return len(movers)
+
+
+def partnering(model: KizunaModel, idx: np.ndarray, sizes: np.ndarray) -> int:
+    """Single adults (25-44, living alone) pair up; she moves into his home."""
+    pop = model.population
+    rng = model.rng
+    age = pop.age[idx]
+    alone = sizes[pop.household[idx]] == 1
+    single = idx[alone & (age >= 25) & (age < 45)]
+    single = single[rng.random(len(single)) < model.params.partnering_rate]
+    men = single[~pop.female[single]]
+    women = single[pop.female[single]]
+    k = min(len(men), len(women))
+    if k == 0:
+        return 0
+    men = rng.permutation(men)[:k]
+    women = rng.permutation(women)[:k]
+    men = men[np.argsort(pop.age[men], kind="stable")]
+    women = women[np.argsort(pop.age[women], kind="stable")]
+    model.move_residents(women, pop.household[men].astype(np.int64), pop.cell[men].astype(np.int64))
+    return k
+
+
+def annual_update(model: KizunaModel) -> None:
+    idx = model.population.alive_idx()
+    assign_roles(model, idx)
+    leave_home(model, idx)
+    idx = model.population.alive_idx()
+    sizes = model.households.sizes(model.population.household[idx])
+    partnering(model, idx, sizes)

@@ -1,0 +1,494 @@
+"""KizunaModel: one municipality, weekly steps, residents, ties and participation.
+
+Order of one weekly step (see also ``_social_week``):
+1. demography: deaths, births, moves out and in (and, every 52 weeks, school, work,
+   income, leaving home and partnering);
+2. frailty, free time, access to opportunities, and what one's ties do;
+3. volunteering, then visits to places for mutual assistance;
+4. encounters by context (household, neighbourhood, work, school, places, volunteer
+   activities, introductions by friends) strengthen or form ties; all ties decay;
+5. awareness and trust; monthly giving and the yearly community-chest collection;
+6. association membership; outcomes are measured and collected.
+
+Before week 0 the social rules run for ``warmup_weeks`` (no births, deaths or moves),
+so ties, awareness and the "in the last 12 months" measures start near their
+steady state instead of at zero.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import networkx as nx
+import numpy as np
+from mesa import Model
+from mesa.datacollection import DataCollector
+from mesa.discrete_space import OrthogonalMooreGrid
+
+from model import demography, encounters, membership, participation
+from model.geography import build_geography
+from model.households import Households, HouseholdView
+from model.outcomes import OUTCOMES, measure
+from model.params import Params
+from model.places import Place, visit_places
+from model.population import NEVER, Population
+from model.regions import RegionProfile, get_region
+from model.residents import Resident
+from model.synthesis import synthesise
+from model.ties import MAX_SLOTS, Context, TieNetwork
+from model.venues import build_venues
+
+MAX_POPULATION = 2_000_000
+WARMUP_FORMATION_BOOST = 8.0
+INITIAL_HOUSEHOLD_TIE = 0.8
+
+
+def _read_outcome(name: str, model: KizunaModel) -> float:
+    """DataCollector reporter: one outcome of the week, computed once in ``measure``."""
+    return model.latest[name]
+
+
+class KizunaModel(Model):
+    """A Mesa model of one municipality's ties and mutual assistance."""
+
+    def __init__(
+        self,
+        region: str | RegionProfile = "suburban",
+        population: int | None = None,
+        params: Params | dict[str, Any] | None = None,
+        *,
+        rng: np.random.Generator | int | None = None,
+        warmup_weeks: int = 52,
+    ) -> None:
+        super().__init__(rng=rng)
+        self.region = get_region(region) if isinstance(region, str) else region
+        if params is None:
+            params = Params()
+        elif isinstance(params, dict):
+            params = Params(**params)
+        self.params: Params = params
+        n = int(population or self.region.default_population)
+        if not 2 <= n <= MAX_POPULATION:
+            raise ValueError(f"population must be between 2 and {MAX_POPULATION:,}, got {n}")
+        # outcome estimates that sample (clustering) draw from their own stream, so
+        # measuring never changes what happens in the town
+        self.metrics_rng = self.rng.spawn(1)[0]
+        self.week = 0
+        self.flows: dict[str, float] = {}
+        self.latest: dict[str, float] = {}
+
+        synth = synthesise(self.region, n, self.rng)
+        self.geography = geo = build_geography(self.region, synth.n_households, self.rng)
+        self.grid = OrthogonalMooreGrid((geo.width, geo.height), torus=False, random=self.random)
+        self.cells = [self.grid[(x, y)] for x in range(geo.width) for y in range(geo.height)]
+        # per-cell figures for maps: grid.residents, grid.volunteer_rate, ...
+        self.layers = {
+            name: self.grid.create_property_layer(name, default_value=0.0, dtype=float)
+            for name in ("residents", "volunteer_rate", "mean_degree", "elders_alone")
+        }
+
+        self.households = Households()
+        dwellings = np.repeat(np.arange(geo.n_cells), geo.capacity)
+        hh_cells = self.rng.choice(dwellings, size=synth.n_households, replace=False)
+        self.households.add(hh_cells, np.zeros(synth.n_households, bool), week=0)
+
+        self.population = pop = Population(capacity=int(n * 1.15) + 16)
+        slots = pop.allocate(n)
+        pop.age[slots] = synth.age
+        pop.female[slots] = synth.female
+        pop.household[slots] = synth.household
+        pop.cell[slots] = hh_cells[synth.household]
+        self._handles = np.empty(pop.capacity, dtype=object)
+        self._agent_id = np.full(pop.capacity, -1, dtype=np.int64)
+        self.lives_alone = np.zeros(pop.capacity, dtype=bool)
+
+        demography.init_traits(self, slots)
+        demography.update_frailty(self, slots)
+        workers = n * 0.47 * self.region.local_work_share  # about 47% of residents work
+        self.venues = build_venues(geo, n, workers, self.region.workplace_mean_size, self.rng)
+        demography.assign_roles(self, slots)
+        self._init_membership(slots)
+        self._create_handles(slots)
+
+        self.places: list[Place] = []
+        self._nearest_place: tuple[np.ndarray, np.ndarray] | None = None
+        n_places = round(self.region.places_per_10k * n / 10_000)
+        for site in geo.spread_sites(n_places, self.rng):
+            self.add_place(int(site))
+
+        self.ties = TieNetwork()
+        self._form_prob = self._formation_probabilities()
+        self.warmup_weeks = int(warmup_weeks)
+        self._seed_household_ties()
+        # warm-up weeks are numbered -W+1 ... 0, so week 0 is the last of them and the
+        # "last 52 weeks" measures of week 52 cover weeks 1-52 exactly
+        first = 1 - self.warmup_weeks
+        self.week = first
+        participation.seed_history(self, self._week_context(), before_week=first)
+        # burn-in: in the first half of the warm-up strangers become acquainted faster,
+        # so ties that the weekly encounters can sustain exist by week 0 (discovering
+        # them at normal rates would take years); the second half runs at normal rates
+        # so ties those encounters cannot sustain fade again
+        self._formation_scale = WARMUP_FORMATION_BOOST
+        for w in range(first, 1):
+            if w - first >= self.warmup_weeks // 2:
+                self._formation_scale = 1.0
+            self.week = w
+            self._reset_flows()
+            self._social_week()
+        self._formation_scale = 1.0
+        self.week = 0
+
+        self.datacollector = DataCollector(
+            model_reporters={o.name: partial(_read_outcome, o.name) for o in OUTCOMES}
+        )
+        self._reset_flows()
+        self._observe()
+
+    # --- set-up helpers ----------------------------------------------------------------------
+    def _init_membership(self, slots: np.ndarray) -> None:
+        """Start near the region's membership share; families join more, young singles less."""
+        pop = self.population
+        n_hh = len(self.households)
+        hh = pop.household[slots]
+        size = np.bincount(hh, minlength=n_hh)
+        oldest = np.zeros(n_hh)
+        np.maximum.at(oldest, hh, pop.age[slots])
+        pupils = np.bincount(hh, weights=pop.school[slots] >= 0, minlength=n_hh) > 0
+        f = np.ones(n_hh)
+        f[(size == 1) & (oldest < 35)] = 0.45
+        f[pupils] = 1.25
+        f[oldest >= 65] = 1.15
+        p = np.clip(self.region.association_membership * f / f[size > 0].mean(), 0, 0.98)
+        self.households.member[:] = self.rng.random(n_hh) < p
+
+    def _formation_probabilities(self) -> np.ndarray:
+        p = self.params
+        prob = np.zeros(16)
+        prob[Context.HOUSEHOLD] = 1.0
+        prob[Context.NEIGHBOURHOOD] = p.form_neighbourhood
+        prob[Context.WORK] = p.form_work
+        prob[Context.SCHOOL] = p.form_school
+        prob[Context.PLACE] = p.form_place
+        prob[Context.ACTIVITY] = p.form_activity
+        prob[Context.INTRODUCTION] = p.form_introduction
+        return prob
+
+    def _seed_household_ties(self) -> None:
+        idx = self.population.alive_idx()
+        index = encounters.GroupIndex.build(idx, self.population.household[idx])
+        u, v = encounters.all_pairs(index)
+        self.ties.apply_encounters(
+            u, v, np.full(len(u), Context.HOUSEHOLD), self._form_prob,
+            INITIAL_HOUSEHOLD_TIE, -self.warmup_weeks, self.rng,
+        )  # fmt: skip
+
+    def _create_handles(self, slots: np.ndarray) -> None:
+        if self.population.capacity > len(self._handles):
+            grow = self.population.capacity - len(self._handles)
+            self._handles = np.concatenate((self._handles, np.empty(grow, dtype=object)))
+            self._agent_id = np.concatenate((self._agent_id, np.full(grow, -1, np.int64)))
+            self.lives_alone = np.concatenate((self.lives_alone, np.zeros(grow, bool)))
+        for s in slots.tolist():
+            agent = Resident(self, s)
+            self._handles[s] = agent
+            self._agent_id[s] = agent.unique_id
+
+    # --- population changes (called by demography) -----------------------------------------------
+    @property
+    def population_size(self) -> int:
+        return self.population.size
+
+    def add_residents(
+        self, age: np.ndarray, female: np.ndarray, household: np.ndarray, cell: np.ndarray
+    ) -> np.ndarray:
+        pop = self.population
+        if pop.capacity + len(age) >= MAX_SLOTS:
+            raise RuntimeError("population outgrew the tie network's slot limit")
+        slots = pop.allocate(len(age))
+        pop.age[slots] = age
+        pop.female[slots] = female
+        pop.household[slots] = household
+        pop.cell[slots] = cell
+        pop.arrival_week[slots] = self.week
+        demography.init_traits(self, slots)
+        demography.update_frailty(self, slots)
+        demography.assign_roles(self, slots)
+        self._create_handles(slots)
+        return slots
+
+    def remove_residents(self, slots: np.ndarray) -> None:
+        slots = np.unique(slots)
+        if len(slots) == 0:
+            return
+        self.ties.remove_residents(slots, self.population.capacity)
+        for s in slots.tolist():
+            self._handles[s].remove()
+            self._handles[s] = None
+            self._agent_id[s] = -1
+        self.population.release(slots)
+
+    def move_residents(self, slots: np.ndarray, households: np.ndarray, cells: np.ndarray) -> None:
+        pop = self.population
+        pop.household[slots] = households
+        pop.cell[slots] = cells
+        for s, c in zip(slots.tolist(), np.asarray(cells).tolist(), strict=True):
+            self._handles[s].cell = self.cells[c]
+
+    def vacant_cells(self, k: int) -> np.ndarray:
+        """Cells of ``k`` free dwellings, drawn at random (fewer if the town is full)."""
+        sizes = self.households.sizes(self.population.household[self.population.alive_idx()])
+        occupied = np.bincount(self.households.cell[sizes > 0], minlength=self.geography.n_cells)
+        vacancy = np.maximum(self.geography.capacity - occupied, 0)
+        free = np.repeat(np.arange(self.geography.n_cells), vacancy)
+        if len(free) == 0:
+            return np.empty(0, np.int64)
+        return self.rng.choice(free, size=min(k, len(free)), replace=False)
+
+    # --- places ----------------------------------------------------------------------------------
+    def add_place(self, cell_index: int, capacity: int | None = None, kind: str = "salon") -> Place:
+        place = Place(self, cell_index, capacity or self.params.place_capacity, kind)
+        self.places.append(place)
+        self._nearest_place = None
+        return place
+
+    def place_list(self) -> list[Place]:
+        return self.places
+
+    def nearest_place(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per cell: index into ``places`` of the nearest place, and its distance."""
+        if self._nearest_place is None:
+            sites = np.array([pl.cell_index for pl in self.places], dtype=np.int64)
+            self._nearest_place = self.geography.nearest(sites)
+        return self._nearest_place
+
+    # --- the week -----------------------------------------------------------------------------
+    def _reset_flows(self) -> None:
+        self.flows = dict.fromkeys(
+            ("births", "deaths", "in_migrants", "out_migrants", "ties_formed",
+             "ties_dissolved", "volunteers", "giving_yen", "place_visits"),
+            0.0,
+        )  # fmt: skip
+
+    def step(self) -> None:
+        self.week = self.steps
+        self._reset_flows()
+        self._demography_week()
+        if self.week % 52 == 0:
+            demography.annual_update(self)
+        self._social_week()
+        self._observe()
+
+    def _demography_week(self) -> None:
+        idx = self.population.alive_idx()
+        dead = demography.deaths(self, idx)
+        mothers = demography.births(self, idx)
+        leaving = demography.out_migrants(self, idx)
+        leaving = np.setdiff1d(leaving, dead)
+        self.remove_residents(np.concatenate((dead, leaving)))
+        mothers = mothers[self.population.alive[mothers]]
+        if len(mothers):
+            pop = self.population
+            self.add_residents(
+                age=np.zeros(len(mothers), np.float32),
+                female=self.rng.random(len(mothers)) < 0.488,
+                household=pop.household[mothers].copy(),
+                cell=pop.cell[mothers].copy(),
+            )
+        arrived = demography.arrivals(self)
+        self.population.age[self.population.alive] += np.float32(1.0 / 52.0)
+        self.flows.update(
+            births=float(len(mothers)),
+            deaths=float(len(dead)),
+            out_migrants=float(len(leaving)),
+            in_migrants=float(arrived),
+        )
+
+    def _week_context(self) -> participation.WeekContext:
+        """Refresh frailty, households and free time; gather what the week's rules share."""
+        pop = self.population
+        idx = pop.alive_idx()
+        hh = pop.household[idx]
+        demography.update_frailty(self, idx)
+        hv = HouseholdView.build(
+            idx, hh, pop.age[idx], pop.school[idx], pop.frailty[idx], len(self.households)
+        )
+        self.lives_alone[:] = False
+        self.lives_alone[idx] = hv.size[hh] == 1
+        participation.update_free_time(self, idx, hv)
+        access = participation.access_to_opportunities(self, idx, hv)
+        adjacency = self.ties.adjacency(pop.capacity)
+        peer_vol, peer_don, peer_aw, has_ties = participation.peer_shares(self, idx, adjacency)
+        return participation.WeekContext(
+            idx, hv, access, peer_vol, peer_don, peer_aw, has_ties, adjacency
+        )
+
+    def _social_week(self) -> None:
+        p = self.params
+        pop = self.population
+        rng = self.rng
+        wk = self._week_context()
+        idx, hv = wk.idx, wk.households
+
+        volunteers = participation.volunteer(self, wk)
+        visitors, where = visit_places(self, idx, rng)
+
+        age = pop.age
+        us, vs, cs = [], [], []
+
+        def add(u: np.ndarray, v: np.ndarray, ctx: Context, homophilous: bool = True) -> None:
+            if homophilous:
+                u, v = encounters.homophily(u, v, age, p.homophily_age_scale, rng)
+            us.append(u)
+            vs.append(v)
+            cs.append(np.full(len(u), int(ctx), np.int64))
+
+        add(*encounters.all_pairs(hv.index), Context.HOUSEHOLD, False)
+        cells = encounters.CellIndex.build(idx, pop.cell[idx], self.geography.n_cells)
+        rate = (
+            p.neighbourhood_contacts
+            * pop.sociability[idx]
+            * (0.5 + pop.free_time[idx])
+            * (1.0 - 0.5 * pop.frailty[idx])
+            * (age[idx] >= 3)
+        )
+        geo = self.geography
+        add(
+            *encounters.neighbourhood(
+                idx, pop.cell[idx], rate, cells, geo.width, geo.height,
+                p.neighbourhood_radius, p.same_block_share, rng,
+            ),
+            Context.NEIGHBOURHOOD,
+        )  # fmt: skip
+        workers = idx[pop.employer[idx] >= 0]
+        add(
+            *encounters.within_groups(
+                encounters.GroupIndex.build(workers, pop.employer[workers]), p.work_contacts, rng
+            ),
+            Context.WORK,
+        )
+        pupils = idx[pop.school[idx] >= 0]
+        classes = pop.school[pupils].astype(np.int64) * 32 + age[pupils].astype(np.int64)
+        add(
+            *encounters.within_groups(
+                encounters.GroupIndex.build(pupils, classes), p.school_contacts, rng
+            ),
+            Context.SCHOOL,
+            False,
+        )
+        add(
+            *encounters.within_groups(
+                encounters.GroupIndex.build(visitors, where), p.place_contacts, rng
+            ),
+            Context.PLACE,
+        )
+        districts = geo.district[pop.cell[volunteers]]
+        add(
+            *encounters.within_groups(
+                encounters.GroupIndex.build(volunteers, districts), p.activity_contacts, rng
+            ),
+            Context.ACTIVITY,
+        )
+        visits = np.zeros(pop.capacity, np.int64)
+        visits[idx] = rng.poisson(
+            p.visit_rate
+            * pop.sociability[idx]
+            * (0.3 + pop.free_time[idx])
+            * (1.0 - 0.5 * pop.frailty[idx])
+        )
+        adjacency = wk.adjacency
+        add(*adjacency.visits(visits, pop.household, rng), Context.VISIT, False)
+        introducers = idx[rng.random(len(idx)) < p.introduction_rate]
+        add(*adjacency.introductions(introducers, rng), Context.INTRODUCTION, False)
+
+        formed = self.ties.apply_encounters(
+            np.concatenate(us), np.concatenate(vs), np.concatenate(cs),
+            np.minimum(self._form_prob * self._formation_scale, 1.0), p.tie_strengthen,
+            self.week, rng,
+        )  # fmt: skip
+        dissolved = self.ties.decay(p.tie_decay, p.tie_floor)
+
+        participation.update_awareness(self, wk, volunteers)
+        participation.update_trust(self, wk, volunteers)
+        giving = 0.0
+        if self.week % 4 == 0:
+            participation.start_gift_period(self)
+            _, amounts = participation.donate(self, wk)
+            giving += float(amounts.sum())
+        if self.week % 52 == 40:
+            _, amounts = participation.community_chest(self, wk)
+            giving += float(amounts.sum())
+        membership.update_membership(self, hv)
+
+        self.flows.update(
+            ties_formed=float(formed),
+            ties_dissolved=float(dissolved),
+            volunteers=float(len(volunteers)),
+            giving_yen=giving,
+            place_visits=float(len(visitors)),
+        )
+
+    def _observe(self) -> None:
+        self.latest = measure(self)
+        self._update_layers()
+        self.datacollector.collect(self)
+
+    def _update_layers(self) -> None:
+        pop = self.population
+        idx = pop.alive_idx()
+        n_cells = self.geography.n_cells
+        shape = (self.geography.width, self.geography.height)
+        cell = pop.cell[idx]
+        residents = np.bincount(cell, minlength=n_cells).astype(float)
+        last = pop.last_volunteer_week[idx]
+        vol = (last != NEVER) & ((self.week - last) < 52) & (pop.age[idx] >= 10)
+        deg = self.ties.degree(pop.capacity)[idx]
+        elder_alone = self.lives_alone[idx] & (pop.age[idx] >= 65)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            layers = {
+                "residents": residents,
+                "volunteer_rate": np.bincount(cell, weights=vol, minlength=n_cells) / residents,
+                "mean_degree": np.bincount(cell, weights=deg, minlength=n_cells) / residents,
+                "elders_alone": np.bincount(cell, weights=elder_alone, minlength=n_cells),
+            }
+        for name, values in layers.items():
+            self.layers[name].data = np.nan_to_num(values).reshape(shape)
+
+    # --- outputs -------------------------------------------------------------------------------
+    def outcomes(self):
+        """The per-week outcomes table (pandas), one row per week from week 0."""
+        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        df.insert(0, "week", np.arange(len(df)))
+        df.insert(1, "year", df["week"] / 52.0)
+        return df
+
+    def resident(self, slot: int) -> Resident:
+        return self._handles[slot]
+
+    def tie_graph(self, strong_only: bool = False) -> nx.Graph:
+        """The tie network as networkx; nodes are residents' Mesa ``unique_id``s.
+
+        Node attributes: age, female, household, lives_alone, volunteered (last 52
+        weeks), association_member, pos (grid x, y). Edge attributes: weight, strong,
+        context (where it formed) and formed (week).
+        """
+        pop = self.population
+        net = self.ties
+        if strong_only:
+            net = net.subset(net.weight >= self.params.strong_threshold)
+        g = net.to_networkx(self._agent_id, self.params.strong_threshold)
+        idx = pop.alive_idx()
+        last = pop.last_volunteer_week[idx]
+        vol = (last != NEVER) & ((self.week - last) < 52)
+        x, y = self.geography.xy(pop.cell[idx])
+        member = self.households.member[pop.household[idx]]
+        g.add_nodes_from(
+            (int(self._agent_id[s]), {
+                "slot": int(s), "age": float(pop.age[s]), "female": bool(pop.female[s]),
+                "household": int(pop.household[s]), "lives_alone": bool(self.lives_alone[s]),
+                "volunteered": bool(v), "association_member": bool(m), "pos": (int(xx), int(yy)),
+            })
+            for s, v, m, xx, yy in zip(idx, vol, member, x, y, strict=True)
+        )  # fmt: skip
+        return g

@@ -1,0 +1,237 @@
+"""The per-week outcomes table: what the model reports, with units and definitions.
+
+``OUTCOMES`` is the single list of reported quantities; the model's DataCollector has
+one model reporter per entry, so each step adds one tidy row. A "stock" is a state at
+the end of the week (a rate, a count of people); a "flow" is what happened during the
+week (births, yen given) and is summed, not sampled, when summarising a year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model.population import NEVER
+
+if TYPE_CHECKING:
+    from model.kizuna_model import KizunaModel
+
+CLUSTERING_SAMPLE = 1000  # residents sampled for the clustering estimate each week
+CLUSTERING_WEDGES = 3  # wedges checked per sampled resident (s.e. about 0.01)
+GENERATIONS = (30.0, 65.0)  # age bands <30, 30-64, 65+ for bridging ties
+
+# survey age groups for the volunteer rate: (label, lowest age, highest age exclusive)
+VOLUNTEER_AGE_GROUPS = (
+    ("10_19", 10, 20),
+    ("20_24", 20, 25),
+    ("25_29", 25, 30),
+    ("30_39", 30, 40),
+    ("40_49", 40, 50),
+    ("50_59", 50, 60),
+    ("60_64", 60, 65),
+    ("65_plus", 65, 200),
+    ("75_plus", 75, 200),
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    group: str  # population, ties, participation, places
+    kind: str  # "stock" or "flow"
+    unit: str
+    description: str
+
+
+def _o(name: str, group: str, kind: str, unit: str, description: str) -> Outcome:
+    return Outcome(name, group, kind, unit, description)
+
+
+OUTCOMES: tuple[Outcome, ...] = (
+    # population
+    _o("population", "population", "stock", "residents", "residents living in the town"),
+    _o("households", "population", "stock", "households", "households with at least one resident"),
+    _o("mean_household_size", "population", "stock", "residents", "residents per household"),
+    _o("share_0_14", "population", "stock", "share", "residents aged 0-14"),
+    _o("share_15_64", "population", "stock", "share", "residents aged 15-64"),
+    _o("share_65_plus", "population", "stock", "share", "residents aged 65 and over"),
+    _o("share_75_plus", "population", "stock", "share", "residents aged 75 and over"),
+    _o("elders_living_alone", "population", "stock", "share", "of those 65+, share living alone"),
+    _o("births", "population", "flow", "residents", "births this week"),
+    _o("deaths", "population", "flow", "residents", "deaths this week"),
+    _o("in_migrants", "population", "flow", "residents", "residents who moved in this week"),
+    _o("out_migrants", "population", "flow", "residents", "residents who moved out this week"),
+    # ties
+    _o("ties", "ties", "stock", "ties", "ties between residents"),
+    _o("mean_degree", "ties", "stock", "ties/resident", "ties per resident"),
+    _o("mean_strong_degree", "ties", "stock", "ties/resident", "strong ties per resident"),
+    _o("mean_tie_strength", "ties", "stock", "weight", "mean weight of a tie (0-1)"),
+    _o("elder_mean_degree", "ties", "stock", "ties/resident",
+       "ties outside the household per resident aged 65+"),
+    _o("clustering", "ties", "stock", "coefficient",
+       "mean local clustering, estimated from 3,000 sampled wedges a week (s.e. ~0.01)"),
+    _o("isolated_share", "ties", "stock", "share",
+       "residents with no tie outside their household"),
+    _o("isolated_elders_alone", "ties", "stock", "share",
+       "of elders (65+) living alone, share with no tie outside their household"),
+    _o("no_close_friend_60_plus", "ties", "stock", "share",
+       "of those 60+, share with no strong tie outside the household "
+       "(Ageing White Paper: about 26% in 2015)"),
+    _o("bridging_age_share", "ties", "stock", "share",
+       "of ties outside households, share linking generations (<30, 30-64, 65+)"),
+    _o("ties_formed", "ties", "flow", "ties", "ties formed this week"),
+    _o("ties_dissolved", "ties", "flow", "ties", "ties dissolved this week"),
+    # participation
+    _o("volunteer_rate", "participation", "stock", "share",
+       "of those 10+, share who volunteered in the last 52 weeks (national survey measure)"),
+    *(
+        _o(f"volunteer_rate_{label}", "participation", "stock", "share",
+           f"volunteer rate (last 52 weeks) of those aged {label.replace('_', '-')}")
+        for label, _, _ in VOLUNTEER_AGE_GROUPS
+    ),
+    _o("volunteer_rate_male", "participation", "stock", "share", "volunteer rate of men 10+"),
+    _o("volunteer_rate_female", "participation", "stock", "share", "volunteer rate of women 10+"),
+    _o("volunteers_this_week", "participation", "flow", "residents", "residents who volunteered"),
+    _o("donor_rate", "participation", "stock", "share",
+       "of adults (20+), share who gave money in the last 52 weeks (Giving Japan measure)"),
+    _o("giving_yen", "participation", "flow", "yen", "money given this week"),
+    _o("giving_yen_last_year", "participation", "stock", "yen", "money given in the last 52 weeks"),
+    _o("gift_per_donor_mean", "participation", "stock", "yen",
+       "mean given per donor over the last 52 weeks"),
+    _o("gift_per_donor_median", "participation", "stock", "yen",
+       "median given per donor over the last 52 weeks"),
+    _o("association_membership", "participation", "stock", "share",
+       "households in the neighbourhood association"),
+    _o("awareness_mean", "participation", "stock", "0-1",
+       "mean awareness of local challenges, 10+ (challenge 1)"),
+    _o("trust_mean", "participation", "stock", "0-1", "mean trust in NPOs, adults"),
+    _o("motivation_mean", "participation", "stock", "0-1", "mean volunteer motivation, 10+"),
+    _o("free_time_mean", "participation", "stock", "0-1", "mean free time, adults"),
+    # places
+    _o("places", "places", "stock", "places", "places for mutual assistance"),
+    _o("place_visits", "places", "flow", "visits", "visits to places this week"),
+    _o("elders_at_places", "places", "stock", "share",
+       "of those 65+, share who visited a place in the last 8 weeks"),
+)  # fmt: skip
+
+OUTCOME_NAMES = tuple(o.name for o in OUTCOMES)
+OUTCOME_BY_NAME = {o.name: o for o in OUTCOMES}
+
+
+def _share(mask: np.ndarray, of: np.ndarray) -> float:
+    n = int(of.sum())
+    return float((mask & of).sum() / n) if n else float("nan")
+
+
+def measure(model: KizunaModel) -> dict[str, float]:
+    """Compute every outcome for the current week."""
+    pop = model.population
+    net = model.ties
+    idx = pop.alive_idx()
+    cap = pop.capacity
+    n = len(idx)
+    age = pop.age[idx]
+    female = pop.female[idx]
+    week = model.week
+    hh = pop.household[idx]
+    hh_size = model.households.sizes(hh)
+    live_hh = hh_size > 0
+    alone = hh_size[hh] == 1
+    elder = age >= 65
+    flows = model.flows
+
+    out: dict[str, float] = {
+        "population": float(n),
+        "households": float(live_hh.sum()),
+        "mean_household_size": float(n / max(live_hh.sum(), 1)),
+        "share_0_14": float((age < 15).mean()) if n else np.nan,
+        "share_15_64": float(((age >= 15) & (age < 65)).mean()) if n else np.nan,
+        "share_65_plus": float(elder.mean()) if n else np.nan,
+        "share_75_plus": float((age >= 75).mean()) if n else np.nan,
+        "elders_living_alone": _share(alone, elder),
+        "births": flows["births"],
+        "deaths": flows["deaths"],
+        "in_migrants": flows["in_migrants"],
+        "out_migrants": flows["out_migrants"],
+    }
+
+    # ties: one pass counts each resident's ties by (outside household, strong)
+    generation = np.searchsorted(GENERATIONS, pop.age, side="right").astype(np.int8)
+    by_class, n_out, n_bridge = net.census(
+        pop.household, generation, model.params.strong_threshold, cap
+    )
+    by_class = by_class[idx]
+    degree = by_class.sum(axis=1)
+    strong_deg = by_class[:, 1] + by_class[:, 3]
+    out_deg = by_class[:, 2] + by_class[:, 3]
+    out_strong = by_class[:, 3]
+    sample = idx
+    if n > CLUSTERING_SAMPLE:
+        sample = np.sort(model.metrics_rng.choice(idx, CLUSTERING_SAMPLE, replace=False))
+    out.update(
+        {
+            "ties": float(len(net)),
+            "mean_degree": float(degree.mean()) if n else np.nan,
+            "mean_strong_degree": float(strong_deg.mean()) if n else np.nan,
+            "mean_tie_strength": float(net.weight.mean()) if len(net) else np.nan,
+            "elder_mean_degree": float(out_deg[elder].mean()) if elder.any() else np.nan,
+            "clustering": net.average_clustering(sample, cap, CLUSTERING_WEDGES, model.metrics_rng),
+            "isolated_share": float((out_deg == 0).mean()) if n else np.nan,
+            "isolated_elders_alone": _share(out_deg == 0, elder & alone),
+            "no_close_friend_60_plus": _share(out_strong == 0, age >= 60),
+            "bridging_age_share": n_bridge / n_out if n_out else np.nan,
+            "ties_formed": flows["ties_formed"],
+            "ties_dissolved": flows["ties_dissolved"],
+        }
+    )
+
+    # participation
+    last_vol = pop.last_volunteer_week[idx]
+    vol = (last_vol != NEVER) & ((week - last_vol) < 52)
+    can_vol = age >= model.params.volunteer_min_age
+    last_don = pop.last_donation_week[idx]
+    don = (last_don != NEVER) & ((week - last_don) < 52)
+    adult = age >= model.params.donor_min_age
+    given = pop.gifts.sum(axis=0)[idx]
+    donor_amounts = given[given > 0]
+    out["volunteer_rate"] = _share(vol, can_vol)
+    for label, lo, hi in VOLUNTEER_AGE_GROUPS:
+        out[f"volunteer_rate_{label}"] = _share(vol, can_vol & (age >= lo) & (age < hi))
+    out.update(
+        {
+            "volunteer_rate_male": _share(vol, can_vol & ~female),
+            "volunteer_rate_female": _share(vol, can_vol & female),
+            "volunteers_this_week": flows["volunteers"],
+            "donor_rate": _share(don, adult),
+            "giving_yen": flows["giving_yen"],
+            "giving_yen_last_year": float(given.sum()),
+            "gift_per_donor_mean": float(donor_amounts.mean()) if len(donor_amounts) else np.nan,
+            "gift_per_donor_median": float(np.median(donor_amounts))
+            if len(donor_amounts)
+            else np.nan,
+            "association_membership": float(model.households.member[live_hh].mean())
+            if live_hh.any()
+            else np.nan,
+            "awareness_mean": float(pop.awareness[idx][can_vol].mean())
+            if can_vol.any()
+            else np.nan,
+            "trust_mean": float(pop.trust[idx][adult].mean()) if adult.any() else np.nan,
+            "motivation_mean": float(pop.motivation[idx][can_vol].mean())
+            if can_vol.any()
+            else np.nan,
+            "free_time_mean": float(pop.free_time[idx][age >= 18].mean())
+            if (age >= 18).any()
+            else np.nan,
+        }
+    )
+    recent_place = (week - pop.last_place_week[idx]) < 8
+    out.update(
+        {
+            "places": float(len(model.place_list())),
+            "place_visits": flows["place_visits"],
+            "elders_at_places": _share(recent_place, elder),
+        }
+    )
+    return out

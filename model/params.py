@@ -1,0 +1,215 @@
+"""Mechanism constants of the weekly rules, each with its unit and where it comes from.
+
+Region-specific statistics live in ``regions.py``; everything here holds for any
+municipality. Values marked "calibrated" were tuned so the suburban baseline meets the
+calibration targets in DESIGN.md; "assumption" marks a judgement a sensitivity sweep
+should cover. A scenario can override any field by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+
+def _p(default: float, unit: str, doc: str, source: str = "assumption") -> Any:
+    return field(default=default, metadata={"unit": unit, "doc": doc, "source": source})
+
+
+@dataclass(frozen=True)
+class Params:
+    """All mechanism parameters; immutable so a run's settings cannot drift."""
+
+    # --- encounters -------------------------------------------------------------------
+    neighbourhood_contacts: float = _p(
+        2.5, "encounters/resident/week", "chance meetings near home, before homophily"
+    )
+    neighbourhood_radius: int = _p(2, "cells", "how far a walk to meet neighbours reaches")
+    same_block_share: float = _p(
+        0.55, "share", "of neighbourhood encounters, share inside one's own block"
+    )
+    work_contacts: float = _p(3.0, "encounters/worker/week", "meetings among co-workers")
+    school_contacts: float = _p(4.0, "encounters/pupil/week", "meetings among classmates")
+    place_contacts: float = _p(3.0, "encounters/visit", "people met per visit to a place")
+    activity_contacts: float = _p(
+        2.0, "encounters/volunteer/week", "fellow volunteers met in local activities"
+    )
+    homophily_age_scale: float = _p(
+        12.0,
+        "years",
+        "age gap at which an encounter is 1/e as likely to happen (McPherson et al. 2001)",
+    )
+
+    visit_rate: float = _p(
+        0.95,
+        "visits/resident/week",
+        "calls on friends and neighbours one already knows, at full free time; the "
+        "closest ties are visited most, which is how strong ties outside the home last",
+    )
+
+    # --- ties ---------------------------------------------------------------------------
+    form_neighbourhood: float = _p(0.05, "probability", "new tie from a neighbourhood meeting")
+    form_work: float = _p(0.06, "probability", "new tie from a workplace meeting")
+    form_school: float = _p(0.08, "probability", "new tie from a school meeting")
+    form_place: float = _p(0.15, "probability", "new tie from meeting at a place")
+    form_activity: float = _p(0.15, "probability", "new tie from volunteering together")
+    form_introduction: float = _p(0.30, "probability", "new tie when a friend introduces")
+    tie_strengthen: float = _p(
+        0.10, "share of the gap to 1", "how much one encounter strengthens a tie"
+    )
+    tie_decay: float = _p(0.03, "per week", "share of tie strength lost each week")
+    tie_floor: float = _p(0.05, "weight", "ties weaker than this dissolve")
+    strong_threshold: float = _p(
+        0.5, "weight", "ties at least this strong count as strong ('kinjo') ties"
+    )
+    introduction_rate: float = _p(
+        0.05,
+        "per resident-week",
+        "chance a resident introduces two of their ties to each other "
+        "(triadic closure, Jin, Girvan & Newman 2001)",
+    )
+
+    # --- awareness (challenge 1) ----------------------------------------------------------
+    awareness_info: float = _p(
+        0.030, "per week", "awareness gained from full access to local information"
+    )
+    awareness_peer: float = _p(0.030, "per week", "pull toward the awareness of one's ties")
+    awareness_volunteer: float = _p(0.050, "per week", "awareness gained by volunteering")
+    awareness_decay: float = _p(0.020, "per week", "awareness forgotten each week")
+
+    # --- volunteering -------------------------------------------------------------------
+    volunteer_hazard: float = _p(
+        0.05,
+        "per week",
+        "weekly volunteering hazard of a fully disposed resident; tuned so 26% of "
+        "those 10+ volunteer in a year (Survey on Time Use and Leisure Activities 2016)",
+        "calibrated",
+    )
+    propensity_scale: float = _p(
+        1.0, "multiplier", "scales every resident's civic propensity (0 = nobody volunteers)"
+    )
+    volunteer_awareness_floor: float = _p(
+        0.25, "share", "volunteering disposition of someone with no awareness"
+    )
+    volunteer_peer_effect: float = _p(
+        1.5, "relative", "extra disposition when all one's ties volunteered this year"
+    )
+    volunteer_access_effect: float = _p(
+        1.5, "relative", "extra disposition with full access to opportunities"
+    )
+    school_parent_effect: float = _p(
+        1.0,
+        "relative",
+        "extra disposition of parents of pupils: PTA and children's-association duties "
+        "rotate among them (why the national rate peaks in the 40s)",
+    )
+    burnout: float = _p(0.04, "per volunteer-week", "share of motivation a week's effort uses")
+    motivation_recovery: float = _p(0.03, "per week", "share of lost motivation restored")
+    volunteer_min_age: float = _p(10.0, "years", "youngest age counted and able to volunteer")
+
+    # --- donating -----------------------------------------------------------------------
+    donation_hazard: float = _p(
+        0.095,
+        "per month",
+        "monthly giving hazard of a fully disposed adult; tuned so about 44% give in a "
+        "year (Giving Japan 2015)",
+        "calibrated",
+    )
+    donation_trust_floor: float = _p(0.3, "share", "giving disposition with no trust in NPOs")
+    donation_peer_effect: float = _p(1.0, "relative", "extra disposition when all ties give")
+    donation_success_effect: float = _p(
+        0.8, "relative", "extra disposition after a gift whose effect one saw (path 22)"
+    )
+    gift_success_rate: float = _p(0.3, "probability", "chance a donor sees the gift's effect")
+    collection_household_rate: float = _p(
+        0.55,
+        "probability",
+        "chance an association household gives to the annual community-chest collection "
+        "(Red Feather), through one adult",
+        "calibrated",
+    )
+    collection_gift_median: float = _p(
+        1000.0, "yen", "median community-chest gift (collections ask for about 500-2,000 yen)"
+    )
+    gift_median: float = _p(
+        3200.0,
+        "yen",
+        "median direct gift at median income; spread below makes the mean per donor about "
+        "17,000 yen (Giving Japan 2015)",
+        "calibrated",
+    )
+    gift_sigma: float = _p(1.9, "log-yen", "spread of direct gifts (heavy tail)", "calibrated")
+    donor_min_age: float = _p(20.0, "years", "youngest age counted and able to give")
+
+    # --- trust ----------------------------------------------------------------------------
+    trust_volunteer: float = _p(0.02, "per week", "trust in NPOs gained by volunteering")
+    trust_success: float = _p(0.10, "per event", "trust gained by seeing a gift's effect")
+    trust_decay: float = _p(0.020, "per week", "trust drifting back to its initial level")
+
+    # --- places for mutual assistance (ibasho) --------------------------------------------
+    place_radius: int = _p(6, "cells", "catchment of a place (Chebyshev distance)")
+    place_visit_elder: float = _p(
+        0.05,
+        "per week",
+        "visit probability of a nearby, aware resident aged 65+; about 4% of elders "
+        "attend kayoi-no-ba (MHLW 2015)",
+        "calibrated",
+    )
+    place_visit_other: float = _p(0.006, "per week", "same for residents under 65")
+    place_capacity: int = _p(60, "visitors/week", "how many a place can host in a week")
+
+    # --- neighbourhood association membership ------------------------------------------------
+    association_leave_rate: float = _p(
+        0.008,
+        "per household-year",
+        "member households leaving; with joining, membership falls about 0.6 points a "
+        "year as in MIC surveys (78% in 2010 to about 72% in 2020)",
+        "calibrated",
+    )
+    association_join_rate: float = _p(
+        0.035, "per household-year", "non-member households joining", "calibrated"
+    )
+
+    # --- demography ----------------------------------------------------------------------------
+    leave_home_rate: float = _p(
+        0.05, "per year", "young adults (20-34) moving from parents to their own local home"
+    )
+    partnering_rate: float = _p(
+        0.06, "per year", "single adults (25-44) forming a couple with a local single"
+    )
+    care_entry_rate: float = _p(
+        0.12,
+        "per year at frailty 1",
+        "elders (65+) moving into residential care; scales with frailty squared and is "
+        "half as high again for those living alone (about 1% of elders a year)",
+        "calibrated",
+    )
+    elder_alone_move_rate: float = _p(
+        0.045,
+        "per year",
+        "elders living alone moving in with children or relatives elsewhere; with care "
+        "entries this keeps the living-alone share rising about 0.5 points a year, as in "
+        "the 2015-2020 censuses (16.8% to 19.0%)",
+        "calibrated",
+    )
+
+    def replace(self, **changes: Any) -> Params:
+        return replace(self, **changes)
+
+
+def param_names() -> list[str]:
+    return [f.name for f in fields(Params)]
+
+
+def param_table() -> list[dict[str, Any]]:
+    """Rows of (name, default, unit, doc, source) for docs and `kizuna` listings."""
+    return [
+        {
+            "name": f.name,
+            "default": f.default,
+            "unit": f.metadata["unit"],
+            "doc": f.metadata["doc"],
+            "source": f.metadata["source"],
+        }
+        for f in fields(Params)
+    ]

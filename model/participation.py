@@ -1,0 +1,275 @@
+"""Free time, awareness, volunteering, donating and trust: the weekly participation rules.
+
+All rules are multiplicative hazards over the whole population, so each mechanism moves
+its outcome monotonically and any factor at zero (no propensity, no free time) stops
+participation outright. The national survey's measures are reproduced directly:
+"volunteered in the last 12 months" (Survey on Time Use and Leisure Activities) and
+"gave money in the last 12 months" (Giving Japan).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model.households import HouseholdView
+from model.population import N_GIFT_BUCKETS, NEVER, NO_EMPLOYER
+from model.ties import Adjacency
+
+if TYPE_CHECKING:
+    from model.kizuna_model import KizunaModel
+
+ACCESS_ASSOCIATION = 0.5  # circulars (kairanban) and events of the association (challenge 3)
+ACCESS_PUPIL = 0.35  # school volunteer programmes
+ACCESS_PLACE = 0.3  # notices and invitations at a place one visited in the last 8 weeks
+PLACE_MEMORY_WEEKS = 8
+
+
+@dataclass
+class WeekContext:
+    """Quantities derived once per week and shared by the participation rules."""
+
+    idx: np.ndarray  # alive slots
+    households: HouseholdView
+    access: np.ndarray  # per alive resident, 0-1
+    peer_volunteer: np.ndarray  # tie-weighted share of ties who volunteered this year
+    peer_donor: np.ndarray
+    peer_awareness: np.ndarray
+    has_ties: np.ndarray
+    adjacency: Adjacency  # the tie network at the start of the week
+
+
+def update_free_time(model: KizunaModel, idx: np.ndarray, hv: HouseholdView) -> None:
+    """Time free for community life: age, paid work and care (mostly on women)."""
+    pop = model.population
+    age = pop.age[idx]
+    female = pop.female[idx]
+    hh = pop.household[idx]
+    frailty = pop.frailty[idx]
+    base = np.where(age < 6, 0.0, np.where(age < 18, 0.35, 0.75))
+    employer = pop.employer[idx]
+    base = base - np.where(employer == NO_EMPLOYER, 0.0, np.where(employer >= 0, 0.40, 0.45))
+    adult = age >= 18
+    base = base - adult * hv.infants[hh] * np.where(female, 0.25, 0.08)
+    base = base - adult * hv.frail[hh] * (frailty <= 0.6) * np.where(female, 0.15, 0.05)
+    pop.free_time[idx] = np.clip(base, 0.05, 1.0) * (1.0 - frailty) ** 2 * (age >= 6)
+
+
+def access_to_opportunities(model: KizunaModel, idx: np.ndarray, hv: HouseholdView) -> np.ndarray:
+    """Chance of hearing about and being asked to join local activities (challenges 3, 5)."""
+    pop = model.population
+    hh = pop.household[idx]
+    pupil = pop.school[idx] >= 0
+    member = model.households.member[hh]
+    recent_place = (model.week - pop.last_place_week[idx]) < PLACE_MEMORY_WEEKS
+    miss = (
+        (1.0 - ACCESS_ASSOCIATION * member)
+        * (1.0 - ACCESS_PUPIL * pupil)
+        * (1.0 - ACCESS_PLACE * recent_place)
+    )
+    return 1.0 - miss
+
+
+def peer_shares(
+    model: KizunaModel, idx: np.ndarray, adjacency: Adjacency
+) -> tuple[np.ndarray, ...]:
+    """Tie-weighted shares of one's ties who volunteer and give, and their awareness."""
+    pop = model.population
+    week = model.week
+    values = np.empty((pop.capacity, 3))
+    values[:, 0] = (week - pop.last_volunteer_week) < 52
+    values[:, 1] = (week - pop.last_donation_week) < 52
+    values[:, 2] = pop.awareness
+    sums = adjacency.weighted_sums(values)[idx]
+    strength = sums[:, 0]
+    has = strength > 0
+    shares = np.divide(
+        sums[:, 1:], strength[:, None], out=np.zeros((len(idx), 3)), where=has[:, None]
+    )
+    return shares[:, 0], shares[:, 1], shares[:, 2], has
+
+
+def school_parent(model: KizunaModel, idx: np.ndarray, hv: HouseholdView) -> np.ndarray:
+    """Adults 25-59 with a child at school: PTA and children's-association duties rotate
+    among them, which is why volunteering peaks in the 40s."""
+    age = model.population.age[idx]
+    return hv.pupils[model.population.household[idx]] & (age >= 25) & (age < 60)
+
+
+def volunteer_hazard(model: KizunaModel, wk: WeekContext) -> np.ndarray:
+    """Weekly volunteering hazard of each resident in ``wk.idx`` (no side effects)."""
+    p = model.params
+    pop = model.population
+    idx = wk.idx
+    return (
+        p.volunteer_hazard
+        * p.propensity_scale
+        * pop.propensity[idx]
+        * (p.volunteer_awareness_floor + (1.0 - p.volunteer_awareness_floor) * pop.awareness[idx])
+        * (1.0 + p.volunteer_peer_effect * wk.peer_volunteer)
+        * (1.0 + p.volunteer_access_effect * wk.access)
+        * (1.0 + p.school_parent_effect * school_parent(model, idx, wk.households))
+        * pop.free_time[idx]
+        * pop.motivation[idx]
+        * (pop.age[idx] >= p.volunteer_min_age)
+    )
+
+
+def volunteer(model: KizunaModel, wk: WeekContext) -> np.ndarray:
+    """Who volunteers this week; updates motivation and the last-volunteered week."""
+    p = model.params
+    pop = model.population
+    idx = wk.idx
+    does = model.rng.random(len(idx)) < -np.expm1(-volunteer_hazard(model, wk))
+    volunteers = idx[does]
+    mot = pop.motivation[idx]
+    mot = mot + p.motivation_recovery * (1.0 - mot)
+    mot[does] *= 1.0 - p.burnout
+    pop.motivation[idx] = mot
+    pop.last_volunteer_week[volunteers] = model.week
+    return volunteers
+
+
+def update_awareness(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray) -> None:
+    p = model.params
+    pop = model.population
+    idx = wk.idx
+    aw = pop.awareness[idx].astype(np.float64)
+    did = np.zeros(pop.capacity, dtype=bool)
+    did[volunteers] = True
+    aw = (
+        aw
+        + p.awareness_info * wk.access * (1.0 - aw)
+        + p.awareness_peer * wk.has_ties * (wk.peer_awareness - aw)
+        + p.awareness_volunteer * did[idx] * (1.0 - aw)
+        - p.awareness_decay * aw
+    )
+    pop.awareness[idx] = np.clip(aw, 0.0, 1.0)
+
+
+def update_trust(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray) -> None:
+    p = model.params
+    pop = model.population
+    idx = wk.idx
+    t = pop.trust[idx]
+    t = t + p.trust_decay * (pop.trust0[idx] - t)
+    pop.trust[idx] = t
+    pop.trust[volunteers] += p.trust_volunteer * (1.0 - pop.trust[volunteers])
+    pop.gift_success[idx] *= 0.99
+
+
+def income_factor(income: np.ndarray) -> np.ndarray:
+    """Giving rises with income, less than proportionally (Giving Japan)."""
+    return np.clip(np.sqrt(income / 3.0e6), 0.2, 2.5)
+
+
+def _record_gifts(model: KizunaModel, donors: np.ndarray, amounts: np.ndarray) -> None:
+    pop = model.population
+    bucket = (model.week // 4) % N_GIFT_BUCKETS
+    np.add.at(pop.gifts[bucket], donors, amounts.astype(np.float32))
+    pop.last_donation_week[donors] = model.week
+    rng = model.rng
+    seen = donors[rng.random(len(donors)) < model.params.gift_success_rate]
+    pop.gift_success[seen] += 0.5 * (1.0 - pop.gift_success[seen])
+    pop.trust[seen] += model.params.trust_success * (1.0 - pop.trust[seen])
+
+
+def start_gift_period(model: KizunaModel) -> None:
+    """Clear the four-week bucket that is about to be reused (its gifts are a year old)."""
+    model.population.gifts[(model.week // 4) % N_GIFT_BUCKETS] = 0.0
+
+
+def donation_hazard(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, np.ndarray]:
+    """Monthly giving hazard and income factor of each resident in ``wk.idx``."""
+    p = model.params
+    pop = model.population
+    idx = wk.idx
+    inc = income_factor(pop.income[idx])
+    g = (
+        p.donation_hazard
+        * (0.3 + 0.7 * pop.propensity[idx])
+        * inc
+        * (p.donation_trust_floor + (1.0 - p.donation_trust_floor) * pop.trust[idx])
+        * (0.5 + pop.awareness[idx])
+        * (1.0 + p.donation_peer_effect * wk.peer_donor)
+        * (1.0 + p.donation_success_effect * pop.gift_success[idx])
+        * (pop.age[idx] >= p.donor_min_age)
+    )
+    return g, inc
+
+
+def gift_amounts(model: KizunaModel, inc: np.ndarray) -> np.ndarray:
+    """Heavy-tailed (log-normal) direct gifts in whole yen."""
+    p = model.params
+    return np.round(np.exp(model.rng.normal(np.log(p.gift_median * inc), p.gift_sigma)))
+
+
+def donate(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, np.ndarray]:
+    """Monthly direct giving; returns donors and amounts in yen."""
+    g, inc = donation_hazard(model, wk)
+    gives = model.rng.random(len(wk.idx)) < -np.expm1(-g)
+    donors = wk.idx[gives]
+    amounts = gift_amounts(model, inc[gives])
+    _record_gifts(model, donors, amounts)
+    return donors, amounts
+
+
+def seed_history(model: KizunaModel, wk: WeekContext, before_week: int) -> None:
+    """Give residents a plausible past year of volunteering and giving.
+
+    The warm-up would otherwise start from a town where nobody has ever taken part, so
+    peer effects would start at zero. Each resident's chance over the past year comes
+    from their own hazards, with the peer shares set to the town's expected rates (two
+    passes make those rates self-consistent).
+    """
+    pop = model.population
+    rng = model.rng
+    idx = wk.idx
+    adult = pop.age[idx] >= model.params.donor_min_age
+    can_vol = pop.age[idx] >= model.params.volunteer_min_age
+    vol_rate, don_rate = 0.0, 0.0
+    for _ in range(2):
+        wk.peer_volunteer = np.full(len(idx), vol_rate)
+        wk.peer_donor = np.full(len(idx), don_rate)
+        p_vol = -np.expm1(-52 * volunteer_hazard(model, wk))
+        g, inc = donation_hazard(model, wk)
+        p_don = -np.expm1(-13 * g)
+        vol_rate = float(p_vol[can_vol].mean()) if can_vol.any() else 0.0
+        don_rate = float(p_don[adult].mean()) if adult.any() else 0.0
+    vol = rng.random(len(idx)) < p_vol
+    don = rng.random(len(idx)) < p_don
+    pop.last_volunteer_week[idx[vol]] = before_week - rng.integers(1, 53, int(vol.sum()))
+    weeks = before_week - 4 * rng.integers(1, 14, int(don.sum()))
+    donors = idx[don]
+    pop.last_donation_week[donors] = weeks
+    amounts = gift_amounts(model, inc[don]).astype(np.float32)
+    pop.gifts[(weeks // 4) % N_GIFT_BUCKETS, donors] = amounts
+
+
+def community_chest(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, np.ndarray]:
+    """The yearly association collection (Red Feather): one adult per member household."""
+    p = model.params
+    pop = model.population
+    rng = model.rng
+    idx = wk.idx
+    adult = idx[pop.age[idx] >= p.donor_min_age]
+    if len(adult) == 0:
+        return np.empty(0, np.int64), np.empty(0)
+    hh = pop.household[adult]
+    # one random adult speaks for each household
+    order = np.lexsort((rng.random(len(adult)), hh))
+    first = order[np.concatenate(([True], hh[order][1:] != hh[order][:-1]))]
+    rep = adult[first]
+    rep_hh = pop.household[rep]
+    gives = model.households.member[rep_hh] & (rng.random(len(rep)) < p.collection_household_rate)
+    donors = rep[gives]
+    amounts = np.round(np.exp(rng.normal(np.log(p.collection_gift_median), 0.5, len(donors))))
+    _record_gifts(model, donors, amounts)
+    return donors, amounts
+
+
+def has_volunteered_within(model: KizunaModel, slots: np.ndarray, weeks: int = 52) -> np.ndarray:
+    last = model.population.last_volunteer_week[slots]
+    return (last != NEVER) & ((model.week - last) < weeks)

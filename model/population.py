@@ -1,0 +1,122 @@
+"""Resident state as one structure of numpy arrays, with reusable slots.
+
+Each resident owns a slot (row) in every array. Dead and departed residents free their
+slot for the next newcomer, so tie endpoints and agent handles stay valid indices and no
+array is ever compacted mid-run. Whole-population rules index ``alive_idx()``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+NEVER = np.iinfo(np.int32).min // 2  # "week" of an event that never happened
+NO_EMPLOYER = -1
+OUTSIDE_EMPLOYER = -2  # works outside the municipality
+N_GIFT_BUCKETS = 13  # four-week buckets covering the last 52 weeks
+
+# name -> dtype, fill value for a fresh slot
+COLUMNS: dict[str, tuple[type, object]] = {
+    "alive": (np.bool_, False),
+    "age": (np.float32, 0.0),
+    "female": (np.bool_, False),
+    "household": (np.int32, -1),
+    "cell": (np.int32, -1),
+    "employer": (np.int32, NO_EMPLOYER),
+    "school": (np.int32, -1),
+    "work_u": (np.float32, 0.5),  # fixed rank in the employment draw: who works
+    "frailty_u": (np.float32, 0.0),  # individual frailty offset (standard normal)
+    "income_u": (np.float32, 0.0),  # individual earnings rank (standard normal)
+    "mortality_rr": (np.float32, 1.0),  # relative risk of death from frailty_u
+    "frailty": (np.float32, 0.0),
+    "awareness": (np.float32, 0.0),
+    "propensity": (np.float32, 0.0),
+    "sociability": (np.float32, 1.0),  # how much one seeks company (mean 1)
+    "free_time": (np.float32, 0.0),
+    "income": (np.float32, 0.0),  # yen per year
+    "motivation": (np.float32, 1.0),
+    "trust": (np.float32, 0.0),
+    "trust0": (np.float32, 0.0),  # level trust drifts back to
+    "gift_success": (np.float32, 0.0),  # memory of gifts whose effect one saw
+    "last_volunteer_week": (np.int32, NEVER),
+    "last_donation_week": (np.int32, NEVER),
+    "last_place_week": (np.int32, NEVER),
+    "arrival_week": (np.int32, 0),
+}
+
+
+class Population:
+    """Growable struct-of-arrays; attribute access returns the full column."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = 0
+        self._free: list[int] = []
+        for name, (dtype, fill) in COLUMNS.items():
+            setattr(self, name, np.full(0, fill, dtype=dtype))
+        self.gifts = np.zeros((N_GIFT_BUCKETS, 0), dtype=np.float32)
+        self._grow(max(capacity, 16))
+
+    # --- typed views for static checkers -------------------------------------------------------
+    alive: np.ndarray
+    age: np.ndarray
+    female: np.ndarray
+    household: np.ndarray
+    cell: np.ndarray
+    employer: np.ndarray
+    school: np.ndarray
+    work_u: np.ndarray
+    frailty_u: np.ndarray
+    income_u: np.ndarray
+    mortality_rr: np.ndarray
+    frailty: np.ndarray
+    awareness: np.ndarray
+    propensity: np.ndarray
+    sociability: np.ndarray
+    free_time: np.ndarray
+    income: np.ndarray
+    motivation: np.ndarray
+    trust: np.ndarray
+    trust0: np.ndarray
+    gift_success: np.ndarray
+    last_volunteer_week: np.ndarray
+    last_donation_week: np.ndarray
+    last_place_week: np.ndarray
+    arrival_week: np.ndarray
+
+    def _grow(self, new_capacity: int) -> None:
+        old = self.capacity
+        for name, (dtype, fill) in COLUMNS.items():
+            column = np.full(new_capacity, fill, dtype=dtype)
+            column[:old] = getattr(self, name)
+            setattr(self, name, column)
+        gifts = np.zeros((N_GIFT_BUCKETS, new_capacity), dtype=np.float32)
+        gifts[:, :old] = self.gifts
+        self.gifts = gifts
+        # new slots are handed out lowest first; released ones are reused before them
+        self._free.extend(range(new_capacity - 1, old - 1, -1))
+        self.capacity = new_capacity
+
+    def allocate(self, n: int) -> np.ndarray:
+        """Claim ``n`` fresh slots (filled with defaults, marked alive)."""
+        if n > len(self._free):
+            self._grow(max(2 * self.capacity, self.capacity + n))
+        slots = np.array([self._free.pop() for _ in range(n)], dtype=np.int64)
+        for name, (_dtype, fill) in COLUMNS.items():
+            getattr(self, name)[slots] = fill
+        self.gifts[:, slots] = 0.0
+        self.alive[slots] = True
+        return slots
+
+    def release(self, slots: np.ndarray) -> None:
+        """Free the slots of residents who died or left."""
+        slots = np.asarray(slots, dtype=np.int64)
+        self.alive[slots] = False
+        self.household[slots] = -1
+        self.cell[slots] = -1
+        self._free.extend(int(s) for s in np.sort(slots)[::-1])
+
+    def alive_idx(self) -> np.ndarray:
+        return np.flatnonzero(self.alive)
+
+    @property
+    def size(self) -> int:
+        return int(self.alive.sum())

@@ -1,0 +1,197 @@
+"""Region kinds: what makes an urban ward, a suburb and a rural town different.
+
+A region profile sets size, age structure, households, settlement pattern, work,
+migration, neighbourhood associations and places for mutual assistance. The mechanism
+constants that do not depend on the region live in ``params.py``.
+
+Sources (rounded; each profile says which it follows):
+- Age structure and households: 2015 Population Census (Statistics Bureau of Japan).
+  National: 12.6% aged 0-14, 26.6% aged 65+, 2.33 persons per household. The urban
+  ward follows Tokyo's 23 special wards (65+ about 22%, 1.9 persons per household);
+  the rural town follows the aggregate of Japan's towns and villages (65+ above 33%).
+- Living alone among those 65+: 16.8% nationally (men 12.5%, women 20.1%), 2015
+  census as quoted in the Annual Report on the Ageing Society; big cities run higher,
+  rural towns lower (multi-generation households).
+- Households in a neighbourhood association: about 78% (2010), MIC surveys; big-city
+  wards run lower (about 55-60%), rural towns higher (about 90%).
+- Places for mutual assistance: about 37,000 "kayoi-no-ba" community salons in 2015
+  (one per about 3,400 people), MHLW survey of the comprehensive preventive-care
+  programme; about 4% of those 65+ attended regularly.
+- Work: share of employed residents working in their own municipality, 2015 census
+  (place of work): about 35% in Tokyo's wards, about 45% in suburbs, 70% in rural towns.
+- Population change: about -0.1%/yr nationally, -1 to -2%/yr in shrinking rural
+  towns (2010-2015 census); migration levels are calibrated to land there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from model.vital_rates import N_AGE_GROUPS
+
+REGION_KINDS = ("urban_ward", "suburban", "rural_town")
+
+
+@dataclass(frozen=True)
+class RegionProfile:
+    """Statistics describing one kind of municipality."""
+
+    kind: str
+    description: str
+    default_population: int
+    # share of residents in each five-year age group 0-4 ... 100+ (normalised on use)
+    age_shares: tuple[float, ...]
+    alone_65_male: float  # share of men 65+ living alone
+    alone_65_female: float  # share of women 65+ living alone
+    elder_couple_share: float  # of elders not alone, share living as a couple only
+    young_adults_with_parents: float  # share of single 18-34s living with parents
+    adults_partnered: float  # share of adults 30-64 without children who live as couples
+    young_alone_share: float  # share of those 18-34 living alone (census one-person rate)
+    middle_alone_share: float  # share of those 35-64 living alone
+    households_per_cell: int  # a grid cell is a block of this many dwellings
+    occupied_share: float  # share of grid cells with dwellings
+    settlement: str  # "dense", "gradient" or "hamlets": how dwellings cluster
+    local_work_share: float  # of the employed, share working inside the municipality
+    workplace_mean_size: float  # mean employees per local workplace
+    out_migration_scale: float  # multiplier on the national out-migration schedule
+    youth_exodus: float  # extra multiplier on out-migration at ages 15-24
+    in_migration_rate: float  # arriving households per resident per year
+    fertility_scale: float  # multiplier on national age-specific fertility
+    association_membership: float  # initial share of households in the association
+    association_join_new: float  # probability a newly formed household joins
+    places_per_10k: float  # places for mutual assistance per 10,000 residents
+    district_households: int  # households per neighbourhood-association district
+    income_scale: float  # multiplier on national median incomes
+    # mix of arriving households: young single, young couple, family with children,
+    # single adult 30-64, retired couple (assumption shaped by the Report on Internal
+    # Migration: young adults dominate moves; rural towns draw some U/I-turn retirees)
+    arrival_mix: tuple[float, float, float, float, float]
+
+    def age_distribution(self) -> np.ndarray:
+        shares = np.asarray(self.age_shares, dtype=float)
+        return shares / shares.sum()
+
+    def share_65_plus(self) -> float:
+        return float(self.age_distribution()[13:].sum())
+
+    def with_overrides(self, **overrides: object) -> RegionProfile:
+        """A copy with some fields replaced (used by scenario files and sweeps)."""
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise KeyError(f"unknown region field(s): {sorted(unknown)}")
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data.update(overrides)
+        return RegionProfile(**data)
+
+
+# fmt: off
+_NATIONAL_AGE = (3.9, 4.2, 4.4, 4.7, 4.8, 5.2, 5.9, 6.8, 7.7, 6.8, 6.3, 6.1, 7.1,
+                 7.7, 6.2, 5.0, 3.9, 2.5, 1.1, 0.3, 0.05)
+_URBAN_AGE = (4.0, 3.6, 3.4, 3.6, 6.0, 7.6, 7.9, 8.3, 8.9, 7.9, 6.5, 5.4, 5.4,
+              6.3, 5.0, 4.3, 3.3, 2.0, 0.8, 0.2, 0.03)
+_RURAL_AGE = (3.0, 3.4, 3.8, 4.0, 2.9, 3.4, 4.0, 4.8, 5.4, 5.4, 5.8, 6.8, 8.8,
+              9.5, 7.8, 7.0, 6.2, 4.2, 1.9, 0.5, 0.08)
+# fmt: on
+assert len(_NATIONAL_AGE) == len(_URBAN_AGE) == len(_RURAL_AGE) == N_AGE_GROUPS
+
+REGIONS: dict[str, RegionProfile] = {
+    "urban_ward": RegionProfile(
+        kind="urban_ward",
+        description="A big-city ward: young adults, small households, high turnover, "
+        "weak association membership (after Tokyo's 23 special wards, 2015).",
+        default_population=20_000,
+        age_shares=_URBAN_AGE,
+        alone_65_male=0.18,
+        alone_65_female=0.27,
+        elder_couple_share=0.60,
+        young_adults_with_parents=0.6,
+        adults_partnered=0.45,
+        young_alone_share=0.40,
+        middle_alone_share=0.18,
+        households_per_cell=12,
+        occupied_share=0.92,
+        settlement="dense",
+        local_work_share=0.35,
+        workplace_mean_size=14.0,
+        out_migration_scale=1.55,
+        youth_exodus=1.0,
+        in_migration_rate=0.048,
+        fertility_scale=0.85,
+        association_membership=0.58,
+        association_join_new=0.35,
+        places_per_10k=2.4,
+        district_households=400,
+        income_scale=1.2,
+        arrival_mix=(0.45, 0.20, 0.15, 0.15, 0.05),
+    ),
+    "suburban": RegionProfile(
+        kind="suburban",
+        description="A mid-sized suburban municipality close to Japan's 2015 averages "
+        "(65+ 26.6%, 2.3 persons per household, -0.1%/yr).",
+        default_population=10_000,
+        age_shares=_NATIONAL_AGE,
+        alone_65_male=0.125,
+        alone_65_female=0.201,
+        elder_couple_share=0.52,
+        young_adults_with_parents=0.85,
+        adults_partnered=0.45,
+        young_alone_share=0.24,
+        middle_alone_share=0.11,
+        households_per_cell=6,
+        occupied_share=0.80,
+        settlement="gradient",
+        local_work_share=0.45,
+        workplace_mean_size=10.0,
+        out_migration_scale=1.0,
+        youth_exodus=1.15,
+        in_migration_rate=0.022,
+        fertility_scale=1.0,
+        association_membership=0.78,
+        association_join_new=0.65,
+        places_per_10k=2.9,
+        district_households=250,
+        income_scale=1.0,
+        arrival_mix=(0.30, 0.20, 0.30, 0.12, 0.08),
+    ),
+    "rural_town": RegionProfile(
+        kind="rural_town",
+        description="A shrinking rural town: oldest population, multi-generation "
+        "households, hamlets, youth leaving for the cities (-1.5%/yr).",
+        default_population=5_000,
+        age_shares=_RURAL_AGE,
+        alone_65_male=0.10,
+        alone_65_female=0.17,
+        elder_couple_share=0.42,
+        young_adults_with_parents=0.9,
+        adults_partnered=0.5,
+        young_alone_share=0.15,
+        middle_alone_share=0.08,
+        households_per_cell=4,
+        occupied_share=0.30,
+        settlement="hamlets",
+        local_work_share=0.70,
+        workplace_mean_size=7.0,
+        out_migration_scale=0.6,
+        youth_exodus=1.4,
+        in_migration_rate=0.0105,
+        fertility_scale=1.08,
+        association_membership=0.90,
+        association_join_new=0.75,
+        places_per_10k=4.0,
+        district_households=120,
+        income_scale=0.85,
+        arrival_mix=(0.25, 0.15, 0.25, 0.15, 0.20),
+    ),
+}
+
+
+def get_region(kind: str) -> RegionProfile:
+    try:
+        return REGIONS[kind]
+    except KeyError:
+        raise KeyError(
+            f"unknown region kind {kind!r}; allowed: {', '.join(REGION_KINDS)}"
+        ) from None

@@ -1,0 +1,320 @@
+"""Compiled inner loops of the tie network (numba), one pass over the edges each.
+
+NumPy would need a dozen temporaries per operation on the ~10^5-10^6 edge arrays;
+these kernels walk the sorted edges once. They take no random numbers of their own:
+callers pass uniforms drawn from the model's generator, so results do not depend on
+how the code is compiled. ``cache=True`` stores the machine code next to this file,
+so only the first run on a machine pays the compile time (about two seconds).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+CTX_BITS = 4
+CTX_MASK = (1 << CTX_BITS) - 1
+PAIR_BITS = 32
+
+
+@njit(cache=True, error_model="numpy")
+def merge_encounters(
+    key,
+    a,
+    b,
+    weight,
+    context,
+    formed,
+    packed,
+    form_prob,
+    strengthen,
+    draws,
+    week,
+    o_key,
+    o_a,
+    o_b,
+    o_w,
+    o_c,
+    o_f,
+):  # pragma: no cover - compiled
+    """Fold a week's sorted encounters into the sorted edges, writing into ``o_*``.
+
+    ``packed`` holds ((lo << 32 | hi) << 4 | context) per encounter, sorted. Existing
+    ties gain ``1 - (1 - s)^count`` of their gap to 1; a pair of strangers forms a tie
+    if ``draws[g] < 1 - prod(1 - form_prob[ctx])`` over its encounters (g counts pairs).
+    The output arrays need room for ``len(key) + len(packed)`` edges. Returns the new
+    number of edges and the number of ties formed.
+    """
+    n_enc = packed.shape[0]
+    n_edges = key.shape[0]
+    keep_s = 1.0 - strengthen
+    i = 0  # next edge
+    o = 0  # next output slot
+    g = 0  # pair counter (indexes draws)
+    formed_n = 0
+    e = 0
+    while e < n_enc:
+        pair = packed[e] >> CTX_BITS
+        first_ctx = packed[e] & CTX_MASK
+        count = 0
+        fail = 1.0
+        while e < n_enc and (packed[e] >> CTX_BITS) == pair:
+            fail *= 1.0 - form_prob[packed[e] & CTX_MASK]
+            count += 1
+            e += 1
+        # copy edges that sort before this pair
+        while i < n_edges and key[i] < pair:
+            o_key[o] = key[i]
+            o_a[o] = a[i]
+            o_b[o] = b[i]
+            o_w[o] = weight[i]
+            o_c[o] = context[i]
+            o_f[o] = formed[i]
+            o += 1
+            i += 1
+        gain = 1.0 - keep_s**count
+        if i < n_edges and key[i] == pair:
+            o_key[o] = key[i]
+            o_a[o] = a[i]
+            o_b[o] = b[i]
+            o_w[o] = weight[i] + gain * (1.0 - weight[i])
+            o_c[o] = context[i]
+            o_f[o] = formed[i]
+            o += 1
+            i += 1
+        elif draws[g] < 1.0 - fail:
+            o_key[o] = pair
+            o_a[o] = pair >> PAIR_BITS
+            o_b[o] = pair & 0xFFFFFFFF
+            o_w[o] = gain
+            o_c[o] = first_ctx  # lowest context code among the encounters
+            o_f[o] = week
+            o += 1
+            formed_n += 1
+        g += 1
+    while i < n_edges:
+        o_key[o] = key[i]
+        o_a[o] = a[i]
+        o_b[o] = b[i]
+        o_w[o] = weight[i]
+        o_c[o] = context[i]
+        o_f[o] = formed[i]
+        o += 1
+        i += 1
+    return o, formed_n
+
+
+@njit(cache=True, error_model="numpy")
+def compact(key, a, b, weight, context, formed, keep):  # pragma: no cover - compiled
+    """Keep the edges where ``keep`` is true, in place; returns the new length."""
+    o = 0
+    for i in range(key.shape[0]):
+        if keep[i]:
+            key[o] = key[i]
+            a[o] = a[i]
+            b[o] = b[i]
+            weight[o] = weight[i]
+            context[o] = context[i]
+            formed[o] = formed[i]
+            o += 1
+    return o
+
+
+@njit(cache=True, error_model="numpy")
+def decay_mask(weight, factor, floor):  # pragma: no cover - compiled
+    """Multiply weights by ``factor``; mark those still at or above ``floor``."""
+    keep = np.empty(weight.shape[0], np.bool_)
+    f = np.float32(factor)
+    for i in range(weight.shape[0]):
+        weight[i] *= f
+        keep[i] = weight[i] >= floor
+    return keep
+
+
+@njit(cache=True, error_model="numpy")
+def degree_by_class(a, b, edge_class, n_classes, capacity):  # pragma: no cover - compiled
+    """Per slot, the number of ties in each edge class."""
+    out = np.zeros((capacity, n_classes), np.int32)
+    for e in range(a.shape[0]):
+        c = edge_class[e]
+        out[a[e], c] += 1
+        out[b[e], c] += 1
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def incident_lists(a, b, chosen, capacity):  # pragma: no cover - compiled
+    """(node, neighbour) for every tie of the chosen nodes, grouped by node ascending.
+
+    A counting sort: linear in the number of edges, no comparison sort.
+    """
+    count = np.zeros(capacity + 1, np.int64)
+    for e in range(a.shape[0]):
+        if chosen[a[e]]:
+            count[a[e] + 1] += 1
+        if chosen[b[e]]:
+            count[b[e] + 1] += 1
+    for i in range(capacity):
+        count[i + 1] += count[i]
+    total = count[capacity]
+    node = np.empty(total, np.int64)
+    other = np.empty(total, np.int64)
+    fill = count[:capacity].copy()
+    for e in range(a.shape[0]):
+        x = a[e]
+        y = b[e]
+        if chosen[x]:
+            node[fill[x]] = x
+            other[fill[x]] = y
+            fill[x] += 1
+        if chosen[y]:
+            node[fill[y]] = y
+            other[fill[y]] = x
+            fill[y] += 1
+    return node, other
+
+
+@njit(cache=True, error_model="numpy")
+def counting_order(keys, n_keys):  # pragma: no cover - compiled
+    """Stable order that sorts small non-negative integer keys (a counting sort).
+
+    Also returns each key's start offset in the sorted order.
+    """
+    start = np.zeros(n_keys + 1, np.int64)
+    for i in range(keys.shape[0]):
+        start[keys[i] + 1] += 1
+    for k in range(n_keys):
+        start[k + 1] += start[k]
+    fill = start[:n_keys].copy()
+    order = np.empty(keys.shape[0], np.int64)
+    for i in range(keys.shape[0]):
+        k = keys[i]
+        order[fill[k]] = i
+        fill[k] += 1
+    return order, start
+
+
+@njit(cache=True, error_model="numpy")
+def build_adjacency(a, b, weight, capacity):  # pragma: no cover - compiled
+    """Both directions of every tie grouped by node (CSR): indptr, neighbour, weight."""
+    indptr = np.zeros(capacity + 1, np.int64)
+    for e in range(a.shape[0]):
+        indptr[a[e] + 1] += 1
+        indptr[b[e] + 1] += 1
+    for i in range(capacity):
+        indptr[i + 1] += indptr[i]
+    nbr = np.empty(indptr[capacity], np.int64)
+    nw = np.empty(indptr[capacity], np.float32)
+    fill = indptr[:capacity].copy()
+    for e in range(a.shape[0]):
+        x = a[e]
+        y = b[e]
+        nbr[fill[x]] = y
+        nw[fill[x]] = weight[e]
+        fill[x] += 1
+        nbr[fill[y]] = x
+        nw[fill[y]] = weight[e]
+        fill[y] += 1
+    return indptr, nbr, nw
+
+
+@njit(cache=True, error_model="numpy")
+def visit_partners(indptr, nbr, nw, household, visits, draws):  # pragma: no cover
+    """Each resident makes ``visits[slot]`` visits to ties outside their household,
+    choosing whom with probability proportional to tie weight (people call on those
+    they are closest to). ``draws`` holds one uniform per visit, consumed by slot.
+    Returns (visitor, visited) arrays; residents with no outside ties make none."""
+    total = 0
+    for i in range(visits.shape[0]):
+        total += visits[i]
+    u = np.empty(total, np.int64)
+    v = np.empty(total, np.int64)
+    n = 0
+    d = 0
+    for i in range(visits.shape[0]):
+        k = visits[i]
+        if k == 0:
+            continue
+        lo = indptr[i]
+        hi = indptr[i + 1]
+        w_sum = 0.0
+        for j in range(lo, hi):
+            if household[nbr[j]] != household[i]:
+                w_sum += nw[j]
+        for _ in range(k):
+            r = draws[d] * w_sum
+            d += 1
+            if w_sum <= 0.0:
+                continue
+            acc = 0.0
+            pick = -1
+            for j in range(lo, hi):
+                if household[nbr[j]] == household[i]:
+                    continue
+                acc += nw[j]
+                pick = j
+                if acc >= r:
+                    break
+            u[n] = i
+            v[n] = nbr[pick]
+            n += 1
+    return u[:n], v[:n]
+
+
+@njit(cache=True, error_model="numpy")
+def tie_census(a, b, weight, household, generation, strong_threshold, capacity):  # pragma: no cover
+    """One pass for the weekly tie outcomes.
+
+    Returns per-slot counts of ties by class (0 household weak, 1 household strong,
+    2 outside weak, 3 outside strong), the number of ties outside households and how
+    many of those link different generations.
+    """
+    counts = np.zeros((capacity, 4), np.int32)
+    n_outside = 0
+    n_bridge = 0
+    for e in range(a.shape[0]):
+        x = a[e]
+        y = b[e]
+        outside = household[x] != household[y]
+        c = 2 * outside + (weight[e] >= strong_threshold)
+        counts[x, c] += 1
+        counts[y, c] += 1
+        if outside:
+            n_outside += 1
+            if generation[x] != generation[y]:
+                n_bridge += 1
+    return counts, n_outside, n_bridge
+
+
+@njit(cache=True, error_model="numpy")
+def adjacency_sums(indptr, nbr, nw, values):  # pragma: no cover - compiled
+    """Per slot: total tie weight (column 0), then tie-weighted sums of each column of
+    ``values`` over the slot's ties; reads each row of the adjacency contiguously."""
+    n = indptr.shape[0] - 1
+    k = values.shape[1]
+    out = np.zeros((n, k + 1))
+    for i in range(n):
+        for j in range(indptr[i], indptr[i + 1]):
+            w = nw[j]
+            o = nbr[j]
+            out[i, 0] += w
+            for c in range(k):
+                out[i, c + 1] += w * values[o, c]
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def drop_residents(key, a, b, weight, context, formed, gone):  # pragma: no cover - compiled
+    """Remove, in place, every tie touching a slot marked in ``gone``; returns new length."""
+    o = 0
+    for i in range(key.shape[0]):
+        if gone[a[i]] or gone[b[i]]:
+            continue
+        key[o] = key[i]
+        a[o] = a[i]
+        b[o] = b[i]
+        weight[o] = weight[i]
+        context[o] = context[i]
+        formed[o] = formed[i]
+        o += 1
+    return o

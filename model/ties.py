@@ -1,0 +1,278 @@
+"""The weighted, undirected tie network among residents and how it changes each week.
+
+Edges are kept as parallel arrays sorted by a packed key ``(a << 32) | b`` with
+``a < b`` (resident slots). Sorting by key keeps lookups a ``searchsorted`` and lets a
+whole week's encounters be merged in one pass, with no Python loop over residents.
+
+Weekly life of a tie: encounters in some context strengthen it (``w += s * (1 - w)``
+per encounter) or, between strangers, form it with a context-dependent probability;
+every tie then decays by a constant share and dissolves below a floor. Ties at or above
+``strong_threshold`` are the strong ("kinjo") ties that matter in a disaster; weaker
+ones carry information and invitations (Granovetter 1973).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import networkx as nx
+import numpy as np
+
+from model import tie_kernels as kernels
+
+_PAIR_BITS = kernels.PAIR_BITS
+_CTX_BITS = kernels.CTX_BITS
+MAX_SLOTS = 1 << 27  # packed encounter keys need a < 2**27
+
+
+class Context(IntEnum):
+    """Where two residents met; also recorded as the context a tie formed in."""
+
+    HOUSEHOLD = 0
+    NEIGHBOURHOOD = 1
+    WORK = 2
+    SCHOOL = 3
+    PLACE = 4
+    ACTIVITY = 5
+    INTRODUCTION = 6
+    VISIT = 7
+
+
+_FIELDS = (
+    ("key", np.int64),
+    ("a", np.int32),
+    ("b", np.int32),
+    ("weight", np.float32),
+    ("context", np.int8),
+    ("formed", np.int32),  # week the tie formed
+)
+
+
+class _EdgeBuffer:
+    """One set of preallocated edge arrays; the network swaps two of them each merge."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        for name, dtype in _FIELDS:
+            setattr(self, name, np.empty(capacity, dtype))
+
+    def arrays(self) -> list[np.ndarray]:
+        return [getattr(self, name) for name, _ in _FIELDS]
+
+
+@dataclass
+class Adjacency:
+    """The ties of every resident as contiguous lists: ``nbr[indptr[i]:indptr[i+1]]``."""
+
+    indptr: np.ndarray
+    nbr: np.ndarray
+    weight: np.ndarray
+
+    def degree(self, nodes: np.ndarray) -> np.ndarray:
+        return self.indptr[nodes + 1] - self.indptr[nodes]
+
+    def weighted_sums(self, values: np.ndarray) -> np.ndarray:
+        """Per slot: total tie weight (column 0), then tie-weighted sums over one's ties
+        of each column of ``values`` (shape (capacity, k))."""
+        return kernels.adjacency_sums(
+            self.indptr, self.nbr, self.weight, np.ascontiguousarray(values, np.float64)
+        )
+
+    def introductions(
+        self, introducers: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each introducer with two or more ties brings two of them together."""
+        deg = self.degree(introducers)
+        ok = deg >= 2
+        start, deg = self.indptr[introducers[ok]], deg[ok]
+        i = (rng.random(len(deg)) * deg).astype(np.int64)
+        j = (rng.random(len(deg)) * (deg - 1)).astype(np.int64)
+        j = j + (j >= i)  # a second, different tie
+        return self.nbr[start + i], self.nbr[start + j]
+
+    def visits(
+        self, visits: np.ndarray, household: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Residents call on ties outside their household, the closest most often.
+
+        ``visits[slot]`` is how many visits each resident makes this week.
+        """
+        draws = rng.random(int(visits.sum()))
+        return kernels.visit_partners(
+            self.indptr, self.nbr, self.weight, household, visits.astype(np.int64), draws
+        )
+
+
+class TieNetwork:
+    """Edge arrays plus the weekly operations on them.
+
+    ``key``, ``a``, ``b``, ``weight``, ``context`` and ``formed`` are views of the first
+    ``len(self)`` rows of preallocated buffers, so a week's merge writes into memory
+    that already exists instead of allocating (and page-faulting) fresh arrays.
+    """
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._front = _EdgeBuffer(capacity)
+        self._back = _EdgeBuffer(capacity)
+        self.n = 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    key = property(lambda self: self._front.key[: self.n])
+    a = property(lambda self: self._front.a[: self.n])
+    b = property(lambda self: self._front.b[: self.n])
+    weight = property(lambda self: self._front.weight[: self.n])
+    context = property(lambda self: self._front.context[: self.n])
+    formed = property(lambda self: self._front.formed[: self.n])
+
+    def _views(self) -> list[np.ndarray]:
+        return [arr[: self.n] for arr in self._front.arrays()]
+
+    @classmethod
+    def from_arrays(cls, **arrays: np.ndarray) -> TieNetwork:
+        """A network holding the given (sorted, de-duplicated) edge arrays."""
+        n = len(arrays["key"])
+        net = cls(max(n, 16))
+        for name, dtype in _FIELDS:
+            getattr(net._front, name)[:n] = np.asarray(arrays[name], dtype)
+        net.n = n
+        return net
+
+    def subset(self, keep: np.ndarray) -> TieNetwork:
+        return TieNetwork.from_arrays(**{name: getattr(self, name)[keep] for name, _ in _FIELDS})
+
+    # --- weekly dynamics ---------------------------------------------------------------------
+    def apply_encounters(
+        self,
+        u: np.ndarray,
+        v: np.ndarray,
+        ctx: np.ndarray,
+        form_prob: np.ndarray,
+        strengthen: float,
+        week: int,
+        rng: np.random.Generator,
+    ) -> int:
+        """Strengthen ties between those who met; form new ones by chance.
+
+        ``form_prob[c]`` is the chance one encounter in context ``c`` starts a tie
+        between strangers; several encounters in a week combine as independent tries.
+        Returns the number of ties formed.
+        """
+        u = np.asarray(u, np.int64)
+        v = np.asarray(v, np.int64)
+        lo = np.minimum(u, v)
+        hi = np.maximum(u, v)
+        keep = lo != hi
+        packed = (((lo << _PAIR_BITS) | hi) << _CTX_BITS) | np.asarray(ctx, np.int64)
+        packed = np.sort(packed[keep])
+        if len(packed) == 0:
+            return 0
+        draws = rng.random(len(packed))
+        need = self.n + len(packed)
+        if self._back.capacity < need:
+            self._back = _EdgeBuffer(max(need, 2 * self._back.capacity))
+        n, formed = kernels.merge_encounters(
+            *self._views(), packed, np.asarray(form_prob, np.float64), float(strengthen),
+            draws, np.int32(week), *self._back.arrays(),
+        )  # fmt: skip
+        self._front, self._back = self._back, self._front
+        self.n = int(n)
+        return int(formed)
+
+    def decay(self, rate: float, floor: float) -> int:
+        """Weaken every tie; dissolve those that fall below the floor. Returns dissolved."""
+        keep = kernels.decay_mask(self.weight, 1.0 - rate, np.float32(floor))
+        return self._filter(keep)
+
+    def remove_residents(self, slots: np.ndarray, capacity: int) -> None:
+        """Drop every tie of residents who died or left."""
+        if len(slots) == 0 or self.n == 0:
+            return
+        gone = np.zeros(capacity, dtype=bool)
+        gone[slots] = True
+        self.n = int(kernels.drop_residents(*self._views(), gone))
+
+    def _filter(self, keep: np.ndarray) -> int:
+        """Keep edges where ``keep`` (in place); returns how many were dropped."""
+        n = int(kernels.compact(*self._views(), keep))
+        dropped = self.n - n
+        self.n = n
+        return dropped
+
+    # --- queries -----------------------------------------------------------------------------
+    def degree(self, capacity: int, mask: np.ndarray | None = None) -> np.ndarray:
+        """Number of ties of each slot (only edges in ``mask`` if given)."""
+        cls = np.zeros(len(self.key), np.int8) if mask is None else mask.astype(np.int8)
+        counts = kernels.degree_by_class(self.a, self.b, cls, 2, capacity)
+        return counts[:, 0] + counts[:, 1] if mask is None else counts[:, 1]
+
+    def census(
+        self, household: np.ndarray, generation: np.ndarray, strong_threshold: float, capacity: int
+    ) -> tuple[np.ndarray, int, int]:
+        """Per-slot tie counts by (outside household, strong), ties outside households,
+        and how many of those bridge generations (see ``tie_kernels.tie_census``)."""
+        counts, n_out, n_bridge = kernels.tie_census(
+            self.a, self.b, self.weight, household, generation, np.float32(strong_threshold),
+            capacity,
+        )  # fmt: skip
+        return counts, int(n_out), int(n_bridge)
+
+    def incident(self, nodes: np.ndarray, capacity: int) -> tuple[np.ndarray, np.ndarray]:
+        """(node, neighbour) pairs for every tie of the given nodes, grouped by node."""
+        chosen = np.zeros(capacity, dtype=bool)
+        chosen[nodes] = True
+        return kernels.incident_lists(self.a, self.b, chosen, capacity)
+
+    def adjacency(self, capacity: int) -> Adjacency:
+        """Each resident's ties as contiguous lists (CSR), built in one linear pass."""
+        return Adjacency(*kernels.build_adjacency(self.a, self.b, self.weight, capacity))
+
+    def has_edges(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Whether each (lo, hi) pair with lo < hi is tied."""
+        keys = (lo.astype(np.int64) << _PAIR_BITS) | hi.astype(np.int64)
+        if len(self.key) == 0:
+            return np.zeros(len(keys), dtype=bool)
+        pos = np.minimum(np.searchsorted(self.key, keys), len(self.key) - 1)
+        return self.key[pos] == keys
+
+    def average_clustering(
+        self, nodes: np.ndarray, capacity: int, wedges_per_node: int, rng: np.random.Generator
+    ) -> float:
+        """Average local clustering over ``nodes``, estimated by sampling wedges.
+
+        For each node, pick two distinct ties at random and check whether those two
+        neighbours are tied: the chance is exactly the node's local clustering, so the
+        mean over samples estimates the average (nodes with fewer than two ties count
+        as 0, as in networkx; Schank & Wagner 2005).
+        """
+        if len(nodes) == 0:
+            return float("nan")
+        node, other = self.incident(nodes, capacity)
+        if len(node) == 0:
+            return 0.0
+        first = np.flatnonzero(np.concatenate(([True], node[1:] != node[:-1])))
+        deg = np.diff(np.append(first, len(node)))
+        ok = deg >= 2
+        first, deg = np.repeat(first[ok], wedges_per_node), np.repeat(deg[ok], wedges_per_node)
+        i = (rng.random(len(deg)) * deg).astype(np.int64)
+        j = (rng.random(len(deg)) * (deg - 1)).astype(np.int64)
+        j = j + (j >= i)
+        x, y = other[first + i], other[first + j]
+        closed = self.has_edges(np.minimum(x, y), np.maximum(x, y))
+        return float(closed.sum() / (len(nodes) * wedges_per_node))
+
+    def to_networkx(
+        self, labels: np.ndarray | None = None, strong_threshold: float = 0.5
+    ) -> nx.Graph:
+        """Export as a networkx Graph; node ids are ``labels[slot]`` if given."""
+        g = nx.Graph()
+        a = self.a if labels is None else labels[self.a]
+        b = self.b if labels is None else labels[self.b]
+        g.add_edges_from(
+            (int(x), int(y), {"weight": float(w), "strong": bool(w >= strong_threshold),
+                              "context": Context(int(c)).name.lower(), "formed": int(f)})
+            for x, y, w, c, f in zip(a, b, self.weight, self.context, self.formed, strict=True)
+        )  # fmt: skip
+        return g
