@@ -1,0 +1,1 @@
+"""Running kizuna: scenario files, replications, stores, summaries, figures and the CLI."""

@@ -1,0 +1,23 @@
+"""Errors a user can fix: reported as one line naming the file, the field and what is allowed."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class InputError(Exception):
+    """Bad input from a user (scenario file, command-line option); exit code 2."""
+
+    def __init__(self, source: str, field: str, message: str) -> None:
+        message = " ".join(str(message).split())  # always a single line
+        super().__init__(f"{source}: {field}: {message}")
+        self.source = source
+        self.field = field
+        self.message = message
+
+
+def suggest(name: str, allowed: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' when a close match exists, else ''."""
+    close = difflib.get_close_matches(name, list(allowed), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

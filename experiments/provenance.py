@@ -1,0 +1,51 @@
+"""Where a result came from: versions, commit, machine and command, for the manifest."""
+
+from __future__ import annotations
+
+import platform
+import socket
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def git_commit() -> dict[str, Any]:
+    """Commit of the source tree kizuna runs from, and whether it had local changes."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=_ROOT, capture_output=True, text=True, timeout=5
+        )
+        if commit.returncode != 0:
+            return {"commit": "unknown", "dirty": None}
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=_ROOT, capture_output=True, text=True, timeout=5,
+        )  # fmt: skip
+        return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": "unknown", "dirty": None}
+
+
+def provenance() -> dict[str, Any]:
+    return {
+        "kizuna": _version("kizuna"),
+        "git": git_commit(),
+        "python": sys.version.split()[0],
+        "mesa": _version("mesa"),
+        "numpy": _version("numpy"),
+        "numba": _version("numba"),
+        "host": socket.gethostname(),
+        "platform": platform.platform(),
+        "command": sys.argv,
+    }
