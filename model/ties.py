@@ -245,8 +245,9 @@ class TieNetwork:
         For each node, pick two distinct ties at random and check whether those two
         neighbours are tied: the chance is exactly the node's local clustering, so the
         mean over samples estimates the average (nodes with fewer than two ties count
-        as 0, as in networkx; Schank & Wagner 2005).
+        as 0, as in networkx; Schank & Wagner 2005). Repeated nodes count once.
         """
+        nodes = np.unique(nodes)
         if len(nodes) == 0:
             return float("nan")
         node, other = self.incident(nodes, capacity)
