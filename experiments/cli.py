@@ -34,8 +34,15 @@ def _positive_int(flag: str):
     return parse
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line and exit code 2 like every other input error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise InputError("command line", self.prog, f"{message} (see {self.prog} --help)")
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="kizuna",
         description="Agent-based simulation of ties and mutual assistance in a municipality.",
     )
@@ -122,8 +129,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         if args.command == "run":
             return _cmd_run(args)
         if args.command == "bench":
@@ -134,8 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kizuna: interrupted", file=sys.stderr)
         return 130
-    parser.error(f"unknown command {args.command!r}")  # pragma: no cover
-    return EXIT_INPUT  # pragma: no cover
+    return EXIT_INPUT  # pragma: no cover - argparse only accepts known commands
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from experiments.errors import InputError, suggest
 from model import KizunaModel, Params
 from model.kizuna_model import MAX_POPULATION
-from model.params import param_names
+from model.params import check_params, param_names
 from model.regions import REGION_KINDS
 
 MIN_POPULATION = 50
@@ -28,7 +28,8 @@ MAX_REPLICATIONS = 10_000
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: no silent coercion (true is not 1, "5" is not 5)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class RegionSpec(_Strict):
@@ -43,6 +44,13 @@ class Horizon(_Strict):
 
     years: Annotated[float, Field(gt=0, le=MAX_YEARS)] | None = None
     weeks: Annotated[int, Field(gt=0, le=MAX_YEARS * 52)] | None = None
+
+    @field_validator("years")
+    @classmethod
+    def _at_least_a_week(cls, value: float | None) -> float | None:
+        if value is not None and round(value * 52) < 1:
+            raise ValueError(f"must be at least one week (1/52 of a year), got {value}")
+        return value
 
     @model_validator(mode="after")
     def _one_unit(self) -> Horizon:
@@ -71,15 +79,10 @@ class Scenario(_Strict):
     @classmethod
     def _known_parameters(cls, value: dict[str, float]) -> dict[str, float]:
         names = param_names()
-        for key, val in value.items():
+        for key in value:
             if key not in names:
                 raise ValueError(f"unknown parameter {key!r}{suggest(key, names)}")
-            if not np.isfinite(val) or val < 0:
-                raise ValueError(f"parameter {key!r} must be a finite number >= 0, got {val}")
-        try:
-            Params(**value)
-        except TypeError as exc:  # pragma: no cover - names were checked above
-            raise ValueError(str(exc)) from None
+        check_params(value)
         return value
 
     @property
@@ -87,7 +90,7 @@ class Scenario(_Strict):
         return self.horizon.n_weeks
 
     def params(self) -> Params:
-        return Params(**self.parameters)
+        return check_params(self.parameters)
 
     def with_overrides(
         self,
@@ -160,7 +163,9 @@ def parse_scenario(data: Any, source: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        field, message = _describe(exc.errors()[0])
+        # an unknown field explains a "missing" one (a typo in a required name)
+        errors = sorted(exc.errors(), key=lambda e: e.get("type") != "extra_forbidden")
+        field, message = _describe(errors[0])
         raise InputError(source, field, message) from None
 
 

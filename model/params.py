@@ -8,12 +8,21 @@ should cover. A scenario can override any field by name.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+_FRACTION_UNITS = {"probability", "share", "share of the gap to 1", "weight"}
 
-def _p(default: float, unit: str, doc: str, source: str = "assumption") -> Any:
-    return field(default=default, metadata={"unit": unit, "doc": doc, "source": source})
+
+def _p(
+    default: float, unit: str, doc: str, source: str = "assumption", hi: float | None = None
+) -> Any:
+    """A parameter: default, unit, what it means, where its value comes from, and the
+    largest value that makes sense (1 for probabilities, shares and weights)."""
+    if hi is None and unit in _FRACTION_UNITS:
+        hi = 1.0
+    return field(default=default, metadata={"unit": unit, "doc": doc, "source": source, "hi": hi})
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,7 @@ class Params:
     tie_strengthen: float = _p(
         0.10, "share of the gap to 1", "how much one encounter strengthens a tie"
     )
-    tie_decay: float = _p(0.03, "per week", "share of tie strength lost each week")
+    tie_decay: float = _p(0.03, "per week", "share of tie strength lost each week", hi=1.0)
     tie_floor: float = _p(0.05, "weight", "ties weaker than this dissolve")
     strong_threshold: float = _p(
         0.5, "weight", "ties at least this strong count as strong ('kinjo') ties"
@@ -67,15 +76,16 @@ class Params:
         "per resident-week",
         "chance a resident introduces two of their ties to each other "
         "(triadic closure, Jin, Girvan & Newman 2001)",
+        hi=1.0,
     )
 
     # --- awareness (challenge 1) ----------------------------------------------------------
     awareness_info: float = _p(
-        0.030, "per week", "awareness gained from full access to local information"
+        0.030, "per week", "awareness gained from full access to local information", hi=1.0
     )
-    awareness_peer: float = _p(0.030, "per week", "pull toward the awareness of one's ties")
-    awareness_volunteer: float = _p(0.050, "per week", "awareness gained by volunteering")
-    awareness_decay: float = _p(0.020, "per week", "awareness forgotten each week")
+    awareness_peer: float = _p(0.030, "per week", "pull toward the awareness of one's ties", hi=1.0)
+    awareness_volunteer: float = _p(0.050, "per week", "awareness gained by volunteering", hi=1.0)
+    awareness_decay: float = _p(0.020, "per week", "awareness forgotten each week", hi=1.0)
 
     # --- volunteering -------------------------------------------------------------------
     volunteer_hazard: float = _p(
@@ -103,8 +113,10 @@ class Params:
         "extra disposition of parents of pupils: PTA and children's-association duties "
         "rotate among them (why the national rate peaks in the 40s)",
     )
-    burnout: float = _p(0.04, "per volunteer-week", "share of motivation a week's effort uses")
-    motivation_recovery: float = _p(0.03, "per week", "share of lost motivation restored")
+    burnout: float = _p(
+        0.04, "per volunteer-week", "share of motivation a week's effort uses", hi=1.0
+    )
+    motivation_recovery: float = _p(0.03, "per week", "share of lost motivation restored", hi=1.0)
     volunteer_min_age: float = _p(10.0, "years", "youngest age counted and able to volunteer")
 
     # --- donating -----------------------------------------------------------------------
@@ -142,9 +154,9 @@ class Params:
     donor_min_age: float = _p(20.0, "years", "youngest age counted and able to give")
 
     # --- trust ----------------------------------------------------------------------------
-    trust_volunteer: float = _p(0.02, "per week", "trust in NPOs gained by volunteering")
-    trust_success: float = _p(0.10, "per event", "trust gained by seeing a gift's effect")
-    trust_decay: float = _p(0.020, "per week", "trust drifting back to its initial level")
+    trust_volunteer: float = _p(0.02, "per week", "trust in NPOs gained by volunteering", hi=1.0)
+    trust_success: float = _p(0.10, "per event", "trust gained by seeing a gift's effect", hi=1.0)
+    trust_decay: float = _p(0.020, "per week", "trust drifting back to its initial level", hi=1.0)
 
     # --- places for mutual assistance (ibasho) --------------------------------------------
     place_radius: int = _p(6, "cells", "catchment of a place (Chebyshev distance)")
@@ -154,8 +166,9 @@ class Params:
         "visit probability of a nearby, aware resident aged 65+; about 4% of elders "
         "attend kayoi-no-ba (MHLW 2015)",
         "calibrated",
+        hi=1.0,
     )
-    place_visit_other: float = _p(0.006, "per week", "same for residents under 65")
+    place_visit_other: float = _p(0.006, "per week", "same for residents under 65", hi=1.0)
     place_capacity: int = _p(60, "visitors/week", "how many a place can host in a week")
 
     # --- neighbourhood association membership ------------------------------------------------
@@ -201,6 +214,43 @@ def param_names() -> list[str]:
     return [f.name for f in fields(Params)]
 
 
+def check_params(values: dict[str, Any]) -> Params:
+    """Parameters from user input, or ``ValueError`` naming the first bad one.
+
+    Checks: a known name, a finite number >= 0, at most the parameter's maximum, and a
+    whole number where the parameter counts things (cells, visitors).
+    """
+    by_name = {f.name: f for f in fields(Params)}
+    clean: dict[str, Any] = {}
+    for name, value in values.items():
+        f = by_name.get(name)
+        if f is None:
+            raise ValueError(f"unknown parameter {name!r}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise ValueError(f"parameter {name!r} must be a finite number, got {value!r}")
+        if value < 0:
+            raise ValueError(f"parameter {name!r} must be >= 0, got {value}")
+        hi = f.metadata["hi"]
+        if hi is not None and value > hi:
+            raise ValueError(
+                f"parameter {name!r} must be at most {hi} ({f.metadata['unit']}), got {value}"
+            )
+        if f.type in (int, "int"):
+            if value != int(value):
+                raise ValueError(
+                    f"parameter {name!r} must be a whole number ({f.metadata['unit']}), got {value}"
+                )
+            value = int(value)
+        else:
+            value = float(value)
+        clean[name] = value
+    return Params(**clean)
+
+
 def param_table() -> list[dict[str, Any]]:
     """Rows of (name, default, unit, doc, source) for docs and `kizuna` listings."""
     return [
@@ -210,6 +260,7 @@ def param_table() -> list[dict[str, Any]]:
             "unit": f.metadata["unit"],
             "doc": f.metadata["doc"],
             "source": f.metadata["source"],
+            "max": f.metadata["hi"],
         }
         for f in fields(Params)
     ]
