@@ -113,7 +113,8 @@ class KizunaModel(Model):
 
         self.places: list[Place] = []
         self._nearest_place: tuple[np.ndarray, np.ndarray] | None = None
-        n_places = round(self.region.places_per_10k * n / 10_000)
+        expected = self.region.places_per_10k * n / 10_000
+        n_places = max(1, round(expected)) if expected > 0 else 0  # even a hamlet has one
         for site in geo.spread_sites(n_places, self.rng):
             self.add_place(int(site))
 
