@@ -1,0 +1,36 @@
+"""Small towns for tests, so the suite stays fast."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model import KizunaModel, Params, get_region
+
+
+def small_town(
+    population: int = 1500,
+    seed: int = 1,
+    region: str = "suburban",
+    warmup_weeks: int = 26,
+    params: dict | None = None,
+    **region_overrides: object,
+) -> KizunaModel:
+    profile = get_region(region)
+    if region_overrides:
+        profile = profile.with_overrides(**region_overrides)
+    return KizunaModel(
+        profile, population, Params(**(params or {})), rng=seed, warmup_weeks=warmup_weeks
+    )
+
+
+def run_town(weeks: int, **kwargs: object):
+    """Outcomes table of a small town run for ``weeks``."""
+    model = small_town(**kwargs)
+    for _ in range(weeks):
+        model.step()
+    return model.outcomes()
+
+
+def mean_over_seeds(outcome: str, week: int, seeds=(1, 2, 3), **kwargs: object) -> float:
+    """Common random numbers: the same seeds for every arm of a comparison."""
+    return float(np.mean([run_town(week, seed=s, **kwargs)[outcome].iloc[week] for s in seeds]))
