@@ -159,69 +159,53 @@ def out_migrants(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
     return idx[leave_alone | moving[hh]]
 
 
-# household templates for arrivals: (adult ages, partnered, children)
+# household templates for arrivals: name, age range of the first adult, whether a
+# partner comes along, and the chance and number of children
 _ARRIVALS = ("young_single", "young_couple", "family", "single_adult", "retired_couple")
+_ARRIVAL_AGE_LO = np.array([18.0, 25.0, 30.0, 30.0, 60.0])
+_ARRIVAL_AGE_HI = np.array([30.0, 40.0, 46.0, 65.0, 75.0])
+_ARRIVAL_COUPLE = np.array([False, True, True, False, True])
 
 
 def arrivals(model: KizunaModel) -> int:
     """Households moving into town this week; returns the number of residents added."""
     rng = model.rng
     region = model.region
-    expected = region.in_migration_rate * model.population_size / 52.0
-    n_hh = rng.poisson(expected)
+    n_hh = rng.poisson(region.in_migration_rate * model.population_size / 52.0)
+    cells = model.vacant_cells(n_hh)  # a full town takes only as many as it has homes
+    n_hh = len(cells)
     if n_hh == 0:
         return 0
     mix = np.asarray(region.arrival_mix, float)
-    kinds = rng.choice(len(_ARRIVALS), size=n_hh, p=mix / mix.sum())
-    ages: list[float] = []
-    female: list[bool] = []
-    member_of: list[int] = []
-    for h, kind in enumerate(kinds.tolist()):
-        name = _ARRIVALS[kind]
-        if name == "young_single":
-            ages.append(rng.uniform(18, 30))
-            female.append(bool(rng.random() < 0.5))
-            member_of.append(h)
-            continue
-        if name == "single_adult":
-            ages.append(rng.uniform(30, 65))
-            female.append(bool(rng.random() < 0.5))
-            member_of.append(h)
-            continue
-        lo, hi = {"young_couple": (25, 40), "family": (30, 46), "retired_couple": (60, 75)}[name]
-        man = rng.uniform(lo, hi)
-        ages += [man, max(18.0, man - rng.normal(2.0, 2.0))]
-        female += [False, True]
-        member_of += [h, h]
-        kids = 0
-        if name == "family":
-            kids = 1 + rng.binomial(2, 0.4)
-        elif name == "young_couple" and rng.random() < 0.3:
-            kids = 1
-        oldest_child = max(1.0, min(15.0, ages[-1] - 20.0))
-        for _ in range(kids):
-            ages.append(rng.uniform(0, oldest_child))
-            female.append(bool(rng.random() < FEMALE_SHARE[0]))
-            member_of.append(h)
-    cells = model.vacant_cells(n_hh)
-    if len(cells) < n_hh:  # the town is full: only as many as there are homes
-        keep = np.asarray(member_of) < len(cells)
-        ages = list(np.asarray(ages)[keep])
-        female = list(np.asarray(female)[keep])
-        member_of = list(np.asarray(member_of)[keep])
-        n_hh = len(cells)
-    if n_hh == 0:
-        return 0
+    kind = rng.choice(len(_ARRIVALS), size=n_hh, p=mix / mix.sum())
+    first = rng.uniform(_ARRIVAL_AGE_LO[kind], _ARRIVAL_AGE_HI[kind])
+    couple = _ARRIVAL_COUPLE[kind]
+    # singles are women half the time; in a couple the first adult is the man
+    first_female = ~couple & (rng.random(n_hh) < 0.5)
+    partner_age = np.maximum(18.0, first - rng.normal(2.0, 2.0, n_hh))
+    kids = np.where(
+        kind == _ARRIVALS.index("family"),
+        1 + rng.binomial(2, 0.4, n_hh),
+        (kind == _ARRIVALS.index("young_couple")) & (rng.random(n_hh) < 0.3),
+    ).astype(np.int64)
+    oldest_child = np.clip(partner_age - 20.0, 1.0, 15.0)
+
+    hh = np.arange(n_hh)
+    partners = hh[couple]
+    child_of = np.repeat(hh, kids)
+    member_of = np.concatenate((hh, partners, child_of))
+    age = np.concatenate(
+        (first, partner_age[couple], rng.uniform(0.0, oldest_child[child_of]))
+    ).astype(np.float32)
+    female = np.concatenate(
+        (first_female, np.ones(len(partners), bool), rng.random(len(child_of)) < FEMALE_SHARE[0])
+    )
     joins = rng.random(n_hh) < region.association_join_new
     hh_ids = model.households.add(cells, joins, model.week)
-    member_idx = np.asarray(member_of, dtype=np.int64)
     model.add_residents(
-        age=np.asarray(ages, np.float32),
-        female=np.asarray(female, bool),
-        household=hh_ids[member_idx],
-        cell=np.asarray(cells)[member_idx],
+        age=age, female=female, household=hh_ids[member_of], cell=np.asarray(cells)[member_of]
     )
-    return len(member_idx)
+    return len(member_of)
 
 
 # --- yearly life course -----------------------------------------------------------------------

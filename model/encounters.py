@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from model.tie_kernels import counting_order
 
@@ -95,37 +96,80 @@ def neighbourhood(
     height: int,
     radius: int,
     same_block_share: float,
+    age: np.ndarray,
+    homophily_scale: float,
     rng: np.random.Generator,
 ):
-    """Chance meetings near home: in one's own block, or a block within ``radius``."""
+    """Chance meetings near home: in one's own block, or a block within ``radius``,
+    thinned by age homophily. Random numbers come from ``rng``; a compiled loop does
+    the index arithmetic."""
     n = rng.poisson(rate)
-    who = np.repeat(np.arange(len(idx)), n)
-    if len(who) == 0:
-        return _EMPTY, _EMPTY
-    x, y = np.divmod(home[who], height)
-    away = rng.random(len(who)) >= same_block_share
+    draws = rng.random((int(n.sum()), 4))
+    return _neighbour_pairs(
+        np.asarray(idx, np.int64), np.asarray(home, np.int64), n, draws, cells.start,
+        cells.count, cells.members, width, height, radius, same_block_share,
+        age, _acceptance_table(homophily_scale),
+    )  # fmt: skip
+
+
+def _acceptance_table(scale: float) -> np.ndarray:
+    """Chance of keeping an encounter by whole-year age gap (0 ... 127)."""
+    if scale <= 0:
+        return np.ones(128)
+    return np.exp(-np.arange(128) / scale)
+
+
+@njit(cache=True, error_model="numpy")
+def _neighbour_pairs(
+    idx, home, n, draws, start, count, members, width, height, radius, same_share, age, accept
+):  # pragma: no cover - compiled
     side = 2 * radius + 1
-    # uniform over the ring of cells around home, excluding home itself
-    off = rng.integers(0, side * side - 1, size=len(who))
-    off += off >= (side * side) // 2
-    dx = np.where(away, off // side - radius, 0)
-    dy = np.where(away, off % side - radius, 0)
-    tx, ty = x + dx, y + dy
-    inside = (tx >= 0) & (tx < width) & (ty >= 0) & (ty < height)
-    who, tx, ty = who[inside], tx[inside], ty[inside]
-    target = tx * height + ty
-    cnt = cells.count[target]
-    has = cnt > 0
-    who, target, cnt = who[has], target[has], cnt[has]
-    pick = cells.members[cells.start[target] + (rng.random(len(who)) * cnt).astype(np.int64)]
-    u = idx[who]
-    keep = pick != u
-    return u[keep], pick[keep]
+    ring = side * side - 1
+    u = np.empty(draws.shape[0], np.int64)
+    v = np.empty(draws.shape[0], np.int64)
+    k = 0
+    d = 0
+    for i in range(idx.shape[0]):
+        me = idx[i]
+        x = home[i] // height
+        y = home[i] % height
+        for _ in range(n[i]):
+            r_away, r_off, r_pick, r_keep = draws[d, 0], draws[d, 1], draws[d, 2], draws[d, 3]
+            d += 1
+            tx = x
+            ty = y
+            if r_away >= same_share:  # a block in the ring around home, uniformly
+                off = int(r_off * ring)
+                if off >= ring // 2:
+                    off += 1
+                tx = x + off // side - radius
+                ty = y + off % side - radius
+                if tx < 0 or tx >= width or ty < 0 or ty >= height:
+                    continue
+            c = tx * height + ty
+            if count[c] == 0:
+                continue
+            other = members[start[c] + int(r_pick * count[c])]
+            if other == me:
+                continue
+            gap = abs(int(age[me]) - int(age[other]))
+            if r_keep >= accept[min(gap, 127)]:
+                continue
+            u[k] = me
+            v[k] = other
+            k += 1
+    return u[:k], v[:k]
 
 
 def homophily(u, v, age: np.ndarray, scale: float, rng: np.random.Generator):
-    """Keep an encounter with probability exp(-|age gap| / scale)."""
+    """Keep an encounter with probability exp(-|age gap| / scale).
+
+    The gap is taken in whole years and looked up in a table (an exp per encounter
+    would dominate the cost of the week's encounters).
+    """
     if len(u) == 0 or scale <= 0:
         return u, v
-    keep = rng.random(len(u)) < np.exp(-np.abs(age[u] - age[v]) / scale)
+    table = _acceptance_table(scale)
+    gap = np.abs(age[u].astype(np.int64) - age[v].astype(np.int64))
+    keep = rng.random(len(u)) < table[np.minimum(gap, 127)]
     return u[keep], v[keep]

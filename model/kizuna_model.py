@@ -29,7 +29,7 @@ from mesa.discrete_space import OrthogonalMooreGrid
 from model import demography, encounters, membership, participation
 from model.geography import build_geography
 from model.households import Households, HouseholdView
-from model.outcomes import OUTCOMES, measure
+from model.outcomes import OUTCOMES, measure, tie_census
 from model.params import Params
 from model.places import Place, visit_places
 from model.population import NEVER, Population
@@ -319,8 +319,8 @@ class KizunaModel(Model):
         self.lives_alone[idx] = hv.size[hh] == 1
         participation.update_free_time(self, idx, hv)
         access = participation.access_to_opportunities(self, idx, hv)
-        adjacency = self.ties.adjacency(pop.capacity)
-        peer_vol, peer_don, peer_aw, has_ties = participation.peer_shares(self, idx, adjacency)
+        adjacency = self.ties.adjacency(pop.capacity, participation.peer_values(self))
+        peer_vol, peer_don, peer_aw, has_ties = participation.peer_shares(idx, adjacency)
         return participation.WeekContext(
             idx, hv, access, peer_vol, peer_don, peer_aw, has_ties, adjacency
         )
@@ -358,9 +358,10 @@ class KizunaModel(Model):
         add(
             *encounters.neighbourhood(
                 idx, pop.cell[idx], rate, cells, geo.width, geo.height,
-                p.neighbourhood_radius, p.same_block_share, rng,
+                p.neighbourhood_radius, p.same_block_share, age, p.homophily_age_scale, rng,
             ),
             Context.NEIGHBOURHOOD,
+            False,  # homophily applied while drawing
         )  # fmt: skip
         workers = idx[pop.employer[idx] >= 0]
         add(
@@ -431,11 +432,12 @@ class KizunaModel(Model):
         )
 
     def _observe(self) -> None:
-        self.latest = measure(self)
-        self._update_layers()
+        census = tie_census(self)
+        self.latest = measure(self, census)
+        self._update_layers(census.degree)
         self.datacollector.collect(self)
 
-    def _update_layers(self) -> None:
+    def _update_layers(self, degree: np.ndarray) -> None:
         pop = self.population
         idx = pop.alive_idx()
         n_cells = self.geography.n_cells
@@ -444,7 +446,7 @@ class KizunaModel(Model):
         residents = np.bincount(cell, minlength=n_cells).astype(float)
         last = pop.last_volunteer_week[idx]
         vol = (last != NEVER) & ((self.week - last) < 52) & (pop.age[idx] >= 10)
-        deg = self.ties.degree(pop.capacity)[idx]
+        deg = degree[idx]
         elder_alone = self.lives_alone[idx] & (pop.age[idx] >= 65)
         with np.errstate(invalid="ignore", divide="ignore"):
             layers = {

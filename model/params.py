@@ -173,7 +173,7 @@ class Params:
 
     # --- neighbourhood association membership ------------------------------------------------
     association_leave_rate: float = _p(
-        0.008,
+        0.0095,
         "per household-year",
         "member households leaving; with joining, membership falls about 0.6 points a "
         "year as in MIC surveys (78% in 2010 to about 72% in 2020)",

@@ -72,17 +72,21 @@ def access_to_opportunities(model: KizunaModel, idx: np.ndarray, hv: HouseholdVi
     return 1.0 - miss
 
 
-def peer_shares(
-    model: KizunaModel, idx: np.ndarray, adjacency: Adjacency
-) -> tuple[np.ndarray, ...]:
-    """Tie-weighted shares of one's ties who volunteer and give, and their awareness."""
+def peer_values(model: KizunaModel) -> np.ndarray:
+    """What each resident's ties see of them: volunteered and gave this year, awareness."""
     pop = model.population
     week = model.week
     values = np.empty((pop.capacity, 3))
     values[:, 0] = (week - pop.last_volunteer_week) < 52
     values[:, 1] = (week - pop.last_donation_week) < 52
     values[:, 2] = pop.awareness
-    sums = adjacency.weighted_sums(values)[idx]
+    return values
+
+
+def peer_shares(idx: np.ndarray, adjacency: Adjacency) -> tuple[np.ndarray, ...]:
+    """Tie-weighted shares of one's ties who volunteer and give, and their awareness
+    (from the sums of ``peer_values`` gathered while building the adjacency)."""
+    sums = adjacency.sums[idx]
     strength = sums[:, 0]
     has = strength > 0
     shares = np.divide(

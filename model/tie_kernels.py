@@ -195,8 +195,14 @@ def counting_order(keys, n_keys):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
-def build_adjacency(a, b, weight, capacity):  # pragma: no cover - compiled
-    """Both directions of every tie grouped by node (CSR): indptr, neighbour, weight."""
+def build_adjacency(a, b, weight, capacity, values):  # pragma: no cover - compiled
+    """Both directions of every tie grouped by node (CSR): indptr, neighbour, weight.
+
+    In the same pass, per slot: total tie weight (column 0) and tie-weighted sums of
+    each column of ``values`` over the slot's ties (what one's ties do).
+    """
+    k = values.shape[1]
+    sums = np.zeros((capacity, k + 1))
     indptr = np.zeros(capacity + 1, np.int64)
     for e in range(a.shape[0]):
         indptr[a[e] + 1] += 1
@@ -209,13 +215,19 @@ def build_adjacency(a, b, weight, capacity):  # pragma: no cover - compiled
     for e in range(a.shape[0]):
         x = a[e]
         y = b[e]
+        w = weight[e]
         nbr[fill[x]] = y
-        nw[fill[x]] = weight[e]
+        nw[fill[x]] = w
         fill[x] += 1
         nbr[fill[y]] = x
-        nw[fill[y]] = weight[e]
+        nw[fill[y]] = w
         fill[y] += 1
-    return indptr, nbr, nw
+        sums[x, 0] += w
+        sums[y, 0] += w
+        for c in range(k):
+            sums[x, c + 1] += w * values[y, c]
+            sums[y, c + 1] += w * values[x, c]
+    return indptr, nbr, nw, sums
 
 
 @njit(cache=True, error_model="numpy")
@@ -284,23 +296,6 @@ def tie_census(a, b, weight, household, generation, strong_threshold, capacity):
             if generation[x] != generation[y]:
                 n_bridge += 1
     return counts, n_outside, n_bridge
-
-
-@njit(cache=True, error_model="numpy")
-def adjacency_sums(indptr, nbr, nw, values):  # pragma: no cover - compiled
-    """Per slot: total tie weight (column 0), then tie-weighted sums of each column of
-    ``values`` over the slot's ties; reads each row of the adjacency contiguously."""
-    n = indptr.shape[0] - 1
-    k = values.shape[1]
-    out = np.zeros((n, k + 1))
-    for i in range(n):
-        for j in range(indptr[i], indptr[i + 1]):
-            w = nw[j]
-            o = nbr[j]
-            out[i, 0] += w
-            for c in range(k):
-                out[i, c + 1] += w * values[o, c]
-    return out
 
 
 @njit(cache=True, error_model="numpy")

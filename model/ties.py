@@ -68,16 +68,10 @@ class Adjacency:
     indptr: np.ndarray
     nbr: np.ndarray
     weight: np.ndarray
+    sums: np.ndarray  # per slot: total tie weight, then tie-weighted sums of the values
 
     def degree(self, nodes: np.ndarray) -> np.ndarray:
         return self.indptr[nodes + 1] - self.indptr[nodes]
-
-    def weighted_sums(self, values: np.ndarray) -> np.ndarray:
-        """Per slot: total tie weight (column 0), then tie-weighted sums over one's ties
-        of each column of ``values`` (shape (capacity, k))."""
-        return kernels.adjacency_sums(
-            self.indptr, self.nbr, self.weight, np.ascontiguousarray(values, np.float64)
-        )
 
     def introductions(
         self, introducers: np.ndarray, rng: np.random.Generator
@@ -225,9 +219,19 @@ class TieNetwork:
         chosen[nodes] = True
         return kernels.incident_lists(self.a, self.b, chosen, capacity)
 
-    def adjacency(self, capacity: int) -> Adjacency:
-        """Each resident's ties as contiguous lists (CSR), built in one linear pass."""
-        return Adjacency(*kernels.build_adjacency(self.a, self.b, self.weight, capacity))
+    def adjacency(self, capacity: int, values: np.ndarray | None = None) -> Adjacency:
+        """Each resident's ties as contiguous lists (CSR), built in one linear pass.
+
+        With ``values`` (shape (capacity, k)), ``sums[:, 0]`` is each slot's total tie
+        weight and ``sums[:, 1 + j]`` the tie-weighted sum of column ``j`` over its ties.
+        """
+        if values is None:
+            values = np.zeros((capacity, 0))
+        return Adjacency(
+            *kernels.build_adjacency(
+                self.a, self.b, self.weight, capacity, np.ascontiguousarray(values, np.float64)
+            )
+        )
 
     def has_edges(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Whether each (lo, hi) pair with lo < hi is tied."""

@@ -570,25 +570,23 @@ def test_adjacency_of_empty_network():
     adj = TieNetwork().adjacency(4)
     assert adj.indptr.tolist() == [0] * 5
     assert adj.degree(np.arange(4)).tolist() == [0] * 4
-    assert adj.weighted_sums(np.ones((4, 2))).tolist() == [[0.0] * 3] * 4
+    assert TieNetwork().adjacency(4, np.ones((4, 2))).sums.tolist() == [[0.0] * 3] * 4
 
 
-def test_weighted_sums_match_dense_computation():
+def test_adjacency_sums_match_dense_computation():
     capacity = 50
     net = random_network(17, capacity, 180)
     dense = np.zeros((capacity, capacity))
     dense[net.a, net.b] = net.weight
     dense[net.b, net.a] = net.weight
     values = rng(1).normal(size=(capacity, 3))
-    out = net.adjacency(capacity).weighted_sums(values)
+    out = net.adjacency(capacity, values).sums
     assert out.shape == (capacity, 4)
     np.testing.assert_allclose(out[:, 0], dense.sum(axis=1), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(out[:, 1:], dense @ values, rtol=1e-10, atol=1e-12)
     # non-contiguous and integer input is accepted
     ints = np.arange(capacity * 2).reshape(2, capacity).T
-    np.testing.assert_allclose(
-        net.adjacency(capacity).weighted_sums(ints)[:, 1:], dense @ ints, rtol=1e-10
-    )
+    np.testing.assert_allclose(net.adjacency(capacity, ints).sums[:, 1:], dense @ ints, rtol=1e-10)
 
 
 def test_introductions_pair_distinct_neighbours_of_introducer():
