@@ -6,13 +6,15 @@ Order of one weekly step (see also ``_social_week``):
 2. frailty, free time, access to opportunities, and what one's ties do;
 3. volunteering, then visits to places for mutual assistance;
 4. encounters by context (household, neighbourhood, work, school, places, volunteer
-   activities, introductions by friends) strengthen or form ties; all ties decay;
+   activities, visits to close ties, introductions by friends) strengthen or form
+   ties; all ties decay;
 5. awareness and trust; monthly giving and the yearly community-chest collection;
 6. association membership; outcomes are measured and collected.
 
 Before week 0 the social rules run for ``warmup_weeks`` (no births, deaths or moves),
 so ties, awareness and the "in the last 12 months" measures start near their
-steady state instead of at zero.
+steady state instead of at zero. Everything random draws from ``self.rng``; the one
+sampled outcome (clustering) draws from a child stream so measuring changes nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from model.households import Households, HouseholdView
 from model.outcomes import OUTCOMES, measure, tie_census
 from model.params import Params
 from model.places import Place, visit_places
-from model.population import NEVER, Population
+from model.population import Population
 from model.regions import RegionProfile, get_region
 from model.residents import Resident
 from model.synthesis import synthesise
@@ -131,12 +133,17 @@ class KizunaModel(Model):
         # so ties that the weekly encounters can sustain exist by week 0 (discovering
         # them at normal rates would take years); the second half runs at normal rates
         # so ties those encounters cannot sustain fade again
+        # the second half also lets households move in and out, so that week 0 has its
+        # share of recent newcomers who have yet to make ties
         self._formation_scale = WARMUP_FORMATION_BOOST
         for w in range(first, 1):
-            if w - first >= self.warmup_weeks // 2:
+            second_half = w - first >= self.warmup_weeks // 2
+            if second_half:
                 self._formation_scale = 1.0
             self.week = w
             self._reset_flows()
+            if second_half:
+                self._demography_week(migration_only=True)
             self._social_week()
         self._formation_scale = 1.0
         self.week = 0
@@ -254,9 +261,6 @@ class KizunaModel(Model):
         self._nearest_place = None
         return place
 
-    def place_list(self) -> list[Place]:
-        return self.places
-
     def nearest_place(self) -> tuple[np.ndarray, np.ndarray]:
         """Per cell: index into ``places`` of the nearest place, and its distance."""
         if self._nearest_place is None:
@@ -281,10 +285,13 @@ class KizunaModel(Model):
         self._social_week()
         self._observe()
 
-    def _demography_week(self) -> None:
+    def _demography_week(self, migration_only: bool = False) -> None:
+        """Births, deaths, moves and ageing; ``migration_only`` keeps just the moves (the
+        warm-up uses it so some residents are newcomers at week 0, as in any town)."""
         idx = self.population.alive_idx()
-        dead = demography.deaths(self, idx)
-        mothers = demography.births(self, idx)
+        empty = np.empty(0, np.int64)
+        dead = empty if migration_only else demography.deaths(self, idx)
+        mothers = empty if migration_only else demography.births(self, idx)
         leaving = demography.out_migrants(self, idx)
         leaving = np.setdiff1d(leaving, dead)
         self.remove_residents(np.concatenate((dead, leaving)))
@@ -298,7 +305,8 @@ class KizunaModel(Model):
                 cell=pop.cell[mothers].copy(),
             )
         arrived = demography.arrivals(self)
-        self.population.age[self.population.alive] += np.float32(1.0 / 52.0)
+        if not migration_only:
+            self.population.age[self.population.alive] += np.float32(1.0 / 52.0)
         self.flows.update(
             births=float(len(mothers)),
             deaths=float(len(dead)),
@@ -444,8 +452,7 @@ class KizunaModel(Model):
         shape = (self.geography.width, self.geography.height)
         cell = pop.cell[idx]
         residents = np.bincount(cell, minlength=n_cells).astype(float)
-        last = pop.last_volunteer_week[idx]
-        vol = (last != NEVER) & ((self.week - last) < 52) & (pop.age[idx] >= 10)
+        vol = pop.within("last_volunteer_week", self.week, slots=idx) & (pop.age[idx] >= 10)
         deg = degree[idx]
         elder_alone = self.lives_alone[idx] & (pop.age[idx] >= 65)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -482,8 +489,7 @@ class KizunaModel(Model):
             net = net.subset(net.weight >= self.params.strong_threshold)
         g = net.to_networkx(self._agent_id, self.params.strong_threshold)
         idx = pop.alive_idx()
-        last = pop.last_volunteer_week[idx]
-        vol = (last != NEVER) & ((self.week - last) < 52)
+        vol = pop.within("last_volunteer_week", self.week, slots=idx)
         x, y = self.geography.xy(pop.cell[idx])
         member = self.households.member[pop.household[idx]]
         g.add_nodes_from(

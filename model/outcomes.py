@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model.population import NEVER
-
 if TYPE_CHECKING:
     from model.kizuna_model import KizunaModel
 
@@ -206,11 +204,9 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
     )
 
     # participation
-    last_vol = pop.last_volunteer_week[idx]
-    vol = (last_vol != NEVER) & ((week - last_vol) < 52)
+    vol = pop.within("last_volunteer_week", week, slots=idx)
     can_vol = age >= model.params.volunteer_min_age
-    last_don = pop.last_donation_week[idx]
-    don = (last_don != NEVER) & ((week - last_don) < 52)
+    don = pop.within("last_donation_week", week, slots=idx)
     adult = age >= model.params.donor_min_age
     given = pop.gifts.sum(axis=0)[idx]
     donor_amounts = given[given > 0]
@@ -244,10 +240,10 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
             else np.nan,
         }
     )
-    recent_place = (week - pop.last_place_week[idx]) < 8
+    recent_place = pop.within("last_place_week", week, 8, slots=idx)
     out.update(
         {
-            "places": float(len(model.place_list())),
+            "places": float(len(model.places)),
             "place_visits": flows["place_visits"],
             "elders_at_places": _share(recent_place, elder),
         }

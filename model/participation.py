@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.households import HouseholdView
-from model.population import N_GIFT_BUCKETS, NEVER, NO_EMPLOYER
+from model.population import N_GIFT_BUCKETS, NO_EMPLOYER
 from model.ties import Adjacency
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def access_to_opportunities(model: KizunaModel, idx: np.ndarray, hv: HouseholdVi
     hh = pop.household[idx]
     pupil = pop.school[idx] >= 0
     member = model.households.member[hh]
-    recent_place = (model.week - pop.last_place_week[idx]) < PLACE_MEMORY_WEEKS
+    recent_place = pop.within("last_place_week", model.week, PLACE_MEMORY_WEEKS, slots=idx)
     miss = (
         (1.0 - ACCESS_ASSOCIATION * member)
         * (1.0 - ACCESS_PUPIL * pupil)
@@ -77,8 +77,8 @@ def peer_values(model: KizunaModel) -> np.ndarray:
     pop = model.population
     week = model.week
     values = np.empty((pop.capacity, 3))
-    values[:, 0] = (week - pop.last_volunteer_week) < 52
-    values[:, 1] = (week - pop.last_donation_week) < 52
+    values[:, 0] = pop.within("last_volunteer_week", week)
+    values[:, 1] = pop.within("last_donation_week", week)
     values[:, 2] = pop.awareness
     return values
 
@@ -272,8 +272,3 @@ def community_chest(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, np
     amounts = np.round(np.exp(rng.normal(np.log(p.collection_gift_median), 0.5, len(donors))))
     _record_gifts(model, donors, amounts)
     return donors, amounts
-
-
-def has_volunteered_within(model: KizunaModel, slots: np.ndarray, weeks: int = 52) -> np.ndarray:
-    last = model.population.last_volunteer_week[slots]
-    return (last != NEVER) & ((model.week - last) < weeks)

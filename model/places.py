@@ -40,7 +40,7 @@ def visit_places(
     model: KizunaModel, idx: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """This week's visitors (slots) and the index of the place each visits."""
-    places = model.place_list()
+    places = model.places
     if not places:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     p = model.params

@@ -117,6 +117,16 @@ class Population:
     def alive_idx(self) -> np.ndarray:
         return np.flatnonzero(self.alive)
 
+    def within(
+        self, column: str, week: int, weeks: int = 52, slots: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Whether the event in ``column`` (e.g. "last_volunteer_week") happened in the
+        ``weeks`` weeks up to and including ``week`` (the surveys' "last 12 months")."""
+        last = getattr(self, column)
+        if slots is not None:
+            last = last[slots]
+        return (last != NEVER) & (week - last < weeks)
+
     @property
     def size(self) -> int:
         return int(self.alive.sum())

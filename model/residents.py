@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from mesa.discrete_space import CellAgent
 
-from model.population import NEVER
-
 if TYPE_CHECKING:
     from model.kizuna_model import KizunaModel
 
@@ -68,13 +66,13 @@ class Resident(CellAgent):
 
     @property
     def volunteered_last_year(self) -> bool:
-        last = int(self.model.population.last_volunteer_week[self.slot])
-        return last != NEVER and self.model.week - last < 52
+        pop = self.model.population
+        return bool(pop.within("last_volunteer_week", self.model.week, slots=self.slot))
 
     @property
     def donated_last_year(self) -> bool:
-        last = int(self.model.population.last_donation_week[self.slot])
-        return last != NEVER and self.model.week - last < 52
+        pop = self.model.population
+        return bool(pop.within("last_donation_week", self.model.week, slots=self.slot))
 
     def ties(self) -> list[tuple[int, float]]:
         """(slot, weight) of this resident's ties."""
