@@ -24,6 +24,7 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 from mesa import Model
 from mesa.datacollection import DataCollector
 from mesa.discrete_space import OrthogonalMooreGrid
@@ -148,8 +149,15 @@ class KizunaModel(Model):
         self._formation_scale = 1.0
         self.week = 0
 
+        # per-place visits ride along as agent-type reporters (places are few); a town
+        # without places skips them, since Mesa would scan every agent to find none
         self.datacollector = DataCollector(
-            model_reporters={o.name: partial(_read_outcome, o.name) for o in OUTCOMES}
+            model_reporters={o.name: partial(_read_outcome, o.name) for o in OUTCOMES},
+            agenttype_reporters=(
+                {Place: {"visits": "visits_last_week", "capacity": "capacity"}}
+                if self.places
+                else None
+            ),
         )
         self._reset_flows()
         self._observe()
@@ -471,6 +479,15 @@ class KizunaModel(Model):
         df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         df.insert(0, "week", np.arange(len(df)))
         df.insert(1, "year", df["week"] / 52.0)
+        return df
+
+    def place_table(self):
+        """Weekly visits to each place (pandas; empty for a town without places)."""
+        if not self.datacollector.agenttype_reporters:
+            return pd.DataFrame(columns=["week", "place", "visits", "capacity"])
+        df = self.datacollector.get_agenttype_vars_dataframe(Place).reset_index()
+        df = df.rename(columns={"Step": "week", "AgentID": "place"})
+        df["week"] = df["week"].astype(int)
         return df
 
     def resident(self, slot: int) -> Resident:

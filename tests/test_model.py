@@ -67,3 +67,12 @@ def test_property_layers_map_the_town(town):
 def test_rejects_impossible_sizes():
     with pytest.raises(ValueError):
         KizunaModel("suburban", 1, rng=1)
+
+
+def test_place_visits_are_collected_per_place(town):
+    table = town.place_table()
+    assert list(table.columns) == ["week", "place", "visits", "capacity"]
+    assert set(table["place"]) == {p.unique_id for p in town.places}
+    weekly = table.groupby("week")["visits"].sum()
+    outcomes = town.outcomes().set_index("week")["place_visits"]
+    assert (weekly.iloc[1:] == outcomes.loc[weekly.index[1:]]).all()
