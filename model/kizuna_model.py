@@ -98,10 +98,13 @@ class KizunaModel(Model):
 
         self.population = pop = Population(capacity=int(n * 1.15) + 16)
         slots = pop.allocate(n)
-        pop.age[slots] = synth.age
-        pop.female[slots] = synth.female
-        pop.household[slots] = synth.household
-        pop.cell[slots] = hh_cells[synth.household]
+        # slots follow the map (by cell, then household): most ties join neighbours, so
+        # the edge passes then touch nearby memory, which makes them several times faster
+        order = np.lexsort((synth.household, hh_cells[synth.household]))
+        pop.age[slots] = synth.age[order]
+        pop.female[slots] = synth.female[order]
+        pop.household[slots] = synth.household[order]
+        pop.cell[slots] = hh_cells[synth.household[order]]
         self._handles = np.empty(pop.capacity, dtype=object)
         self._agent_id = np.full(pop.capacity, -1, dtype=np.int64)
         self.lives_alone = np.zeros(pop.capacity, dtype=bool)

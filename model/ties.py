@@ -222,16 +222,39 @@ class TieNetwork:
     def adjacency(self, capacity: int, values: np.ndarray | None = None) -> Adjacency:
         """Each resident's ties as contiguous lists (CSR), built in one linear pass.
 
-        With ``values`` (shape (capacity, k)), ``sums[:, 0]`` is each slot's total tie
-        weight and ``sums[:, 1 + j]`` the tie-weighted sum of column ``j`` over its ties.
+        The arrays are reused: a later call overwrites the Adjacency this one returns.
+
+        With ``values`` (shape (capacity, k), k <= 3), ``sums[:, 0]`` is each slot's total
+        tie weight and ``sums[:, 1 + j]`` the tie-weighted sum of column ``j`` over its ties.
         """
-        if values is None:
-            values = np.zeros((capacity, 0))
-        return Adjacency(
-            *kernels.build_adjacency(
-                self.a, self.b, self.weight, capacity, np.ascontiguousarray(values, np.float64)
+        k = 0 if values is None else values.shape[1]
+        if k > 3:
+            raise ValueError("at most three value columns")
+        padded = np.zeros((capacity, 3))
+        if k:
+            padded[:, :k] = values
+        buf = self._adjacency_buffers(capacity)
+        kernels.build_adjacency(
+            self.a, self.b, self.weight, capacity, padded,
+            buf["indptr"], buf["nbr"], buf["nw"], buf["sums"], buf["fill"],
+        )  # fmt: skip
+        n = 2 * self.n
+        return Adjacency(buf["indptr"], buf["nbr"][:n], buf["nw"][:n], buf["sums"][:, : k + 1])
+
+    def _adjacency_buffers(self, capacity: int) -> dict[str, np.ndarray]:
+        """Buffers reused by every ``adjacency()`` call (each call overwrites the last)."""
+        buf = self.__dict__.setdefault("_adj", {})
+        if buf.get("capacity") != capacity:
+            buf.update(
+                capacity=capacity,
+                indptr=np.zeros(capacity + 1, np.int64),
+                sums=np.zeros((capacity, 4)),
+                fill=np.zeros(capacity, np.int64),
             )
-        )
+        if "nbr" not in buf or len(buf["nbr"]) < 2 * self.n:
+            size = max(2 * self.n, int(1.25 * len(buf.get("nbr", ()))), 64)
+            buf.update(nbr=np.empty(size, np.int32), nw=np.empty(size, np.float32))
+        return buf
 
     def has_edges(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Whether each (lo, hi) pair with lo < hi is tied."""
