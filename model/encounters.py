@@ -10,11 +10,17 @@ apart in age (McPherson, Smith-Lovin & Cook 2001).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
 
 from model.tie_kernels import counting_order
+from model.ties import Context
+
+if TYPE_CHECKING:
+    from model.kizuna_model import KizunaModel
+    from model.participation import WeekContext
 
 _EMPTY = np.empty(0, np.int64)
 
@@ -173,3 +179,85 @@ def homophily(u, v, age: np.ndarray, scale: float, rng: np.random.Generator):
     gap = np.abs(age[u].astype(np.int64) - age[v].astype(np.int64))
     keep = rng.random(len(u)) < table[np.minimum(gap, 127)]
     return u[keep], v[keep]
+
+
+def week_encounters(
+    model: KizunaModel,
+    wk: WeekContext,
+    volunteers: np.ndarray,
+    visitors: np.ndarray,
+    where: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every encounter of the week as (u, v, context) arrays.
+
+    Households meet in full; neighbours meet by chance near home; co-workers, classmates
+    (same school and age), visitors to the same place and volunteers of the same
+    district meet within their group; residents call on their closest ties; friends
+    introduce friends. Age homophily thins all but household, school, visits and
+    introductions (those partners are already chosen by who one is).
+    """
+    p = model.params
+    pop = model.population
+    rng = model.rng
+    idx, hv = wk.idx, wk.households
+    geo = model.geography
+    age = pop.age
+    us, vs, cs = [], [], []
+
+    def add(u: np.ndarray, v: np.ndarray, ctx: Context, homophilous: bool = True) -> None:
+        if homophilous:
+            u, v = homophily(u, v, age, p.homophily_age_scale, rng)
+        us.append(u)
+        vs.append(v)
+        cs.append(np.full(len(u), int(ctx), np.int64))
+
+    add(*all_pairs(hv.index), Context.HOUSEHOLD, False)
+    cells = CellIndex.build(idx, pop.cell[idx], geo.n_cells)
+    rate = (
+        p.neighbourhood_contacts
+        * pop.sociability[idx]
+        * (0.5 + pop.free_time[idx])
+        * (1.0 - 0.5 * pop.frailty[idx])
+        * (age[idx] >= 3)
+    )
+    add(
+        *neighbourhood(
+            idx, pop.cell[idx], rate, cells, geo.width, geo.height,
+            p.neighbourhood_radius, p.same_block_share, age, p.homophily_age_scale, rng,
+        ),
+        Context.NEIGHBOURHOOD,
+        False,  # homophily applied while drawing
+    )  # fmt: skip
+    workers = idx[pop.employer[idx] >= 0]
+    add(
+        *within_groups(GroupIndex.build(workers, pop.employer[workers]), p.work_contacts, rng),
+        Context.WORK,
+    )
+    pupils = idx[pop.school[idx] >= 0]
+    classes = pop.school[pupils].astype(np.int64) * 32 + age[pupils].astype(np.int64)
+    add(
+        *within_groups(GroupIndex.build(pupils, classes), p.school_contacts, rng),
+        Context.SCHOOL,
+        False,
+    )
+    add(
+        *within_groups(GroupIndex.build(visitors, where), p.place_contacts, rng),
+        Context.PLACE,
+    )
+    districts = geo.district[pop.cell[volunteers]]
+    add(
+        *within_groups(GroupIndex.build(volunteers, districts), p.activity_contacts, rng),
+        Context.ACTIVITY,
+    )
+    visits = np.zeros(pop.capacity, np.int64)
+    visits[idx] = rng.poisson(
+        p.visit_rate
+        * pop.sociability[idx]
+        * (0.3 + pop.free_time[idx])
+        * (1.0 - 0.5 * pop.frailty[idx])
+    )
+    adjacency = wk.adjacency
+    add(*adjacency.visits(visits, pop.household, rng), Context.VISIT, False)
+    introducers = idx[rng.random(len(idx)) < p.introduction_rate]
+    add(*adjacency.introductions(introducers, rng), Context.INTRODUCTION, False)
+    return np.concatenate(us), np.concatenate(vs), np.concatenate(cs)

@@ -11,10 +11,12 @@ Order of one weekly step (see also ``_social_week``):
 5. awareness and trust; monthly giving and the yearly community-chest collection;
 6. association membership; outcomes are measured and collected.
 
-Before week 0 the social rules run for ``warmup_weeks`` (no births, deaths or moves),
-so ties, awareness and the "in the last 12 months" measures start near their
-steady state instead of at zero. Everything random draws from ``self.rng``; the one
-sampled outcome (clustering) draws from a child stream so measuring changes nothing.
+Before week 0 the social rules run for ``warmup_weeks`` (no births, deaths or ageing;
+households move in and out in its second half), so ties, awareness and the "in the
+last 12 months" measures start near their steady state instead of at zero.
+
+Everything random draws from ``self.rng``; the one sampled outcome (clustering)
+draws from a child stream, so measuring changes nothing in the town.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from model import demography, encounters, membership, participation
 from model.geography import build_geography
 from model.households import Households, HouseholdView
 from model.outcomes import OUTCOMES, measure, tie_census
-from model.params import Params
+from model.params import Params, check_params
 from model.places import Place, visit_places
 from model.population import Population
 from model.regions import RegionProfile, get_region
@@ -69,7 +71,7 @@ class KizunaModel(Model):
         if params is None:
             params = Params()
         elif isinstance(params, dict):
-            params = Params(**params)
+            params = check_params(params)
         self.params: Params = params
         n = int(population or self.region.default_population)
         if not 2 <= n <= MAX_POPULATION:
@@ -99,7 +101,7 @@ class KizunaModel(Model):
         self.population = pop = Population(capacity=int(n * 1.15) + 16)
         slots = pop.allocate(n)
         # slots follow the map (by cell, then household): most ties join neighbours, so
-        # the edge passes then touch nearby memory, which makes them several times faster
+        # the edge passes touch nearby memory
         order = np.lexsort((synth.household, hh_cells[synth.household]))
         pop.age[slots] = synth.age[order]
         pop.female[slots] = synth.female[order]
@@ -170,16 +172,15 @@ class KizunaModel(Model):
         """Start near the region's membership share; families join more, young singles less."""
         pop = self.population
         n_hh = len(self.households)
-        hh = pop.household[slots]
-        size = np.bincount(hh, minlength=n_hh)
-        oldest = np.zeros(n_hh)
-        np.maximum.at(oldest, hh, pop.age[slots])
-        pupils = np.bincount(hh, weights=pop.school[slots] >= 0, minlength=n_hh) > 0
+        hv = HouseholdView.build(
+            slots, pop.household[slots], pop.age[slots], pop.school[slots],
+            pop.frailty[slots], n_hh,
+        )  # fmt: skip
         f = np.ones(n_hh)
-        f[(size == 1) & (oldest < 35)] = 0.45
-        f[pupils] = 1.25
-        f[oldest >= 65] = 1.15
-        p = np.clip(self.region.association_membership * f / f[size > 0].mean(), 0, 0.98)
+        f[(hv.size == 1) & (hv.oldest < 35)] = 0.45
+        f[hv.pupils] = 1.25
+        f[hv.oldest >= 65] = 1.15
+        p = np.clip(self.region.association_membership * f / f[hv.size > 0].mean(), 0, 0.98)
         self.households.member[:] = self.rng.random(n_hh) < p
 
     def _formation_probabilities(self) -> np.ndarray:
@@ -346,87 +347,17 @@ class KizunaModel(Model):
 
     def _social_week(self) -> None:
         p = self.params
-        pop = self.population
         rng = self.rng
         wk = self._week_context()
-        idx, hv = wk.idx, wk.households
+        idx = wk.idx
 
         volunteers = participation.volunteer(self, wk)
         visitors, where = visit_places(self, idx, rng)
 
-        age = pop.age
-        us, vs, cs = [], [], []
-
-        def add(u: np.ndarray, v: np.ndarray, ctx: Context, homophilous: bool = True) -> None:
-            if homophilous:
-                u, v = encounters.homophily(u, v, age, p.homophily_age_scale, rng)
-            us.append(u)
-            vs.append(v)
-            cs.append(np.full(len(u), int(ctx), np.int64))
-
-        add(*encounters.all_pairs(hv.index), Context.HOUSEHOLD, False)
-        cells = encounters.CellIndex.build(idx, pop.cell[idx], self.geography.n_cells)
-        rate = (
-            p.neighbourhood_contacts
-            * pop.sociability[idx]
-            * (0.5 + pop.free_time[idx])
-            * (1.0 - 0.5 * pop.frailty[idx])
-            * (age[idx] >= 3)
-        )
-        geo = self.geography
-        add(
-            *encounters.neighbourhood(
-                idx, pop.cell[idx], rate, cells, geo.width, geo.height,
-                p.neighbourhood_radius, p.same_block_share, age, p.homophily_age_scale, rng,
-            ),
-            Context.NEIGHBOURHOOD,
-            False,  # homophily applied while drawing
-        )  # fmt: skip
-        workers = idx[pop.employer[idx] >= 0]
-        add(
-            *encounters.within_groups(
-                encounters.GroupIndex.build(workers, pop.employer[workers]), p.work_contacts, rng
-            ),
-            Context.WORK,
-        )
-        pupils = idx[pop.school[idx] >= 0]
-        classes = pop.school[pupils].astype(np.int64) * 32 + age[pupils].astype(np.int64)
-        add(
-            *encounters.within_groups(
-                encounters.GroupIndex.build(pupils, classes), p.school_contacts, rng
-            ),
-            Context.SCHOOL,
-            False,
-        )
-        add(
-            *encounters.within_groups(
-                encounters.GroupIndex.build(visitors, where), p.place_contacts, rng
-            ),
-            Context.PLACE,
-        )
-        districts = geo.district[pop.cell[volunteers]]
-        add(
-            *encounters.within_groups(
-                encounters.GroupIndex.build(volunteers, districts), p.activity_contacts, rng
-            ),
-            Context.ACTIVITY,
-        )
-        visits = np.zeros(pop.capacity, np.int64)
-        visits[idx] = rng.poisson(
-            p.visit_rate
-            * pop.sociability[idx]
-            * (0.3 + pop.free_time[idx])
-            * (1.0 - 0.5 * pop.frailty[idx])
-        )
-        adjacency = wk.adjacency
-        add(*adjacency.visits(visits, pop.household, rng), Context.VISIT, False)
-        introducers = idx[rng.random(len(idx)) < p.introduction_rate]
-        add(*adjacency.introductions(introducers, rng), Context.INTRODUCTION, False)
-
+        u, v, ctx = encounters.week_encounters(self, wk, volunteers, visitors, where)
         formed = self.ties.apply_encounters(
-            np.concatenate(us), np.concatenate(vs), np.concatenate(cs),
-            np.minimum(self._form_prob * self._formation_scale, 1.0), p.tie_strengthen,
-            self.week, rng,
+            u, v, ctx, np.minimum(self._form_prob * self._formation_scale, 1.0),
+            p.tie_strengthen, self.week, rng,
         )  # fmt: skip
         dissolved = self.ties.decay(p.tie_decay, p.tie_floor)
 
@@ -440,7 +371,7 @@ class KizunaModel(Model):
         if self.week % 52 == 40:
             _, amounts = participation.community_chest(self, wk)
             giving += float(amounts.sum())
-        membership.update_membership(self, hv)
+        membership.update_membership(self, wk.households)
 
         self.flows.update(
             ties_formed=float(formed),
