@@ -19,19 +19,18 @@ from experiments.errors import InputError
 EXIT_INPUT = 2
 
 
-def _positive_int(flag: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise InputError(
-                "command line", flag, f"must be a whole number, got {text!r}"
-            ) from None
-        if value < 1:
-            raise InputError("command line", flag, f"must be at least 1, got {value}")
-        return value
-
-    return parse
+def _number(flag: str, text: str | None, kind: type = int, minimum: float | None = None):
+    """A numeric command-line option (None when not given), or a one-line InputError."""
+    if text is None:
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise InputError("command line", flag, f"must be {what}, got {text!r}") from None
+    if minimum is not None and value < minimum:
+        raise InputError("command line", flag, f"must be at least {minimum}, got {value}")
+    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,24 +68,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from experiments.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    reps = _positive_int("--reps")(args.reps) if args.reps is not None else None
-    workers = _positive_int("--workers")(args.workers) if args.workers is not None else None
-    seed = None
-    if args.seed is not None:
-        try:
-            seed = int(args.seed)
-        except ValueError:
-            raise InputError(
-                "command line", "--seed", f"must be a whole number, got {args.seed!r}"
-            ) from None
-    years = None
-    if args.years is not None:
-        try:
-            years = float(args.years)
-        except ValueError:
-            raise InputError(
-                "command line", "--years", f"must be a number, got {args.years!r}"
-            ) from None
+    reps = _number("--reps", args.reps, minimum=1)
+    workers = _number("--workers", args.workers, minimum=1)
+    seed = _number("--seed", args.seed)
+    years = _number("--years", args.years, float)
     try:
         scenario = scenario.with_overrides(seed=seed, replications=reps, years=years)
     except ValidationError as exc:
@@ -113,16 +98,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from experiments.bench import run_benchmark
 
-    try:
-        sizes = tuple(int(s) for s in args.sizes.split(",") if s.strip())
-    except ValueError:
-        raise InputError(
-            "command line", "--sizes", f"must be whole numbers, got {args.sizes!r}"
-        ) from None
-    if not sizes or min(sizes) < 50:
-        raise InputError("command line", "--sizes", "each size must be at least 50")
-    weeks = _positive_int("--weeks")(args.weeks)
-    steps = _positive_int("--schelling-steps")(args.schelling_steps)
+    sizes = tuple(_number("--sizes", s, minimum=50) for s in args.sizes.split(",") if s.strip())
+    if not sizes:
+        raise InputError("command line", "--sizes", "give at least one town size")
+    weeks = _number("--weeks", args.weeks, minimum=1)
+    steps = _number("--schelling-steps", args.schelling_steps, minimum=1)
     run_benchmark(sizes, weeks, steps)
     return 0
 

@@ -6,8 +6,6 @@ scenario exactly as users run it (scenarios/baseline.yaml).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,8 +14,7 @@ from experiments.runner import plan_runs, run_all
 from experiments.scenario import load_scenario
 from experiments.summary import year_figures
 from model import get_region
-
-BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
+from tests.towns import BASELINE
 
 
 @pytest.fixture(scope="module")

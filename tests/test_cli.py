@@ -17,26 +17,9 @@ import pytest
 import yaml
 
 from experiments.cli import main
+from tests.towns import TINY, write_scenario, write_text
 
 KIZUNA = Path(sys.executable).parent / "kizuna"
-
-TINY = {
-    "name": "tiny",
-    "region": {"kind": "suburban", "population": 300},
-    "horizon": {"weeks": 6},
-    "replications": 2,
-    "warmup_weeks": 4,
-}
-
-
-def write_text(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def write_scenario(tmp_path: Path, **changes: object) -> Path:
-    return write_text(tmp_path, yaml.safe_dump({**TINY, **changes}, sort_keys=False))
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -27,21 +27,16 @@ from experiments.scenario import Scenario
 from experiments.store import save_figure, write_csv, write_json, write_parquet
 from experiments.summary import bands_over_time, n_years, summarise, year_figures, yearly
 from model.outcomes import OUTCOME_NAMES, OUTCOMES
+from tests.towns import ROOT
+from tests.towns import TINY as TINY_SCENARIO
 
-ROOT = Path(__file__).resolve().parent.parent
 SEED = 11
 WEEKS = 6
 REPS = 2
 FIGURES = ("ties", "participation", "population")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
-TINY = {
-    "name": "tiny",
-    "region": {"kind": "suburban", "population": 300},
-    "horizon": {"weeks": WEEKS},
-    "replications": REPS,
-    "warmup_weeks": 4,
-}
+TINY = {**TINY_SCENARIO, "horizon": {"weeks": WEEKS}, "replications": REPS}
 
 
 def kizuna_run(scenario: Path, out_dir: Path, *options: str) -> str:

@@ -11,35 +11,13 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-import yaml
 from pydantic import ValidationError
 
 from experiments.errors import InputError, suggest
 from experiments.scenario import Scenario, load_scenario, parse_scenario
 from model.params import Params, param_names, param_table
 from model.regions import REGION_KINDS
-
-ROOT = Path(__file__).resolve().parent.parent
-BASELINE = ROOT / "scenarios" / "baseline.yaml"
-
-TINY = {
-    "name": "tiny",
-    "region": {"kind": "suburban", "population": 300},
-    "horizon": {"weeks": 6},
-    "replications": 2,
-    "warmup_weeks": 4,
-}
-
-
-def write_text(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def write_scenario(tmp_path: Path, **changes: object) -> Path:
-    data = {**TINY, **changes}
-    return write_text(tmp_path, yaml.safe_dump(data, sort_keys=False))
+from tests.towns import BASELINE, write_scenario, write_text
 
 
 def load_error(path: Path) -> InputError:

@@ -1,8 +1,11 @@
-"""Small towns for tests, so the suite stays fast."""
+"""Small towns and tiny scenario files for tests, so the suite stays fast."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import yaml
 
 from model import KizunaModel, Params, get_region
 
@@ -34,3 +37,27 @@ def run_town(weeks: int, **kwargs: object):
 def mean_over_seeds(outcome: str, week: int, seeds=(1, 2, 3), **kwargs: object) -> float:
     """Common random numbers: the same seeds for every arm of a comparison."""
     return float(np.mean([run_town(week, seed=s, **kwargs)[outcome].iloc[week] for s in seeds]))
+
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+
+# a scenario small enough to run in a second or two
+TINY = {
+    "name": "tiny",
+    "region": {"kind": "suburban", "population": 300},
+    "horizon": {"weeks": 6},
+    "replications": 2,
+    "warmup_weeks": 4,
+}
+
+
+def write_text(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_scenario(tmp_path: Path, **changes: object) -> Path:
+    """TINY with some fields replaced, written as YAML."""
+    return write_text(tmp_path, yaml.safe_dump({**TINY, **changes}, sort_keys=False))
