@@ -33,7 +33,11 @@ def n_years(df: pd.DataFrame) -> int:
 
 
 def _band_rows(values: pd.DataFrame) -> pd.DataFrame:
-    """Median, band and mean per outcome (columns) over replications (rows)."""
+    """Median, band and mean per outcome (columns) over replications (rows).
+
+    Some outcomes are undefined in some towns (the self-reliance share of social
+    enterprises where there are none): those replications are left out of the
+    statistics and ``defined`` says how many had a value."""
     rows = []
     for o in OUTCOMES:
         v = values[o.name].astype(float).dropna()
@@ -47,7 +51,8 @@ def _band_rows(values: pd.DataFrame) -> pd.DataFrame:
                 "p05": float(v.quantile(BAND[0])) if len(v) else np.nan,
                 "p95": float(v.quantile(BAND[1])) if len(v) else np.nan,
                 "mean": float(v.mean()) if len(v) else np.nan,
-                "replications": len(v),
+                "replications": len(values),
+                "defined": len(v),  # replications where the outcome has a value
                 "description": o.description,
             }
         )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.population import NO_EMPLOYER, OUTSIDE_EMPLOYER
+from model.venues import STUDENT_AGES
 from model.vital_rates import (
     EMPLOYMENT_FEMALE,
     EMPLOYMENT_MALE,
@@ -60,6 +61,7 @@ def init_traits(model: KizunaModel, slots: np.ndarray) -> None:
     )
     pop.income_u[slots] = rng.standard_normal(n)
     pop.work_u[slots] = rng.random(n)
+    pop.study_u[slots] = rng.random(n)
     pop.motivation[slots] = 1.0
 
 
@@ -79,6 +81,19 @@ def assign_roles(model: KizunaModel, idx: np.ndarray) -> None:
     pop.school[idx] = model.venues.school_for(age, pop.cell[idx])
     pupil = pop.school[idx] >= 0
     rate = np.where(pop.female[idx], EMPLOYMENT_FEMALE[g], EMPLOYMENT_MALE[g])
+    uni = model.venues.university
+    if uni >= 0:  # some 18-21s not in work study at the town's university
+        lo, hi = STUDENT_AGES
+        student = (
+            (age >= lo)
+            & (age < hi)
+            & (pop.work_u[idx] >= rate)
+            & (pop.study_u[idx] < model.region.university_share)
+        )
+        school = pop.school[idx]
+        school[student] = uni
+        pop.school[idx] = school
+        pupil = pupil | student
     works = (pop.work_u[idx] < rate) & ~pupil
     current = pop.employer[idx]
     starting = works & (current == NO_EMPLOYER)

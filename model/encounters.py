@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
+from model.attachment import activity_groups
 from model.tie_kernels import counting_order
 from model.ties import Context
 
@@ -42,6 +43,9 @@ class GroupIndex:
         """Group ``members`` by non-negative integer ``groups`` (a linear counting sort)."""
         groups = np.asarray(groups, np.int64)
         n_groups = int(groups.max()) + 1 if len(groups) else 0
+        if n_groups > 4 * len(groups) + 1024:  # sparse keys: renumber them first
+            _, groups = np.unique(groups, return_inverse=True)
+            n_groups = int(groups.max()) + 1
         order, _ = counting_order(groups, n_groups)
         m = np.asarray(members, np.int64)[order]
         g = np.asarray(groups)[order]
@@ -244,9 +248,10 @@ def week_encounters(
         *within_groups(GroupIndex.build(visitors, where), p.place_contacts, rng),
         Context.PLACE,
     )
-    districts = geo.district[pop.cell[volunteers]]
+    # volunteers meet others of the same organisation (NPOs run their own activities)
+    who, group = activity_groups(model, volunteers)
     add(
-        *within_groups(GroupIndex.build(volunteers, districts), p.activity_contacts, rng),
+        *within_groups(GroupIndex.build(who, group), p.activity_contacts, rng),
         Context.ACTIVITY,
     )
     visits = np.zeros(pop.capacity, np.int64)

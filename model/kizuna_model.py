@@ -31,9 +31,12 @@ from mesa import Model
 from mesa.datacollection import DataCollector
 from mesa.discrete_space import OrthogonalMooreGrid
 
-from model import demography, encounters, membership, participation
+from model import attachment, demography, encounters, membership, organisations, participation
 from model.geography import build_geography
 from model.households import Households, HouseholdView
+from model.ledger import RESIDENTS, Ledger
+from model.organisations import setup as organisation_setup
+from model.organisations.npos import NPO, IntermediarySupport
 from model.outcomes import OUTCOMES, measure, tie_census
 from model.params import Params, check_params
 from model.places import Place, visit_places
@@ -114,7 +117,10 @@ class KizunaModel(Model):
         demography.init_traits(self, slots)
         demography.update_frailty(self, slots)
         workers = n * 0.47 * self.region.local_work_share  # about 47% of residents work
-        self.venues = build_venues(geo, n, workers, self.region.workplace_mean_size, self.rng)
+        self.venues = build_venues(
+            geo, n, workers, self.region.workplace_mean_size, self.rng,
+            university=self.region.university_share > 0,
+        )  # fmt: skip
         demography.assign_roles(self, slots)
         self._init_membership(slots)
         self._create_handles(slots)
@@ -126,6 +132,11 @@ class KizunaModel(Model):
         for site in geo.spread_sites(n_places, self.rng):
             self.add_place(int(site))
 
+        self.ledger = Ledger()
+        self.pending_cross_sector: list[np.ndarray] = []
+        self._cells: encounters.CellIndex | None = None
+        organisation_setup.create(self)
+
         self.ties = TieNetwork()
         self._form_prob = self._formation_probabilities()
         self.warmup_weeks = int(warmup_weeks)
@@ -135,6 +146,7 @@ class KizunaModel(Model):
         first = 1 - self.warmup_weeks
         self.week = first
         participation.seed_history(self, self._week_context(), before_week=first)
+        organisations.community.yearly(self)  # first leaders, first fire-corps members
         # burn-in: in the first half of the warm-up strangers become acquainted faster,
         # so ties that the weekly encounters can sustain exist by week 0 (discovering
         # them at normal rates would take years); the second half runs at normal rates
@@ -164,8 +176,7 @@ class KizunaModel(Model):
                 else None
             ),
         )
-        self._reset_flows()
-        self._observe()
+        self._observe()  # week 0 (the warm-up's last week) with its own flows
 
     # --- set-up helpers ----------------------------------------------------------------------
     def _init_membership(self, slots: np.ndarray) -> None:
@@ -193,6 +204,11 @@ class KizunaModel(Model):
         prob[Context.PLACE] = p.form_place
         prob[Context.ACTIVITY] = p.form_activity
         prob[Context.INTRODUCTION] = p.form_introduction
+        prob[Context.ASSOCIATION] = p.form_association
+        prob[Context.EVENT] = p.form_association
+        prob[Context.NPO] = p.form_npo
+        prob[Context.COORDINATOR] = p.form_introduction
+        prob[Context.CROSS_SECTOR] = p.form_introduction
         return prob
 
     def _seed_household_ties(self) -> None:
@@ -266,6 +282,59 @@ class KizunaModel(Model):
             return np.empty(0, np.int64)
         return self.rng.choice(free, size=min(k, len(free)), replace=False)
 
+    # --- organisations ---------------------------------------------------------------------------
+    def household_district(self) -> np.ndarray:
+        """Association district of every household (-1 for none)."""
+        return self.geography.district[self.households.cell]
+
+    def cell_index(self) -> encounters.CellIndex:
+        """Residents grouped by home cell, as of the start of this week."""
+        assert self._cells is not None
+        return self._cells
+
+    def npo_active(self) -> np.ndarray:
+        """Whether each NPO (by index) is still active; never empty."""
+        active = np.fromiter((n.active for n in self.npos), bool, len(self.npos))
+        return active if len(active) else np.zeros(1, bool)
+
+    def add_npo(
+        self,
+        cell_index: int,
+        staff: int = 0,
+        know_how: float = 0.3,
+        field: str = "community",
+        seed_funds: float | None = None,
+        intermediary: bool = False,
+    ) -> NPO:
+        cls = IntermediarySupport if intermediary else NPO
+        npo = cls(self, cell_index, len(self.npos), staff, know_how, field)
+        self.npos.append(npo)
+        if seed_funds:
+            npo.receive(RESIDENTS, "endowment", seed_funds)
+        return npo
+
+    def community_organisations(self) -> list:
+        others = [self.fire_brigade, self.shopping_street]
+        return [*self.associations, *(o for o in others if o is not None and o.active)]
+
+    def organisation_people(self) -> np.ndarray:
+        """Residents who would meet at a platform: association leaders, two volunteers of
+        each NPO, and someone from each of the ten largest firms."""
+        pop = self.population
+        people = [o.leader for o in self.community_organisations() if o.leader >= 0]
+        vol = np.flatnonzero(pop.alive & (pop.attach_kind == attachment.NPO))
+        for npo in self.npos:
+            if npo.active:
+                mine = vol[pop.attach_id[vol] == npo.index]
+                people.extend(mine[:2].tolist())
+        workers = np.flatnonzero(pop.alive & (pop.employer >= 0))
+        size = np.bincount(pop.employer[workers], minlength=self.venues.n_workplaces)
+        for w in np.argsort(-size)[:10]:
+            staff = workers[pop.employer[workers] == w]
+            if len(staff):
+                people.append(int(staff[0]))
+        return np.unique(np.asarray(people, np.int64))
+
     # --- places ----------------------------------------------------------------------------------
     def add_place(self, cell_index: int, capacity: int | None = None, kind: str = "salon") -> Place:
         place = Place(self, cell_index, capacity or self.params.place_capacity, kind)
@@ -284,7 +353,8 @@ class KizunaModel(Model):
     def _reset_flows(self) -> None:
         self.flows = dict.fromkeys(
             ("births", "deaths", "in_migrants", "out_migrants", "ties_formed",
-             "ties_dissolved", "volunteers", "giving_yen", "place_visits"),
+             "ties_dissolved", "volunteers", "giving_yen", "place_visits", "npos_founded",
+             "npos_closed", "loans_issued", "loan_defaults"),
             0.0,
         )  # fmt: skip
 
@@ -338,6 +408,7 @@ class KizunaModel(Model):
         self.lives_alone[:] = False
         self.lives_alone[idx] = hv.size[hh] == 1
         participation.update_free_time(self, idx, hv)
+        self._cells = encounters.CellIndex.build(idx, pop.cell[idx], self.geography.n_cells)
         access = participation.access_to_opportunities(self, idx, hv)
         adjacency = self.ties.adjacency(pop.capacity, participation.peer_values(self))
         peer_vol, peer_don, peer_aw, has_ties = participation.peer_shares(idx, adjacency)
@@ -348,13 +419,20 @@ class KizunaModel(Model):
     def _social_week(self) -> None:
         p = self.params
         rng = self.rng
+        self.ledger.week = self.week
         wk = self._week_context()
-        idx = wk.idx
 
         volunteers = participation.volunteer(self, wk)
-        visitors, where = visit_places(self, idx, rng)
+        attachment.attach(self, wk, volunteers)
+        visitors, where = visit_places(self, wk.idx, rng)
+        organisations.npos.outreach(self)
 
         u, v, ctx = encounters.week_encounters(self, wk, volunteers, visitors, where)
+        ou, ov, oc, also_volunteered = organisations.week_encounters(self, wk, volunteers)
+        u = np.concatenate([u, *ou])
+        v = np.concatenate([v, *ov])
+        ctx = np.concatenate([ctx, *(np.full(len(x), c) for x, c in zip(ou, oc, strict=True))])
+        organisations.npos.word_of_mouth(self, u, v)
         formed = self.ties.apply_encounters(
             u, v, ctx, np.minimum(self._form_prob * self._formation_scale, 1.0),
             p.tie_strengthen, self.week, rng,
@@ -371,12 +449,13 @@ class KizunaModel(Model):
         if self.week % 52 == 40:
             _, amounts = participation.community_chest(self, wk)
             giving += float(amounts.sum())
+        organisations.calendar(self, wk)
         membership.update_membership(self, wk.households)
 
         self.flows.update(
             ties_formed=float(formed),
             ties_dissolved=float(dissolved),
-            volunteers=float(len(volunteers)),
+            volunteers=float(len(np.union1d(volunteers, also_volunteered))),
             giving_yen=giving,
             place_visits=float(len(visitors)),
         )

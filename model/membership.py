@@ -33,6 +33,12 @@ def update_membership(model: KizunaModel, hv: HouseholdView) -> None:
     join[young_single] *= 0.4
     join[hv.pupils] *= 2.0
 
+    # nobody taking over makes an association fade, and households drift away from it
+    district = model.household_district()
+    vitality = np.fromiter((a.vitality for a in model.associations), float, len(model.associations))
+    fading = np.where(district >= 0, 1.0 - vitality[np.maximum(district, 0)], 0.0)
+    leave *= 1.0 + 2.0 * fading
+
     live = size > 0
     member = model.households.member
     u = model.rng.random(n_hh)

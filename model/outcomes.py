@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model.attachment import NPO as NPO_ATTACHED
+
 if TYPE_CHECKING:
     from model.kizuna_model import KizunaModel
 
@@ -107,6 +109,40 @@ OUTCOMES: tuple[Outcome, ...] = (
     _o("trust_mean", "participation", "stock", "0-1", "mean trust in NPOs, adults"),
     _o("motivation_mean", "participation", "stock", "0-1", "mean volunteer motivation, 10+"),
     _o("free_time_mean", "participation", "stock", "0-1", "mean free time, adults"),
+    # organisations and money
+    _o("active_npos", "organisations", "stock", "NPOs", "NPOs operating (support centre excluded)"),
+    _o("npo_capacity_mean", "organisations", "stock", "capacity units",
+       "mean NPO capacity: (staff + 0.3 x active volunteers) x (0.5 + know-how) x funding"),
+    _o("npo_staff", "organisations", "stock", "people", "paid staff of all NPOs"),
+    _o("volunteers_per_npo", "organisations", "stock", "residents",
+       "residents volunteering with an NPO (attached), per NPO"),
+    _o("npos_founded", "organisations", "flow", "NPOs", "NPOs founded this week"),
+    _o("npos_closed", "organisations", "flow", "NPOs", "NPOs closed this week"),
+    _o("social_enterprises", "organisations", "stock", "firms", "social enterprises operating"),
+    _o("se_self_reliant_share", "organisations", "stock", "share",
+       "social enterprises whose revenue covered their costs over the last 12 months "
+       "(undefined in a town without any)"),
+    _o("loans_outstanding", "organisations", "stock", "yen",
+       "owed to the regional bank by NPOs and social enterprises"),
+    _o("loans_issued", "organisations", "flow", "yen", "new loans this week"),
+    _o("loan_defaults", "organisations", "flow", "loans", "loans defaulted this week"),
+    _o("grants_paid", "organisations", "flow", "yen",
+       "grants to NPOs from the municipality and the community foundation"),
+    _o("gifts_direct", "organisations", "flow", "yen", "residents' gifts straight to local NPOs"),
+    _o("gifts_foundation", "organisations", "flow", "yen",
+       "residents' gifts to the community foundation"),
+    _o("gifts_community_chest", "organisations", "flow", "yen",
+       "the yearly collection through associations (to the community chest)"),
+    _o("gifts_outside", "organisations", "flow", "yen", "residents' gifts to causes outside town"),
+    _o("csr_donations", "organisations", "flow", "yen", "companies' gifts to NPOs and foundations"),
+    _o("association_vitality", "organisations", "stock", "0-1",
+       "mean vitality of neighbourhood associations (falls while nobody takes over)"),
+    _o("associations_with_leader", "organisations", "stock", "share",
+       "neighbourhood associations that have a leader"),
+    _o("npo_volunteer_share", "organisations", "stock", "share",
+       "of those 10+, share volunteering with an NPO"),
+    _o("fire_brigade_members", "organisations", "stock", "residents",
+       "members of the volunteer fire corps"),
     # places
     _o("places", "places", "stock", "places", "places for mutual assistance"),
     _o("place_visits", "places", "flow", "visits", "visits to places this week"),
@@ -240,6 +276,7 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
             else np.nan,
         }
     )
+    out.update(organisation_outcomes(model, idx, can_vol))
     recent_place = pop.within("last_place_week", week, 8, slots=idx)
     out.update(
         {
@@ -249,3 +286,38 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
         }
     )
     return out
+
+
+def organisation_outcomes(model: KizunaModel, idx: np.ndarray, can_vol: np.ndarray) -> dict:
+    pop = model.population
+    npos = [n for n in model.npos if n.active and n.kind == "npo"]
+    ses = [x for x in model.social_enterprises if x.active]
+    moved = model.ledger.week_totals(model.week)
+    attached = pop.attach_kind[idx] == NPO_ATTACHED
+    reliant = [x.self_reliance >= 1.0 for x in ses]
+    assoc = model.associations
+    return {
+        "active_npos": float(len(npos)),
+        "npo_capacity_mean": float(np.mean([n.capacity for n in npos])) if npos else np.nan,
+        "npo_staff": float(sum(n.staff for n in npos)),
+        "volunteers_per_npo": float(attached.sum() / len(npos)) if npos else np.nan,
+        "npos_founded": model.flows["npos_founded"],
+        "npos_closed": model.flows["npos_closed"],
+        "social_enterprises": float(len(ses)),
+        "se_self_reliant_share": float(np.mean(reliant)) if ses else np.nan,
+        "loans_outstanding": model.bank.outstanding if model.bank is not None else 0.0,
+        "loans_issued": model.flows["loans_issued"],
+        "loan_defaults": model.flows["loan_defaults"],
+        "grants_paid": float(moved["government_grant"] + moved["foundation_grant"]),
+        "gifts_direct": float(moved["gift_direct"]),
+        "gifts_foundation": float(moved["gift_foundation"]),
+        "gifts_community_chest": float(moved["community_chest"]),
+        "gifts_outside": float(moved["gift_outside"]),
+        "csr_donations": float(moved["csr_donation"]),
+        "association_vitality": float(np.mean([a.vitality for a in assoc])) if assoc else np.nan,
+        "associations_with_leader": float(np.mean([a.leader >= 0 for a in assoc]))
+        if assoc
+        else np.nan,
+        "npo_volunteer_share": _share(attached, can_vol),
+        "fire_brigade_members": float(pop.brigade[idx].sum()),
+    }

@@ -206,6 +206,170 @@ class Params:
         "calibrated",
     )
 
+    # --- community-based organisations (report challenges 3-4) ---------------------------
+    association_dues: float = _p(
+        300.0, "yen/household/month", "neighbourhood-association dues (typically 200-500)"
+    )
+    association_subsidy: float = _p(
+        1500.0,
+        "yen/member household/year",
+        "municipal commission to associations for circulars and safety work",
+    )
+    event_attendance: float = _p(
+        0.12, "probability", "chance a member attends the monthly event of a lively association"
+    )
+    event_contacts: float = _p(3.0, "encounters/attendee", "people met at an event")
+    event_cost: float = _p(300.0, "yen/attendee", "what an event costs its organiser")
+    form_association: float = _p(0.10, "probability", "new tie from an event or drill")
+    leader_threshold: float = _p(
+        0.55,
+        "score",
+        "propensity + half the free time a member needs to take over as leader",
+    )
+    leader_max_age: float = _p(80.0, "years", "age at which a leader steps down")
+    leader_turnover: float = _p(0.3, "per year", "chance a leader's term ends in a year", hi=1.0)
+    leader_acceptance: float = _p(
+        0.3,
+        "probability",
+        "chance a well-suited member agrees to lead when asked (scaled down for the less "
+        "suited); with five asked, about one association in ten is left without a leader",
+        "calibrated",
+    )
+    vitality_recovery: float = _p(
+        0.15, "per year", "an association with a leader regains vitality", hi=1.0
+    )
+    vitality_decline: float = _p(
+        0.25, "per year", "an association nobody takes over loses vitality", hi=1.0
+    )
+    drill_attendance: float = _p(0.7, "probability", "fire-brigade member at a monthly drill")
+    brigade_allowance: float = _p(
+        40_000.0, "yen/member/year", "municipal allowance to volunteer fire-corps members"
+    )
+    festival_attendance: float = _p(
+        0.25, "probability", "resident near the centre at the shopping street's festival"
+    )
+
+    # --- NPOs (challenges 5-7) -----------------------------------------------------------------
+    npo_staff_wage: float = _p(2_400_000.0, "yen/staff/year", "pay of an NPO staff member")
+    npo_base_cost: float = _p(1_000_000.0, "yen/year", "an NPO's rent, materials and overheads")
+    npo_volunteer_cost: float = _p(20_000.0, "yen/active volunteer/year", "expenses of volunteers")
+    npo_market: float = _p(
+        3_000.0,
+        "yen/resident/year",
+        "what a town spends on NPO services (fees and contracts), shared among NPOs by "
+        "capacity; fees are about 60% of NPO revenue (Cabinet Office NPO survey)",
+        "calibrated",
+    )
+    npo_volunteer_weight: float = _p(
+        0.3, "staff equivalents", "capacity one active volunteer adds, relative to a staff member"
+    )
+    npo_closure_months: float = _p(6.0, "months", "months in deficit before an NPO closes")
+    npo_founding_rate: float = _p(
+        0.002,
+        "per eligible resident/year",
+        "chance a motivated, aware volunteer (25-70) founds an NPO; eligible residents are "
+        "about 3% of a town",
+        "calibrated",
+    )
+    npo_seed_funds: float = _p(300_000.0, "yen", "founder's own money for a new NPO")
+    npo_outreach: float = _p(
+        2.0, "residents/capacity unit/week", "people an NPO's information reaches"
+    )
+    npo_reach: int = _p(8, "cells", "how far an NPO's outreach and services reach")
+    npo_served: float = _p(2.0, "residents/capacity unit/week", "people an NPO serves")
+    npo_contacts: float = _p(2.0, "encounters/person", "people met at an NPO activity")
+    form_npo: float = _p(0.15, "probability", "new tie from an NPO activity")
+    know_how_learning: float = _p(
+        0.03, "per year", "know-how an organisation gains from its own experience", hi=1.0
+    )
+    informed_memory: int = _p(12, "weeks", "how long hearing of an NPO stays with someone")
+    npo_choice: float = _p(
+        0.6,
+        "probability",
+        "chance a volunteer who has heard of an NPO joins it rather than the association",
+    )
+    word_of_mouth: float = _p(
+        0.05, "probability", "chance an encounter with an NPO volunteer passes on its news"
+    )
+
+    # --- companies and social enterprises (challenges 8-14) -------------------------------------
+    csr_per_employee_large: float = _p(
+        10_000.0, "yen/employee/year", "community budget of firms with 50+ employees"
+    )
+    csr_per_employee_small: float = _p(2_000.0, "yen/employee/year", "same for smaller firms")
+    csr_to_npos: float = _p(
+        0.5, "share", "of CSR budgets, share given to NPOs and foundations (rest: programmes)"
+    )
+    programme_share_large: float = _p(
+        0.3, "share", "firms with 30+ employees running an employee volunteering programme"
+    )
+    programme_share_small: float = _p(0.03, "share", "same for smaller firms")
+    company_programme_effect: float = _p(
+        1.0, "relative", "extra volunteering disposition of employees with a programme"
+    )
+    pro_bono_know_how: float = _p(
+        0.05, "per year", "know-how a programme firm's pro bono gives its partner NPO", hi=1.0
+    )
+    se_market: float = _p(
+        1.0,
+        "revenue/costs",
+        "what a social enterprise of average know-how earns against its costs",
+        "calibrated",
+    )
+    sme_conversion_rate: float = _p(
+        0.001, "per year", "small firms (3-30 employees) turning into social enterprises", hi=1.0
+    )
+
+    # --- regional bank (challenges 15-17) ----------------------------------------------------
+    bank_capital: float = _p(1_000_000_000.0, "yen", "lending capital of the local branch")
+    loan_rate: float = _p(0.02, "per year", "interest on loans to NPOs and social enterprises")
+    loan_term: int = _p(260, "weeks", "repayment period")
+    loan_threshold: float = _p(
+        0.35, "score", "creditworthiness an applicant needs (0-1, from its accounts)", hi=1.0
+    )
+    bank_advice: float = _p(2.0, "clients/month", "organisations the bank advises")
+    advice_know_how: float = _p(0.02, "per advice", "know-how one piece of advice adds", hi=1.0)
+    platform_meetings: float = _p(
+        0.0, "meetings/year", "local platform meetings hosted by the bank (path 17)"
+    )
+    retiree_advisers: float = _p(
+        0.0, "advisers", "retired bank staff advising NPOs and social enterprises (path 12)"
+    )
+
+    # --- schools (challenges 18-20) ----------------------------------------------------------
+    school_programme: float = _p(
+        0.35, "share", "strength of schools' volunteer and citizenship programmes"
+    )
+    school_days: float = _p(2.0, "days/year", "school-wide volunteer days")
+    school_day_participation: float = _p(
+        0.15, "probability", "pupil joining a volunteer day", "calibrated"
+    )
+
+    # --- local government (challenges 21-24) -----------------------------------------------
+    grant_budget: float = _p(300.0, "yen/resident/year", "municipal grants for NPOs")
+    grant_max: float = _p(1_000_000.0, "yen", "largest single grant")
+    coordinator_introductions: float = _p(
+        2.0, "introductions/10,000 residents/week", "people coordinators bring to NPOs"
+    )
+    services_per_resident: float = _p(
+        5_000.0, "yen/resident/year", "formal community services the municipality delivers"
+    )
+
+    # --- community foundations and giving routes (paths 22-25) ------------------------------
+    foundation_visibility: float = _p(
+        0.15, "share", "of gifts kept in town, share given through the community foundation"
+    )
+    foundation_payout: float = _p(0.9, "share", "of its funds a foundation grants each round")
+    local_giving: float = _p(
+        0.35,
+        "share",
+        "of direct gifts, share to local causes when the donor knows no local NPO (most "
+        "Japanese gifts go to national causes and disaster relief)",
+    )
+    local_giving_informed: float = _p(
+        0.8, "share", "same when the donor has recently heard of a local NPO"
+    )
+
     def replace(self, **changes: Any) -> Params:
         return replace(self, **changes)
 

@@ -14,16 +14,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model import ledger
 from model.households import HouseholdView
+from model.organisations.community import association_access
 from model.population import N_GIFT_BUCKETS, NO_EMPLOYER
 from model.ties import Adjacency
 
 if TYPE_CHECKING:
     from model.kizuna_model import KizunaModel
 
-ACCESS_ASSOCIATION = 0.5  # circulars (kairanban) and events of the association (challenge 3)
-ACCESS_PUPIL = 0.35  # school volunteer programmes
+ACCESS_ASSOCIATION = 0.5  # circulars (kairanban) and events of a lively association (ch. 3)
 ACCESS_PLACE = 0.3  # notices and invitations at a place one visited in the last 8 weeks
+ACCESS_NPO = 0.4  # having recently heard of a local NPO (challenge 5)
+ACCESS_COMPANY = 0.3  # an employer's volunteering programme
 PLACE_MEMORY_WEEKS = 8
 
 
@@ -58,18 +61,38 @@ def update_free_time(model: KizunaModel, idx: np.ndarray, hv: HouseholdView) -> 
 
 
 def access_to_opportunities(model: KizunaModel, idx: np.ndarray, hv: HouseholdView) -> np.ndarray:
-    """Chance of hearing about and being asked to join local activities (challenges 3, 5)."""
+    """Chance of hearing about and being asked to join local activities (challenges 3, 5):
+    one's association (as lively as it is), school programme, employer's programme, an
+    NPO one has heard of, and a place one visits."""
     pop = model.population
-    hh = pop.household[idx]
-    pupil = pop.school[idx] >= 0
-    member = model.households.member[hh]
+    school = pop.school[idx]
+    programme = np.where(school >= 0, model.school_programme[np.maximum(school, 0)], 0.0)
     recent_place = pop.within("last_place_week", model.week, PLACE_MEMORY_WEEKS, slots=idx)
     miss = (
-        (1.0 - ACCESS_ASSOCIATION * member)
-        * (1.0 - ACCESS_PUPIL * pupil)
+        (1.0 - ACCESS_ASSOCIATION * association_access(model, idx))
+        * (1.0 - programme)
         * (1.0 - ACCESS_PLACE * recent_place)
+        * (1.0 - ACCESS_NPO * knows_npo(model, idx))
+        * (1.0 - ACCESS_COMPANY * programme_employee(model, idx))
     )
     return 1.0 - miss
+
+
+def knows_npo(model: KizunaModel, slots: np.ndarray) -> np.ndarray:
+    """Whether each resident has recently heard of an NPO that is still active."""
+    pop = model.population
+    heard = pop.informed_npo[slots]
+    return (
+        (heard >= 0)
+        & model.npo_active()[np.maximum(heard, 0)]
+        & pop.within("informed_week", model.week, model.params.informed_memory, slots=slots)
+    )
+
+
+def programme_employee(model: KizunaModel, slots: np.ndarray) -> np.ndarray:
+    """Whether each resident works for a local firm with a volunteering programme."""
+    employer = model.population.employer[slots]
+    return (employer >= 0) & model.programme[np.maximum(employer, 0)]
 
 
 def peer_values(model: KizunaModel) -> np.ndarray:
@@ -109,12 +132,12 @@ def volunteer_hazard(model: KizunaModel, wk: WeekContext) -> np.ndarray:
     idx = wk.idx
     return (
         p.volunteer_hazard
-        * p.propensity_scale
-        * pop.propensity[idx]
+        * pop.disposition(idx, p.propensity_scale)
         * (p.volunteer_awareness_floor + (1.0 - p.volunteer_awareness_floor) * pop.awareness[idx])
         * (1.0 + p.volunteer_peer_effect * wk.peer_volunteer)
         * (1.0 + p.volunteer_access_effect * wk.access)
         * (1.0 + p.school_parent_effect * school_parent(model, idx, wk.households))
+        * (1.0 + p.company_programme_effect * programme_employee(model, idx))
         * pop.free_time[idx]
         * pop.motivation[idx]
         * (pop.age[idx] >= p.volunteer_min_age)
@@ -169,6 +192,44 @@ def income_factor(income: np.ndarray) -> np.ndarray:
     return np.clip(np.sqrt(income / 3.0e6), 0.2, 2.5)
 
 
+def route_gifts(model: KizunaModel, donors: np.ndarray, amounts: np.ndarray) -> None:
+    """Send residents' direct gifts through the ledger: to a local NPO (the one the donor
+    heard of, else one in proportion to its capacity), through the community
+    foundation, or to causes outside the town (most gifts, unless the donor knows a
+    local NPO: paths 22-24 are about changing that)."""
+    if len(donors) == 0:
+        return
+    p = model.params
+    rng = model.rng
+    knows = knows_npo(model, donors)
+    local = rng.random(len(donors)) < np.where(knows, p.local_giving_informed, p.local_giving)
+    npos = [n for n in model.npos if n.active and n.kind == "npo"]
+    foundation = model.foundation
+    via_foundation = local & (rng.random(len(donors)) < p.foundation_visibility)
+    if foundation is None:
+        via_foundation[:] = False
+    direct = local & ~via_foundation
+    if not npos:
+        direct[:] = False
+    outside = ~(direct | via_foundation)
+    book = model.ledger
+    book.transfer(ledger.RESIDENTS, ledger.OUTSIDE, "gift_outside", float(amounts[outside].sum()))
+    if via_foundation.any():
+        foundation.receive(
+            ledger.RESIDENTS, "gift_foundation", float(amounts[via_foundation].sum())
+        )
+    if direct.any():
+        index = np.array([n.index for n in npos])
+        # better-known (bigger) NPOs get more, with diminishing returns
+        weight = np.sqrt(np.array([n.capacity for n in npos])) + 1e-9
+        chosen = index[rng.choice(len(npos), size=int(direct.sum()), p=weight / weight.sum())]
+        heard = model.population.informed_npo[donors[direct]]
+        chosen = np.where(knows[direct] & np.isin(heard, index), heard, chosen)
+        per_npo = np.bincount(chosen, weights=amounts[direct], minlength=len(model.npos))
+        for i in np.flatnonzero(per_npo):
+            model.npos[int(i)].receive(ledger.RESIDENTS, "gift_direct", float(per_npo[i]))
+
+
 def _record_gifts(model: KizunaModel, donors: np.ndarray, amounts: np.ndarray) -> None:
     pop = model.population
     bucket = (model.week // 4) % N_GIFT_BUCKETS
@@ -217,6 +278,7 @@ def donate(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, np.ndarray]
     donors = wk.idx[gives]
     amounts = gift_amounts(model, inc[gives])
     _record_gifts(model, donors, amounts)
+    route_gifts(model, donors, amounts)
     return donors, amounts
 
 
@@ -271,4 +333,7 @@ def community_chest(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, np
     donors = rep[gives]
     amounts = np.round(np.exp(rng.normal(np.log(p.collection_gift_median), 0.5, len(donors))))
     _record_gifts(model, donors, amounts)
+    # the collection goes to the community chest, which grants it back to local causes
+    dest = model.foundation.account if model.foundation is not None else ledger.OUTSIDE
+    model.ledger.transfer(ledger.RESIDENTS, dest, "community_chest", float(amounts.sum()))
     return donors, amounts

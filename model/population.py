@@ -41,6 +41,13 @@ COLUMNS: dict[str, tuple[type, object]] = {
     "last_donation_week": (np.int32, NEVER),
     "last_place_week": (np.int32, NEVER),
     "arrival_week": (np.int32, 0),
+    "study_u": (np.float32, 1.0),  # fixed draw: who studies at a local university
+    # the organisation one volunteers with (kind code from model.attachment) and its id
+    "attach_kind": (np.int8, 0),
+    "attach_id": (np.int32, -1),
+    "informed_npo": (np.int32, -1),  # index of the NPO one last heard of
+    "informed_week": (np.int32, NEVER),
+    "brigade": (np.bool_, False),  # member of the volunteer fire corps
 }
 
 
@@ -81,6 +88,12 @@ class Population:
     last_donation_week: np.ndarray
     last_place_week: np.ndarray
     arrival_week: np.ndarray
+    study_u: np.ndarray
+    attach_kind: np.ndarray
+    attach_id: np.ndarray
+    informed_npo: np.ndarray
+    informed_week: np.ndarray
+    brigade: np.ndarray
 
     def _grow(self, new_capacity: int) -> None:
         old = self.capacity
@@ -113,6 +126,11 @@ class Population:
         self.household[slots] = -1
         self.cell[slots] = -1
         self._free.extend(int(s) for s in np.sort(slots)[::-1])
+
+    def disposition(self, slots: np.ndarray, scale: float) -> np.ndarray:
+        """Civic propensity scaled by the model's ``propensity_scale``: the willingness
+        behind every voluntary act (volunteering, drills, leading, founding)."""
+        return np.clip(self.propensity[slots] * scale, 0.0, 1.0)
 
     def alive_idx(self) -> np.ndarray:
         return np.flatnonzero(self.alive)

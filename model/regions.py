@@ -21,6 +21,13 @@ Sources (rounded; each profile says which it follows):
   (place of work): about 35% in Tokyo's wards, about 45% in suburbs, 70% in rural towns.
 - Population change: about -0.1%/yr nationally, -1 to -2%/yr in shrinking rural
   towns (2010-2015 census); migration levels are calibrated to land there.
+- NPOs: about 50,000 certified NPO corporations in 2015 (Cabinet Office), about 4 per
+  10,000 residents, denser in cities. Social enterprises: about 20,000 in the narrow
+  sense (METI 2015 estimate), about 2 per 10,000 (an assumption within a wide range).
+- Volunteer fire corps (shobodan): about 860,000 members in 2015 (FDMA), 6.7 per
+  1,000 residents, several times that in rural towns and fewer in big cities.
+- Universities: about half of 18-year-olds enter higher education (MEXT); the share
+  studying in their own municipality is an assumption (none in a rural town).
 """
 
 from __future__ import annotations
@@ -64,6 +71,10 @@ class RegionProfile:
     places_per_10k: float  # places for mutual assistance per 10,000 residents
     district_households: int  # households per neighbourhood-association district
     income_scale: float  # multiplier on national median incomes
+    npos_per_10k: float  # NPO corporations per 10,000 residents
+    social_enterprises_per_10k: float
+    brigade_per_1000: float  # volunteer fire-corps members per 1,000 residents
+    university_share: float  # of 18-21s not in work, share studying at a local university
     # mix of arriving households: young single, young couple, family with children,
     # single adult 30-64, retired couple (assumption shaped by the Report on Internal
     # Migration: young adults dominate moves; rural towns draw some U/I-turn retirees)
@@ -125,6 +136,10 @@ REGIONS: dict[str, RegionProfile] = {
         places_per_10k=2.4,
         district_households=400,
         income_scale=1.2,
+        npos_per_10k=5.0,
+        social_enterprises_per_10k=3.0,
+        brigade_per_1000=2.5,
+        university_share=0.35,
         arrival_mix=(0.45, 0.20, 0.15, 0.15, 0.05),
     ),
     "suburban": RegionProfile(
@@ -154,6 +169,10 @@ REGIONS: dict[str, RegionProfile] = {
         places_per_10k=2.9,
         district_households=250,
         income_scale=1.0,
+        npos_per_10k=4.0,
+        social_enterprises_per_10k=2.0,
+        brigade_per_1000=6.0,
+        university_share=0.2,
         arrival_mix=(0.30, 0.20, 0.30, 0.12, 0.08),
     ),
     "rural_town": RegionProfile(
@@ -183,6 +202,10 @@ REGIONS: dict[str, RegionProfile] = {
         places_per_10k=4.0,
         district_households=120,
         income_scale=0.85,
+        npos_per_10k=3.0,
+        social_enterprises_per_10k=1.5,
+        brigade_per_1000=20.0,
+        university_share=0.0,
         arrival_mix=(0.25, 0.15, 0.25, 0.15, 0.20),
     ),
 }

@@ -37,6 +37,11 @@ class Context(IntEnum):
     ACTIVITY = 5
     INTRODUCTION = 6
     VISIT = 7
+    ASSOCIATION = 8  # neighbourhood-association events and fire-brigade drills
+    NPO = 9  # NPO activities: volunteers with each other and the people they serve
+    COORDINATOR = 10  # introductions by the municipality's coordinators
+    EVENT = 11  # town events such as the shopping street's summer festival
+    CROSS_SECTOR = 12  # meetings of people from different organisations (platforms)
 
 
 _FIELDS = (

@@ -23,6 +23,8 @@ SCHOOL_LEVELS = (
     ("lower_secondary", 12, 14, 12_100),
     ("upper_secondary", 15, 17, 26_000),
 )
+UNIVERSITY = len(SCHOOL_LEVELS)  # level code of the university
+STUDENT_AGES = (18, 22)
 
 
 @dataclass
@@ -32,6 +34,7 @@ class Venues:
     nearest_school: np.ndarray  # [level, cell] -> school id
     workplace_cell: np.ndarray
     workplace_weight: np.ndarray  # hiring weight; expected staff are proportional to it
+    university: int = -1  # school id of the local university, -1 if the town has none
 
     @property
     def n_schools(self) -> int:
@@ -60,6 +63,7 @@ def build_venues(
     local_workers: float,
     mean_size: float,
     rng: np.random.Generator,
+    university: bool = False,
 ) -> Venues:
     levels, cells = [], []
     nearest = np.zeros((len(SCHOOL_LEVELS), geo.n_cells), dtype=np.int32)
@@ -70,6 +74,14 @@ def build_venues(
         nearest[level] = idx + len(cells)
         levels.extend([level] * len(sites))
         cells.extend(sites.tolist())
+
+    university_id = -1
+    if university:  # on the edge of the centre, where campuses are
+        occupied = geo.occupied()
+        site = int(occupied[np.argsort(-geo.centrality[occupied])[min(8, len(occupied) - 1)]])
+        university_id = len(cells)
+        levels.append(UNIVERSITY)
+        cells.append(site)
 
     n_work = max(1, math.ceil(local_workers / mean_size))
     occupied = geo.occupied()
@@ -84,4 +96,5 @@ def build_venues(
         nearest_school=nearest,
         workplace_cell=work_cells.astype(np.int64),
         workplace_weight=weight,
+        university=university_id,
     )

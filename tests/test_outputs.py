@@ -135,7 +135,7 @@ def test_summary_csv(base: Path) -> None:
     assert rows.loc["population", "median"] == pytest.approx(np.median(pop_end))
     births = [df.loc[df["week"] >= 1, "births"].sum() for df in tables]  # flow: weeks 1-6
     assert rows.loc["births", "mean"] == pytest.approx(np.mean(births))
-    band = rows.loc[rows["replications"] > 0]
+    band = rows.loc[rows["defined"] > 0]
     assert (band["p05"] <= band["median"] + 1e-12).all()
     assert (band["median"] <= band["p95"] + 1e-12).all()
 
@@ -485,7 +485,8 @@ def test_summarise_skips_missing_values() -> None:
     frames = [fake_run(o, 52) for o in OFFSETS]
     frames[0].loc[frames[0]["week"] == 52, "population"] = np.nan  # offset 5 missing
     row = summarise(frames).set_index("outcome").loc["population"]
-    assert row["replications"] == 4
+    assert row["replications"] == 5
+    assert row["defined"] == 4
     assert row["median"] == pytest.approx((1052 + 2052) / 2)  # of 52, 1052, 2052, 10052
     assert row["mean"] == pytest.approx((52 + 1052 + 2052 + 10052) / 4)
 

@@ -1,0 +1,104 @@
+"""The local government (report challenges 21-24, paths 4 and 10).
+
+Once a year it receives its community budget from tax revenue and spends it: grants to
+NPOs in a yearly round (scored on capacity and know-how: challenge 23 asks for grants
+with measured effect), subsidies to neighbourhood associations and allowances to the
+fire corps, formal community services, and the support centre's contract. Its
+coordinators (path 4) introduce residents to NPOs every week.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model import attachment, ledger
+from model.organisations.base import Organisation
+
+if TYPE_CHECKING:
+    from model.kizuna_model import KizunaModel
+
+GRANT_WEEK = 13  # the grant round closes in the first quarter of the fiscal year
+
+
+class LocalGovernment(Organisation):
+    kind = "government"
+
+    def __init__(self, model: KizunaModel, cell_index: int) -> None:
+        super().__init__(model, cell_index, "town hall")
+        self.grants_paid = 0.0
+
+    def yearly_budget(self) -> None:
+        """Tax revenue for the year's community spending, then subsidies and services."""
+        model = self.model
+        p = model.params
+        n = model.population_size
+        member_hh = sum(a.member_households for a in model.associations)
+        brigade = int(model.population.brigade.sum())
+        centre = model.intermediary
+        budget = (
+            n * (p.grant_budget + p.services_per_resident)
+            + member_hh * p.association_subsidy
+            + brigade * p.brigade_allowance
+            + (12 * centre.monthly_costs if centre is not None else 0.0)
+        )
+        self.receive(ledger.TAXES, "budget", budget)
+        for assoc in model.associations:
+            self.pay(
+                assoc.account,
+                "association_subsidy",
+                assoc.member_households * p.association_subsidy,
+            )
+        if model.fire_brigade is not None and brigade:
+            allowance = self.pay(
+                model.fire_brigade.account, "association_subsidy", brigade * p.brigade_allowance
+            )
+            model.fire_brigade.pay(ledger.WAGES, "wages", allowance)
+        self.pay(ledger.OPERATIONS, "operations", n * p.services_per_resident)
+
+    def grant_round(self) -> float:
+        """Grants to NPOs, scored on capacity and know-how, up to the yearly budget."""
+        model = self.model
+        p = model.params
+        npos = [n for n in model.npos if n.active and n.kind == "npo"]
+        if not npos:
+            return 0.0
+        budget = min(p.grant_budget * model.population_size, max(self.funds, 0))
+        score = np.array([n.capacity * (0.5 + n.know_how) for n in npos]) + 1e-9
+        award = np.minimum(budget * score / score.sum(), p.grant_max)
+        paid = 0.0
+        for npo, yen in zip(npos, award.tolist(), strict=True):
+            paid += self.pay(npo.account, "government_grant", yen)
+        self.grants_paid += paid
+        return paid
+
+
+def coordinators(model: KizunaModel) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinators introduce residents to an NPO and one of its volunteers (path 4)."""
+    pop = model.population
+    p = model.params
+    npos = [n for n in model.npos if n.active]
+    n = model.rng.poisson(p.coordinator_introductions * model.population_size / 10_000)
+    if not npos or n == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    idx = pop.alive_idx()
+    adults = idx[pop.age[idx] >= 15]
+    people = adults[model.rng.integers(0, len(adults), n)]
+    weight = np.array([x.capacity for x in npos]) + 1e-9
+    chosen = model.rng.choice(len(npos), size=n, p=weight / weight.sum())
+    index = np.array([x.index for x in npos])[chosen]
+    pop.informed_npo[people] = index
+    pop.informed_week[people] = model.week
+    # meet one of the NPO's volunteers, if it has any
+    vol = np.flatnonzero(pop.alive & (pop.attach_kind == attachment.NPO))
+    if len(vol) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    by_npo = pop.attach_id[vol]
+    u, v = [], []
+    for person, npo in zip(people.tolist(), index.tolist(), strict=True):
+        mine = vol[by_npo == npo]
+        if len(mine):
+            u.append(person)
+            v.append(int(mine[model.rng.integers(len(mine))]))
+    return np.array(u, np.int64), np.array(v, np.int64)

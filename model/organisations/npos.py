@@ -1,0 +1,279 @@
+"""NPOs and the intermediary support organisation (report challenges 5-7, paths 6-9, 23).
+
+An NPO has paid staff, volunteers (residents attached to it), funds and know-how; its
+*capacity* comes from all four:
+
+    capacity = (staff + w * active volunteers) * (0.5 + know-how) * funding factor
+
+where the funding factor falls from 1 toward 0.4 as reserves drop below three months
+of costs. Capacity sets how many people its information reaches and how many it
+serves each week; volunteers and the people served meet at its activities. Fees for
+services bring in most of its money (more capacity, more fees); gifts, grants and
+loans the rest. An NPO that stays in deficit too long closes; motivated volunteers
+found new ones. The intermediary support organisation (the town's volunteer and NPO
+support centre) passes know-how to NPOs and tells residents about them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model import attachment, ledger
+from model.encounters import GroupIndex, within_groups
+from model.organisations.base import Organisation
+
+if TYPE_CHECKING:
+    from model.kizuna_model import KizunaModel
+    from model.participation import WeekContext
+
+FIELDS = ("elder_care", "child_support", "community")
+RESERVE_MONTHS = 3.0  # reserves at which funding stops limiting capacity
+
+
+class NPO(Organisation):
+    kind = "npo"
+
+    def __init__(
+        self,
+        model: KizunaModel,
+        cell_index: int,
+        index: int,
+        staff: int = 0,
+        know_how: float = 0.3,
+        field: str = "community",
+    ) -> None:
+        super().__init__(model, cell_index)
+        self.index = index  # position in model.npos (stable after closing)
+        self.staff = int(staff)
+        self.know_how = float(know_how)
+        self.field = field
+        self.deficit_months = 0
+        self.active_volunteers = 0  # attached volunteers who volunteered this week
+        self.volunteer_average = 0.0  # smoothed over about a month
+        self.capacity = 0.0
+        self.served_last_week = 0
+        self.closed_week: int | None = None
+
+    @property
+    def monthly_costs(self) -> float:
+        p = self.model.params
+        yearly = (
+            self.staff * p.npo_staff_wage
+            + p.npo_base_cost
+            + self.volunteer_average * p.npo_volunteer_cost
+        )
+        return yearly / 12.0
+
+    def update_capacity(self) -> None:
+        p = self.model.params
+        self.volunteer_average += 0.25 * (self.active_volunteers - self.volunteer_average)
+        reserve = self.funds / max(self.monthly_costs, 1.0)
+        funding = float(np.clip(0.4 + 0.6 * reserve / RESERVE_MONTHS, 0.4, 1.0))
+        people = self.staff + p.npo_volunteer_weight * self.volunteer_average
+        self.capacity = people * (0.5 + self.know_how) * funding
+
+    def monthly(self, fees: float) -> None:
+        """Fees in; wages and costs out; hire, lay off, borrow, or close."""
+        model = self.model
+        p = model.params
+        self.receive(ledger.MARKET, "revenue", fees)
+        wages = self.pay(ledger.WAGES, "wages", self.staff * p.npo_staff_wage / 12.0)
+        costs = p.npo_base_cost + self.volunteer_average * p.npo_volunteer_cost
+        costs = self.pay(ledger.OPERATIONS, "operations", costs / 12.0)
+        self.close_month(wages + costs)
+        monthly = max(self.monthly_costs, 1.0)
+        if self.funds > 12 * (monthly + p.npo_staff_wage / 12.0):
+            self.staff += 1  # a year of reserves even with another salary
+        elif self.funds < 2 * monthly and self.staff > 0:
+            self.staff -= 1
+        if self.funds < 0 and model.bank is not None:
+            model.bank.apply(self, 6 * monthly)
+        self.deficit_months = self.deficit_months + 1 if self.funds < 0 else 0
+        if self.deficit_months >= p.npo_closure_months:
+            self.close()
+
+    def close(self) -> None:
+        """Closing: volunteers are released; the bank writes off what is left unpaid."""
+        model = self.model
+        pop = model.population
+        mine = (pop.attach_kind == attachment.NPO) & (pop.attach_id == self.index)
+        pop.attach_kind[mine] = 0
+        pop.attach_id[mine] = -1
+        pop.informed_npo[pop.informed_npo == self.index] = -1
+        self.capacity = 0.0
+        self.closed_week = model.week
+        model.flows["npos_closed"] = model.flows.get("npos_closed", 0.0) + 1.0
+        if model.bank is not None:
+            model.bank.write_off(self)
+        super().close()
+
+
+class IntermediarySupport(NPO):
+    """The town's volunteer and NPO support centre: advice for NPOs, outreach for all."""
+
+    kind = "intermediary"
+
+    def monthly(self, fees: float = 0.0) -> None:
+        # run on a municipal contract: the centre's costs are covered, it does not close
+        p = self.model.params
+        self.model.government.pay(self.account, "government_grant", self.monthly_costs)
+        wages = self.pay(ledger.WAGES, "wages", self.staff * p.npo_staff_wage / 12.0)
+        costs = self.pay(ledger.OPERATIONS, "operations", p.npo_base_cost / 12.0)
+        self.close_month(wages + costs)
+        for npo in active_npos(self.model):
+            if npo is not self:
+                npo.know_how += p.advice_know_how * 0.5 * (1.0 - npo.know_how)
+
+
+def active_npos(model: KizunaModel) -> list[NPO]:
+    return [n for n in model.npos if n.active]
+
+
+def residents_near(
+    model: KizunaModel, centres: np.ndarray, counts: np.ndarray, radius: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Random residents living within ``radius`` cells of each centre, ``counts[i]``
+    draws for centre ``i`` (draws landing on empty cells give nobody).
+
+    Returns (resident slots, centre position) pairs.
+    """
+    cells = model.cell_index()
+    geo = model.geography
+    owner = np.repeat(np.arange(len(centres)), counts)
+    if len(owner) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    rng = model.rng
+    cx, cy = geo.xy(np.asarray(centres)[owner])
+    tx = cx + rng.integers(-radius, radius + 1, len(owner))
+    ty = cy + rng.integers(-radius, radius + 1, len(owner))
+    ok = (tx >= 0) & (tx < geo.width) & (ty >= 0) & (ty < geo.height)
+    owner, tx, ty = owner[ok], tx[ok], ty[ok]
+    target = tx * geo.height + ty
+    cnt = cells.count[target]
+    has = cnt > 0
+    owner, target, cnt = owner[has], target[has], cnt[has]
+    pick = cells.members[cells.start[target] + (rng.random(len(owner)) * cnt).astype(np.int64)]
+    return pick, owner
+
+
+def outreach(model: KizunaModel) -> None:
+    """NPOs' information reaches residents near them (challenge 5); the support centre
+    tells people about NPOs anywhere in town."""
+    npos = active_npos(model)
+    if not npos:
+        return
+    p = model.params
+    pop = model.population
+    cap = np.array([n.capacity for n in npos])
+    centres = np.array([n.cell_index for n in npos])
+    heard, by = residents_near(model, centres, model.rng.poisson(p.npo_outreach * cap), p.npo_reach)
+    index = np.array([n.index for n in npos])
+    told = index[by]
+    centre = model.intermediary
+    if centre is not None and centre.active and len(npos) > 1:
+        others = [n for n in npos if n is not centre]
+        k = model.rng.poisson(p.npo_outreach * centre.capacity)
+        idx = pop.alive_idx()
+        extra = idx[model.rng.integers(0, len(idx), k)]
+        weights = np.array([n.capacity for n in others]) + 1e-9
+        about = np.array([n.index for n in others])[
+            model.rng.choice(len(others), size=k, p=weights / weights.sum())
+        ]
+        heard = np.concatenate((heard, extra))
+        told = np.concatenate((told, about))
+    pop.informed_npo[heard] = told
+    pop.informed_week[heard] = model.week
+
+
+def activities(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray):
+    """This week's NPO activities: each NPO's active volunteers and the people it serves
+    (elders living alone, children, or anyone nearby, by its field) meet.
+
+    Updates each NPO's active volunteers and capacity; returns the encounters.
+    """
+    pop = model.population
+    p = model.params
+    npos = active_npos(model)
+    if not npos:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    mine = pop.attach_kind[volunteers] == attachment.NPO
+    v_slots = volunteers[mine]
+    v_npo = pop.attach_id[v_slots]
+    counts = np.bincount(v_npo, minlength=len(model.npos))
+    for npo in npos:
+        npo.active_volunteers = int(counts[npo.index])
+        npo.update_capacity()
+    cap = np.array([n.capacity for n in npos])
+    centres = np.array([n.cell_index for n in npos])
+    served, by = residents_near(model, centres, model.rng.poisson(p.npo_served * cap), p.npo_reach)
+    field = np.array([FIELDS.index(n.field) for n in npos])[by]
+    age = pop.age[served]
+    fits = np.where(
+        field == FIELDS.index("elder_care"),
+        (age >= 65) & (model.lives_alone[served] | (pop.frailty[served] > 0.4)),
+        np.where(field == FIELDS.index("child_support"), age < 15, True),
+    )
+    served, by = served[fits], by[fits]
+    index = np.array([n.index for n in npos])
+    served_counts = np.bincount(by, minlength=len(npos))
+    for npo, n in zip(npos, served_counts.tolist(), strict=True):
+        npo.served_last_week = n
+    people = np.concatenate((v_slots, served))
+    groups = np.concatenate((v_npo, index[by]))
+    return within_groups(GroupIndex.build(people, groups), p.npo_contacts, model.rng)
+
+
+def word_of_mouth(model: KizunaModel, u: np.ndarray, v: np.ndarray) -> None:
+    """Meeting an NPO's volunteer can pass on news of the NPO (recruiting through ties)."""
+    pop = model.population
+    for a, b in ((u, v), (v, u)):
+        tells = pop.attach_kind[a] == attachment.NPO
+        passes = tells & (model.rng.random(len(a)) < model.params.word_of_mouth)
+        pop.informed_npo[b[passes]] = pop.attach_id[a[passes]]
+        pop.informed_week[b[passes]] = model.week
+
+
+def found_npos(model: KizunaModel, idx: np.ndarray) -> int:
+    """Once a year, motivated and aware volunteers (25-70) may found an NPO."""
+    p = model.params
+    pop = model.population
+    age = pop.age[idx]
+    eligible = (
+        (age >= 25)
+        & (age < 70)
+        & (pop.disposition(idx, p.propensity_scale) > 0.5)
+        & (pop.awareness[idx] > 0.45)
+        & pop.within("last_volunteer_week", model.week, slots=idx)
+    )
+    founders = idx[eligible & (model.rng.random(len(idx)) < p.npo_founding_rate)]
+    for slot in founders.tolist():
+        npo = model.add_npo(
+            int(pop.cell[slot]),
+            staff=0,
+            know_how=float(model.rng.beta(2, 5)),
+            field=FIELDS[int(model.rng.integers(len(FIELDS)))],
+            seed_funds=p.npo_seed_funds,
+        )
+        pop.attach_kind[slot] = attachment.NPO
+        pop.attach_id[slot] = npo.index
+    return len(founders)
+
+
+def yearly_learning(model: KizunaModel) -> None:
+    rate = model.params.know_how_learning
+    for npo in active_npos(model):
+        npo.know_how += rate * (1.0 - npo.know_how)
+
+
+def monthly_finances(model: KizunaModel) -> None:
+    """The town's demand for NPO services (fees and contracts) is shared among NPOs by
+    capacity; then each NPO settles its month."""
+    npos = [n for n in active_npos(model) if n.kind == "npo"]
+    market = model.params.npo_market * model.population_size / 12.0
+    total = sum(n.capacity for n in npos)
+    for npo in npos:
+        npo.monthly(market * npo.capacity / total if total > 0 else 0.0)
+    if model.intermediary is not None and model.intermediary.active:
+        model.intermediary.monthly()

@@ -1,0 +1,70 @@
+"""Schools and the university (report challenges 18-20, paths 17-18).
+
+Pupils and students are residents (``population.school``), so school encounters come
+from here. A school's volunteer and citizenship programme gives its pupils access to
+volunteering; twice a year it holds a school-wide volunteer day. The university is the
+town's local base for learning about community work.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model.encounters import GroupIndex, within_groups
+from model.organisations.base import Organisation
+
+if TYPE_CHECKING:
+    from model.kizuna_model import KizunaModel
+    from model.participation import WeekContext
+
+LEVELS = ("elementary", "lower_secondary", "upper_secondary", "university")
+
+
+class School(Organisation):
+    kind = "school"
+
+    def __init__(self, model: KizunaModel, school_id: int, level: int) -> None:
+        super().__init__(model, int(model.venues.school_cell[school_id]), LEVELS[level])
+        self.school_id = int(school_id)
+        self.level = int(level)
+
+    @property
+    def programme(self) -> float:
+        """Strength of the volunteer and citizenship programme (0-1)."""
+        return float(self.model.school_programme[self.school_id])
+
+    @programme.setter
+    def programme(self, value: float) -> None:
+        self.model.school_programme[self.school_id] = value
+
+    @property
+    def pupils(self) -> int:
+        pop = self.model.population
+        return int((pop.alive & (pop.school == self.school_id)).sum())
+
+
+class University(School):
+    kind = "university"
+
+
+def volunteer_day_weeks(days: float) -> set[int]:
+    """Weeks of the year holding a school volunteer day, spread through the year."""
+    n = max(0, round(days))
+    return {int(6 + i * 46 / max(n, 1)) for i in range(n)}
+
+
+def volunteer_day(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, ...]:
+    """Pupils join their school's volunteer day (it counts as volunteering) and meet."""
+    pop = model.population
+    idx = wk.idx
+    school = pop.school[idx]
+    pupil = school >= 0
+    strength = model.school_programme[np.maximum(school, 0)] * pupil
+    willing = pop.disposition(idx, model.params.propensity_scale) > 0
+    join = willing & (model.rng.random(len(idx)) < model.params.school_day_participation * strength)
+    who = idx[join]
+    pop.last_volunteer_week[who] = model.week
+    u, v = within_groups(GroupIndex.build(who, pop.school[who]), 3.0, model.rng)
+    return who, u, v
