@@ -2,8 +2,10 @@
 
 Layout of ``DIR``:
     runs/rep_000.parquet ...  one weekly outcomes table per replication
+    runs/ledger_000.parquet   every transfer of money in that replication
     summary.csv                final-year figures: median, 5-95% band, mean
     yearly.csv                 the same for every simulated year
+    money_flows.csv            yen by source, destination and channel over the run
     manifest.json              resolved scenario, seeds, versions, commit, timings
     figures/*.png              fan charts of ties, participation and population
 Each file is written whole (to a temporary name, then renamed), so an interrupted run
@@ -28,7 +30,7 @@ from experiments.provenance import provenance
 from experiments.runner import RunResult, default_workers, iter_runs, plan_runs
 from experiments.scenario import Scenario
 from experiments.store import write_csv, write_json, write_parquet
-from experiments.summary import summarise, yearly
+from experiments.summary import money_flows, summarise, yearly
 
 
 @dataclass
@@ -72,7 +74,9 @@ def run_scenario(
     for result in iter_runs(
         specs, workers=workers, executor=executor, progress=progress, description=scenario.name
     ):
-        write_parquet(result.table, out_dir / "runs" / f"rep_{result.spec.replication:03d}.parquet")
+        rep = result.spec.replication
+        write_parquet(result.table, out_dir / "runs" / f"rep_{rep:03d}.parquet")
+        write_parquet(result.ledger, out_dir / "runs" / f"ledger_{rep:03d}.parquet")
         results.append(result)
     results.sort(key=lambda r: r.spec.replication)
     wall = time.perf_counter() - t0
@@ -81,9 +85,15 @@ def run_scenario(
     summary = summarise(frames)
     write_csv(summary, out_dir / "summary.csv")
     write_csv(yearly(frames), out_dir / "yearly.csv")
+    write_csv(money_flows([r.ledger for r in results]), out_dir / "money_flows.csv")
     write_figures(frames, out_dir / "figures", scenario.name)
-    keep = {f"rep_{r.spec.replication:03d}.parquet" for r in results}
-    for stale in (out_dir / "runs").glob("rep_*.parquet"):
+    keep = {
+        f"{kind}_{r.spec.replication:03d}.parquet" for r in results for kind in ("rep", "ledger")
+    }
+    for stale in [
+        *(out_dir / "runs").glob("rep_*.parquet"),
+        *(out_dir / "runs").glob("ledger_*.parquet"),
+    ]:
         if stale.name not in keep:  # left over from an earlier run with more replications
             stale.unlink()
     write_json(

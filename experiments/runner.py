@@ -41,7 +41,8 @@ class RunSpec:
 @dataclass
 class RunResult:
     spec: RunSpec
-    table: pd.DataFrame
+    table: pd.DataFrame  # weekly outcomes
+    ledger: pd.DataFrame  # every transfer of money (week, source, destination, channel, yen)
     init_seconds: float
     run_seconds: float
 
@@ -67,7 +68,9 @@ def run_one(spec: RunSpec, on_week: Callable[[], None] | None = None) -> RunResu
     table = model.outcomes()
     table.insert(0, "replication", spec.replication)
     table.insert(1, "scenario", spec.scenario.name)
-    return RunResult(spec, table, t1 - t0, t2 - t1)
+    flows = model.ledger.flows()
+    flows.insert(0, "replication", spec.replication)
+    return RunResult(spec, table, flows, t1 - t0, t2 - t1)
 
 
 def default_workers(n_runs: int) -> int:

@@ -87,3 +87,31 @@ def bands_over_time(frames: list[pd.DataFrame], column: str) -> pd.DataFrame:
             "p95": wide.quantile(BAND[1], axis=1),
         }
     )
+
+
+def money_flows(ledgers: list[pd.DataFrame]) -> pd.DataFrame:
+    """Where the money went over the simulated weeks: yen per (source kind, destination
+    kind, channel), median and band over replications. A kind is an account's prefix
+    ("npo", "external", "sink"...); the warm-up's flows are left out."""
+    totals = []
+    for flows in ledgers:
+        run = flows[flows["week"] >= 1]
+        kinds = run.assign(
+            source=run["source"].str.split(":").str[0],
+            destination=run["destination"].str.split(":").str[0],
+        )
+        # keep the name of external sources and sinks: "external:taxes", "sink:wages"
+        for col in ("source", "destination"):
+            named = run[col].str.startswith(("external:", "sink:"))
+            kinds.loc[named, col] = run.loc[named, col]
+        totals.append(kinds.groupby(["source", "destination", "channel"])["amount"].sum())
+    wide = pd.concat(totals, axis=1).fillna(0.0)
+    out = pd.DataFrame(
+        {
+            "median": wide.median(axis=1),
+            "p05": wide.quantile(BAND[0], axis=1),
+            "p95": wide.quantile(BAND[1], axis=1),
+            "mean": wide.mean(axis=1),
+        }
+    ).reset_index()
+    return out.sort_values("median", ascending=False, ignore_index=True)

@@ -36,6 +36,7 @@ from model.geography import build_geography
 from model.households import Households, HouseholdView
 from model.ledger import RESIDENTS, Ledger
 from model.organisations import setup as organisation_setup
+from model.organisations.base import Organisation
 from model.organisations.npos import NPO, IntermediarySupport
 from model.outcomes import OUTCOMES, measure, tie_census
 from model.params import Params, check_params
@@ -133,6 +134,7 @@ class KizunaModel(Model):
             self.add_place(int(site))
 
         self.ledger = Ledger()
+        self.accounts: dict[str, Organisation] = {}  # every organisation ever, by account
         self.pending_cross_sector: list[np.ndarray] = []
         self._cells: encounters.CellIndex | None = None
         organisation_setup.create(self)

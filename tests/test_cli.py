@@ -206,6 +206,8 @@ def test_run_writes_results_and_prints_headline(
     assert "population" in out
     assert f"results in {out_dir}" in out
     assert sorted(p.name for p in (out_dir / "runs").iterdir()) == [
+        "ledger_000.parquet",
+        "ledger_001.parquet",
         "rep_000.parquet",
         "rep_001.parquet",
     ]
@@ -228,7 +230,10 @@ def test_options_override_the_scenario(tmp_path: Path, capsys: pytest.CaptureFix
     assert manifest["weeks"] == 5  # round(0.1 * 52)
     assert manifest["scenario_file"] == str(path)
     assert len(manifest["replications"]) == 1
-    assert [p.name for p in (out_dir / "runs").iterdir()] == ["rep_000.parquet"]
+    assert sorted(p.name for p in (out_dir / "runs").iterdir()) == [
+        "ledger_000.parquet",
+        "rep_000.parquet",
+    ]
     table = pd.read_parquet(out_dir / "runs" / "rep_000.parquet")
     assert table["week"].tolist() == list(range(6))
 

@@ -95,8 +95,11 @@ def test_output_layout(base: Path) -> None:
     expected = {
         "runs/rep_000.parquet",
         "runs/rep_001.parquet",
+        "runs/ledger_000.parquet",
+        "runs/ledger_001.parquet",
         "summary.csv",
         "yearly.csv",
+        "money_flows.csv",
         "manifest.json",
         *(f"figures/{name}.png" for name in FIGURES),
     }
@@ -295,7 +298,10 @@ def test_rerun_with_fewer_replications_removes_stale_files(
     out_dir = tmp_path / "out"
     shutil.copytree(base, out_dir)
     kizuna_run(scenario_file, out_dir, "--seed", str(SEED), "--workers", "1", "--reps", "1")
-    assert sorted(p.name for p in (out_dir / "runs").iterdir()) == ["rep_000.parquet"]
+    assert sorted(p.name for p in (out_dir / "runs").iterdir()) == [
+        "ledger_000.parquet",
+        "rep_000.parquet",
+    ]
     manifest = json.loads((out_dir / "manifest.json").read_text())
     assert [r["replication"] for r in manifest["replications"]] == [0]
     assert (pd.read_csv(out_dir / "summary.csv")["replications"] == 1).all()
@@ -305,7 +311,10 @@ def test_rerun_with_fewer_replications_removes_stale_files(
         pd.read_parquet(base / "runs" / "rep_000.parquet"),
         check_exact=True,
     )
-    assert all_files(out_dir) == all_files(base) - {"runs/rep_001.parquet"}
+    assert all_files(out_dir) == all_files(base) - {
+        "runs/rep_001.parquet",
+        "runs/ledger_001.parquet",
+    }
 
 
 # --- atomic writes --------------------------------------------------------------------
@@ -503,3 +512,34 @@ def test_bands_over_time() -> None:
     assert bands.loc[3, "median"] == pytest.approx(2003)
     assert bands.loc[3, "p05"] == pytest.approx(203)
     assert bands.loc[3, "p95"] == pytest.approx(9003)
+
+
+def test_ledgers_and_money_flows(base: Path) -> None:
+    """Each replication's ledger is written, and money_flows.csv adds it up by route."""
+    ledgers = [pd.read_parquet(p) for p in sorted((base / "runs").glob("ledger_*.parquet"))]
+    assert len(ledgers) == REPS
+    for rep, flows in enumerate(ledgers):
+        assert list(flows.columns) == [
+            "replication",
+            "week",
+            "source",
+            "destination",
+            "channel",
+            "amount",
+        ]
+        assert (flows["replication"] == rep).all()
+        assert (flows["amount"] > 0).all()
+    money = pd.read_csv(base / "money_flows.csv")
+    assert list(money.columns) == [
+        "source",
+        "destination",
+        "channel",
+        "median",
+        "p05",
+        "p95",
+        "mean",
+    ]
+    # the routes in the file add up to the ledgers' own totals (warm-up left out)
+    total = np.mean([f.loc[f["week"] >= 1, "amount"].sum() for f in ledgers])
+    assert money["mean"].sum() == pytest.approx(total)
+    assert not money["source"].str.contains(r"^npo:\d", regex=True).any()  # kinds, not ids

@@ -23,6 +23,7 @@ class Organisation(FixedAgent):
         self.cell = model.cells[self.cell_index]
         self.account = f"{self.kind}:{self.unique_id}"
         self.name = name or self.account
+        model.accounts[self.account] = self  # kept after closing, for the ledger's sake
         self.founded_week = model.week
         self.active = True
         self.income_month = 0.0  # earned and given this month (not loans or endowments)

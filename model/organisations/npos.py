@@ -229,8 +229,8 @@ def word_of_mouth(model: KizunaModel, u: np.ndarray, v: np.ndarray) -> None:
     """Meeting an NPO's volunteer can pass on news of the NPO (recruiting through ties)."""
     pop = model.population
     for a, b in ((u, v), (v, u)):
-        tells = pop.attach_kind[a] == attachment.NPO
-        passes = tells & (model.rng.random(len(a)) < model.params.word_of_mouth)
+        tells = np.flatnonzero(pop.attach_kind[a] == attachment.NPO)
+        passes = tells[model.rng.random(len(tells)) < model.params.word_of_mouth]
         pop.informed_npo[b[passes]] = pop.attach_id[a[passes]]
         pop.informed_week[b[passes]] = model.week
 
