@@ -3,13 +3,16 @@
 Order of one weekly step (see also ``_social_week``):
 1. demography: deaths, births, moves out and in (and, every 52 weeks, school, work,
    income, leaving home and partnering);
-2. frailty, free time, access to opportunities, and what one's ties do;
-3. volunteering, then visits to places for mutual assistance;
+2. frailty, free time, access to opportunities (from associations, schools, employers,
+   NPOs and places), and what one's ties do;
+3. volunteering (and joining an organisation), visits to places, NPO outreach;
 4. encounters by context (household, neighbourhood, work, school, places, volunteer
-   activities, visits to close ties, introductions by friends) strengthen or form
-   ties; all ties decay;
+   activities, visits to close ties, introductions by friends, NPO activities,
+   association events, drills, festivals, coordinators) strengthen or form ties; news
+   of NPOs passes along; all ties decay;
 5. awareness and trust; monthly giving and the yearly community-chest collection;
-6. association membership; outcomes are measured and collected.
+6. the organisations' calendar (monthly finances; yearly budgets, grants, CSR,
+   successions and new NPOs); association membership; outcomes are measured.
 
 Before week 0 the social rules run for ``warmup_weeks`` (no births, deaths or ageing;
 households move in and out in its second half), so ties, awareness and the "in the

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 NO_LEADER = -1
 CANDIDATES_ASKED = 5
+UPKEEP_SHARE = 0.8  # of dues, share spent on the district's upkeep each month
 
 
 class CommunityOrganisation(Organisation):
@@ -213,7 +214,9 @@ def collect_dues(model: KizunaModel, wk: WeekContext) -> None:
     per = np.bincount(district[paying], minlength=len(model.associations))
     for assoc, n in zip(model.associations, per.tolist(), strict=True):
         if n:
-            assoc.receive(ledger.RESIDENTS, "dues", n * model.params.association_dues)
+            dues = assoc.receive(ledger.RESIDENTS, "dues", n * model.params.association_dues)
+            # street lights, cleaning, crime prevention: most dues are spent as they come
+            assoc.pay(ledger.OPERATIONS, "operations", UPKEEP_SHARE * dues)
 
 
 def association_access(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
