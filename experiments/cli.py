@@ -60,6 +60,7 @@ def _build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--sizes", default="2000,10000,100000", help="town sizes, comma separated")
     bench.add_argument("--weeks", default="52", help="weeks per town")
     bench.add_argument("--schelling-steps", default="100", help="Schelling steps")
+    bench.add_argument("--repeat", default="2", help="runs per measurement (the best counts)")
     return parser
 
 
@@ -103,7 +104,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         raise InputError("command line", "--sizes", "give at least one town size")
     weeks = _number("--weeks", args.weeks, minimum=1)
     steps = _number("--schelling-steps", args.schelling_steps, minimum=1)
-    run_benchmark(sizes, weeks, steps)
+    repeat = _number("--repeat", args.repeat, minimum=1)
+    run_benchmark(sizes, weeks, steps, repeat=repeat)
     return 0
 
 

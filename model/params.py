@@ -67,7 +67,7 @@ class Params:
         0.10, "share of the gap to 1", "how much one encounter strengthens a tie"
     )
     tie_decay: float = _p(0.03, "per week", "share of tie strength lost each week", hi=1.0)
-    tie_floor: float = _p(0.05, "weight", "ties weaker than this dissolve")
+    tie_floor: float = _p(0.07, "weight", "ties weaker than this dissolve")
     strong_threshold: float = _p(
         0.5, "weight", "ties at least this strong count as strong ('kinjo') ties"
     )
