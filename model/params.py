@@ -341,6 +341,12 @@ class Params:
         0.35, "share", "strength of schools' volunteer and citizenship programmes"
     )
     school_days: float = _p(2.0, "days/year", "school-wide volunteer days")
+    open_college: float = _p(
+        0.004,
+        "per week",
+        "chance an adult near the university (with free time) joins its open college "
+        "in a week, at full programme strength",
+    )
     school_day_participation: float = _p(
         0.15, "probability", "pupil joining a volunteer day", "calibrated"
     )

@@ -177,3 +177,19 @@ def test_school_programmes_give_pupils_access_to_volunteering():
         high.outcomes()["volunteer_rate_10_19"].iloc[-1]
         > low.outcomes()["volunteer_rate_10_19"].iloc[-1]
     )
+
+
+def test_the_universitys_open_college_raises_awareness_nearby():
+    aware = {}
+    for strength in (0.0, 1.0):
+        model = small_town(4000, seed=2, warmup_weeks=4)
+        assert model.university is not None
+        model.university.programme = strength
+        model.params = model.params.replace(open_college=0.05)
+        for _ in range(13):
+            model.step()
+        pop = model.population
+        idx = pop.alive_idx()
+        near = model.geography.chebyshev(pop.cell[idx], model.university.cell_index) <= 12
+        aware[strength] = float(pop.awareness[idx[near & (pop.age[idx] >= 25)]].mean())
+    assert aware[1.0] > aware[0.0] + 0.01

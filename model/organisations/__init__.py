@@ -86,6 +86,7 @@ def week_encounters(
         came, u, v = schools.volunteer_day(model, wk)
         add(u, v, Context.SCHOOL)
         extra.append(came)
+    add(*schools.open_college(model, wk), Context.EVENT)
     if year_week == community.ShoppingStreet.FESTIVAL_WEEK:
         add(*community.festival(model, wk), Context.EVENT)
     while model.pending_cross_sector:

@@ -3,7 +3,8 @@
 Pupils and students are residents (``population.school``), so school encounters come
 from here. A school's volunteer and citizenship programme gives its pupils access to
 volunteering; twice a year it holds a school-wide volunteer day. The university is the
-town's local base for learning about community work.
+town's local base for learning about community work: its open college brings adults
+nearby together to learn about local challenges.
 """
 
 from __future__ import annotations
@@ -46,7 +47,28 @@ class School(Organisation):
 
 
 class University(School):
+    """The university as a local base (challenge 20): besides its students, it runs an
+    open college where adults nearby learn about the town's challenges together."""
+
     kind = "university"
+    REACH = 12  # cells
+
+
+def open_college(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, np.ndarray]:
+    """This week's open-college class: adults near the university come (more with a
+    stronger programme), grow more aware of local challenges, and meet each other."""
+    uni = model.university
+    if uni is None:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    pop = model.population
+    idx = wk.idx
+    near = model.geography.chebyshev(pop.cell[idx], uni.cell_index) <= University.REACH
+    adult = pop.age[idx] >= 25
+    chance = model.params.open_college * uni.programme * pop.free_time[idx] * near * adult
+    come = idx[model.rng.random(len(idx)) < chance]
+    aw = pop.awareness[come]
+    pop.awareness[come] = aw + 0.1 * (1.0 - aw)
+    return within_groups(GroupIndex.build(come, np.zeros(len(come), np.int64)), 3.0, model.rng)
 
 
 def volunteer_day_weeks(days: float) -> set[int]:

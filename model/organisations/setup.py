@@ -68,6 +68,7 @@ def create(model: KizunaModel) -> None:
         (University if int(level) == 3 else School)(model, s, int(level))
         for s, level in enumerate(venues.school_level)
     ]
+    model.university = next((s for s in model.schools if isinstance(s, University)), None)
 
     # every local workplace is run by a company; a few small ones are social enterprises
     model.programme = np.zeros(venues.n_workplaces, bool)
