@@ -161,10 +161,10 @@ class Params:
     # --- places for mutual assistance (ibasho) --------------------------------------------
     place_radius: int = _p(6, "cells", "catchment of a place (Chebyshev distance)")
     place_visit_elder: float = _p(
-        0.05,
+        0.07,
         "per week",
         "visit probability of a nearby, aware resident aged 65+; about 4% of elders "
-        "attend kayoi-no-ba (MHLW 2015)",
+        "attend kayoi-no-ba (MHLW 2015): elders_at_places, visits in the last 8 weeks",
         "calibrated",
         hi=1.0,
     )
