@@ -56,6 +56,17 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", help="parallel worker processes (default: one per core)")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
+    validate = sub.add_parser("validate", help="check scenario files without running them")
+    validate.add_argument("files", nargs="+", help="scenario YAML files")
+
+    paths = sub.add_parser("paths", help="list the report's 27 paths as interventions")
+    paths.add_argument(
+        "--format", default="table", choices=("table", "markdown", "json"), help="output format"
+    )
+
+    schema = sub.add_parser("schema", help="print the scenario file schema (JSON Schema)")
+    schema.add_argument("--out", help="write to this file instead of the terminal")
+
     bench = sub.add_parser("bench", help="time the baseline against Mesa's Schelling example")
     bench.add_argument("--sizes", default="2000,10000,100000", help="town sizes, comma separated")
     bench.add_argument("--weeks", default="52", help="weeks per town")
@@ -96,6 +107,47 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    """Every file is checked; each problem is one line; exit 2 if any file is bad."""
+    from experiments.scenario import load_scenario
+
+    bad = 0
+    for name in args.files:
+        try:
+            scenario = load_scenario(name)
+        except InputError as exc:
+            print(f"kizuna: error: {exc}", file=sys.stderr)
+            bad += 1
+            continue
+        paths = sorted({iv.path_class.number for iv in scenario.interventions})
+        print(
+            f"ok: {name}: {scenario.name!r}, {scenario.region.kind}, {scenario.weeks} weeks, "
+            f"{scenario.replications} replications, paths {paths or 'none'}"
+        )
+    return EXIT_INPUT if bad else 0
+
+
+def _cmd_paths(args: argparse.Namespace) -> int:
+    from experiments.catalogue_view import render
+
+    print(render(args.format))
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from experiments.scenario import json_schema
+    from experiments.store import write_json
+
+    if args.out:
+        write_json(json_schema(), Path(args.out))
+        print(f"schema written to {args.out}")
+    else:
+        print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from experiments.bench import run_benchmark
 
@@ -117,6 +169,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "bench":
             return _cmd_bench(args)
+        if args.command == "validate":
+            return _cmd_validate(args)
+        if args.command == "paths":
+            return _cmd_paths(args)
+        if args.command == "schema":
+            return _cmd_schema(args)
     except InputError as exc:
         print(f"kizuna: error: {exc}", file=sys.stderr)
         return EXIT_INPUT

@@ -1,30 +1,51 @@
-"""Scenario files: YAML data describing one town and how long and how often to run it.
+"""Scenario files: YAML data describing a town, the report's paths it switches on, and
+how long and how often to run it.
 
 A scenario is data, never code: it is read with ``yaml.safe_load`` (so language tags
 such as ``!!python/object`` are refused) and checked by a pydantic schema that forbids
-unknown fields. Any problem becomes an ``InputError`` naming the file, the field and
-what is allowed. The schema grows with later features (interventions, shocks) by
-adding fields here.
+unknown fields and silent coercion. Any problem becomes an ``InputError`` naming the
+file, the field and what is allowed. ``extends: other.yaml`` inherits another file
+(path relative to this one) and overrides it: mappings merge key by key, everything
+else (lists included) is replaced. ``kizuna schema`` exports the schema as JSON
+Schema for editors.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from experiments.errors import InputError, suggest
 from model import KizunaModel, Params
+from model.geography import MAX_GRID_SIDE, min_side_for_population
+from model.interventions import BY_SLUG, CATALOGUE, ORGANISATION_KINDS, Target, get_path
+from model.interventions.base import Intervention
 from model.kizuna_model import MAX_POPULATION
 from model.params import check_params, param_names
-from model.regions import REGION_KINDS
+from model.regions import REGION_KINDS, RegionProfile, get_region
 
 MIN_POPULATION = 50
 MAX_YEARS = 100
 MAX_REPLICATIONS = 10_000
+MAX_AGE = 120.0
+# region statistics a scenario may override (numbers only; the rest define the kind)
+PROFILE_FIELDS = tuple(
+    name
+    for name, field in RegionProfile.__dataclass_fields__.items()
+    if field.type in ("float", "int")
+)
 
 
 class _Strict(BaseModel):
@@ -33,10 +54,49 @@ class _Strict(BaseModel):
 
 
 class RegionSpec(_Strict):
-    """Which kind of municipality, and how many residents (default: the kind's own)."""
+    """Which kind of municipality, how many residents, and optional changes to its
+    statistics (``profile``) or map size (``grid_size``, cells per side)."""
 
     kind: Literal["urban_ward", "suburban", "rural_town"] = "suburban"
     population: Annotated[int, Field(ge=MIN_POPULATION, le=MAX_POPULATION)] | None = None
+    grid_size: Annotated[int, Field(ge=5, le=MAX_GRID_SIDE)] | None = None
+    profile: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("profile")
+    @classmethod
+    def _known_profile_fields(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, number in value.items():
+            if key not in PROFILE_FIELDS:
+                raise ValueError(
+                    f"unknown region statistic {key!r}{suggest(key, PROFILE_FIELDS)}; "
+                    f"allowed: {', '.join(PROFILE_FIELDS)}"
+                )
+            if not np.isfinite(number) or number < 0:
+                raise ValueError(f"region statistic {key!r} must be a number >= 0, got {number}")
+        return value
+
+    @model_validator(mode="after")
+    def _fits_on_the_map(self) -> RegionSpec:
+        profile = self.resolved_profile()
+        if self.grid_size is not None:
+            population = self.population or profile.default_population
+            need = min_side_for_population(profile, population)
+            if self.grid_size < need:
+                raise ValueError(
+                    f"a {self.grid_size}x{self.grid_size} grid cannot hold {population:,} "
+                    f"residents of a {self.kind}; grid_size must be at least {need}"
+                )
+        return self
+
+    def resolved_profile(self) -> RegionProfile:
+        profile = get_region(self.kind)
+        if not self.profile:
+            return profile
+        cast = {
+            k: (int(v) if RegionProfile.__dataclass_fields__[k].type == "int" else v)
+            for k, v in self.profile.items()
+        }
+        return profile.with_overrides(**cast)
 
 
 class Horizon(_Strict):
@@ -63,17 +123,119 @@ class Horizon(_Strict):
         return self.weeks if self.weeks is not None else round(self.years * 52)
 
 
+class TargetSpec(_Strict):
+    """Whom or where a path reaches (each path says which of these it honours)."""
+
+    districts: list[Annotated[int, Field(ge=0)]] | None = None
+    ages: (
+        tuple[Annotated[float, Field(ge=0, le=MAX_AGE)], Annotated[float, Field(ge=0, le=MAX_AGE)]]
+        | None
+    ) = None
+    sex: Literal["female", "male"] | None = None
+    organisation: Literal[ORGANISATION_KINDS] | None = None  # type: ignore[valid-type]
+
+    @field_validator("ages")
+    @classmethod
+    def _ordered(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and value[0] >= value[1]:
+            raise ValueError(
+                f"ages must be [lowest, highest) with lowest < highest, got {list(value)}"
+            )
+        return value
+
+    def given(self) -> set[str]:
+        return {k for k, v in self.model_dump().items() if v is not None}
+
+    def build(self) -> Target:
+        return Target(
+            districts=tuple(self.districts) if self.districts is not None else None,
+            ages=tuple(self.ages) if self.ages is not None else None,
+            sex=self.sex,
+            organisation=self.organisation,
+        )
+
+
+Timing = Annotated[int, Field(ge=0)] | Annotated[dt.date, Field(strict=False)]
+PATH_KEYS = [p.number for p in CATALOGUE] + [p.slug for p in CATALOGUE]
+
+
+class InterventionSpec(_Strict):
+    """One of the report's 27 paths: which, how strongly, when, and for whom."""
+
+    path: Annotated[
+        int | str,
+        Field(json_schema_extra={"enum": PATH_KEYS}, description="path number 1-27 or its slug"),
+    ]
+    intensity: Annotated[float, Field(ge=0)] = 1.0
+    start: Timing = 0
+    end: Timing | None = None
+    target: TargetSpec | None = None
+    note: str = ""
+
+    @field_validator("path")
+    @classmethod
+    def _known_path(cls, value: int | str) -> int | str:
+        try:
+            get_path(value)
+        except KeyError:
+            hint = suggest(str(value), BY_SLUG) if isinstance(value, str) else ""
+            raise ValueError(
+                f"unknown path {value!r}{hint}; allowed: 1-27 or a slug (see `kizuna paths`)"
+            ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _fits_the_path(self) -> InterventionSpec:
+        path = self.path_class
+        if self.intensity > path.max_intensity:
+            raise ValueError(
+                f"intensity for path {path.number} ({path.slug}) must be 0-"
+                f"{path.max_intensity:g} ({path.intensity_meaning}), got {self.intensity}"
+            )
+        if self.target is not None:
+            extra = self.target.given() - set(path.targets) - {"organisation"}
+            if extra:
+                allowed = ", ".join(sorted(path.targets)) or "none"
+                raise ValueError(
+                    f"path {path.number} cannot be targeted by {', '.join(sorted(extra))}; "
+                    f"allowed: {allowed}"
+                )
+            org = self.target.organisation
+            if org is not None and org not in path.organisations:
+                allowed = ", ".join(path.organisations) or "none"
+                raise ValueError(
+                    f"path {path.number} cannot be run by {org!r}; allowed organisations: {allowed}"
+                )
+        if isinstance(self.start, int) and isinstance(self.end, int) and self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+    @property
+    def path_class(self) -> type[Intervention]:
+        return get_path(self.path)
+
+
 class Scenario(_Strict):
     """One scenario file."""
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
     description: str = ""
+    extends: str | None = Field(
+        default=None, description="another scenario file to inherit (path relative to this one)"
+    )
+    start_date: Annotated[dt.date, Field(strict=False)] | None = Field(
+        default=None, description="calendar date of week 0, for interventions timed by date"
+    )
     region: RegionSpec = RegionSpec()
     horizon: Horizon = Horizon(years=5)
     seed: Annotated[int, Field(ge=0, lt=2**63)] = 20150301
     replications: Annotated[int, Field(ge=1, le=MAX_REPLICATIONS)] = 8
     warmup_weeks: Annotated[int, Field(ge=0, le=520)] = 52
     parameters: dict[str, float] = Field(default_factory=dict)
+    interventions: list[InterventionSpec] = Field(default_factory=list)
+    shocks: list[dict[str, Any]] = Field(
+        default_factory=list, description="disasters (arrive with the resilience feature)"
+    )
 
     @field_validator("parameters")
     @classmethod
@@ -84,6 +246,41 @@ class Scenario(_Strict):
                 raise ValueError(f"unknown parameter {key!r}{suggest(key, names)}")
         check_params(value)
         return value
+
+    @field_validator("shocks")
+    @classmethod
+    def _no_shocks_yet(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if value:
+            raise ValueError("disasters are not supported yet; leave shocks empty")
+        return value
+
+    @model_validator(mode="after")
+    def _timings(self) -> Scenario:
+        for i, iv in enumerate(self.interventions):
+            for name in ("start", "end"):
+                when = getattr(iv, name)
+                if isinstance(when, dt.date):
+                    if self.start_date is None:
+                        raise ValueError(
+                            f"interventions.{i}.{name}: a date needs the scenario's start_date"
+                        )
+                    if when < self.start_date:
+                        raise ValueError(
+                            f"interventions.{i}.{name}: {when} is before start_date "
+                            f"{self.start_date}"
+                        )
+            start, end = self.week_of(iv.start), self.week_of(iv.end)
+            if end is not None and end <= start:
+                raise ValueError(
+                    f"interventions.{i}: end must be after start (weeks {start} and {end})"
+                )
+        return self
+
+    def week_of(self, when: int | dt.date | None) -> int | None:
+        """Weeks from week 0 for a timing given in weeks or as a date."""
+        if when is None or isinstance(when, int):
+            return when
+        return (when - self.start_date).days // 7
 
     @property
     def weeks(self) -> int:
@@ -109,13 +306,26 @@ class Scenario(_Strict):
             data["horizon"] = {"years": years}
         return Scenario.model_validate(data)
 
+    def build_interventions(self) -> list[Intervention]:
+        return [
+            iv.path_class(
+                intensity=iv.intensity,
+                start=self.week_of(iv.start),
+                end=self.week_of(iv.end),
+                target=iv.target.build() if iv.target is not None else None,
+            )
+            for iv in self.interventions
+        ]
+
     def build_model(self, rng: np.random.Generator | int | None) -> KizunaModel:
         return KizunaModel(
-            region=self.region.kind,
+            region=self.region.resolved_profile(),
             population=self.region.population,
             params=self.params(),
             rng=rng,
             warmup_weeks=self.warmup_weeks,
+            interventions=self.build_interventions(),
+            grid_side=self.region.grid_size,
         )
 
 
@@ -123,17 +333,26 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc) if loc else "(file)"
 
 
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation (through Optional, list, Annotated)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
 def _allowed_fields(loc: tuple[Any, ...]) -> list[str]:
     """Field names valid at the parent of ``loc`` in the schema."""
-    model: type[BaseModel] = Scenario
+    model: type[BaseModel] | None = Scenario
     for part in loc[:-1]:
+        if isinstance(part, int) or model is None:
+            continue  # a list index
         field = model.model_fields.get(str(part))
-        annotation = getattr(field, "annotation", None)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            model = annotation
-        else:
-            return []
-    return list(model.model_fields)
+        model = _model_in(field.annotation) if field is not None else None
+    return list(model.model_fields) if model is not None else []
 
 
 def _describe(error: dict[str, Any]) -> tuple[str, str]:
@@ -169,9 +388,7 @@ def parse_scenario(data: Any, source: str) -> Scenario:
         raise InputError(source, field, message) from None
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate one scenario file; raises ``InputError`` on any problem."""
-    path = Path(path)
+def _read_yaml(path: Path) -> Any:
     source = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -180,7 +397,7 @@ def load_scenario(path: str | Path) -> Scenario:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(source, "(file)", f"cannot read: {exc}") from None
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -188,4 +405,54 @@ def load_scenario(path: str | Path) -> Scenario:
         if "constructor for the tag" in problem:
             problem = "tags such as !!python/... are not allowed; scenario files are plain data"
         raise InputError(source, "(file)", f"not valid YAML{where}: {problem}") from None
-    return parse_scenario(data, source)
+
+
+def merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """Child over parent: mappings merge key by key; anything else is replaced."""
+    out = dict(parent)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    """The file's data with everything it extends merged in (each file validated)."""
+    data = _read_yaml(path)
+    source = str(path)
+    if not isinstance(data, dict):
+        parse_scenario(data, source)  # raises the "must be a mapping" error
+    parent_name = data.get("extends")
+    if parent_name is None:
+        return data
+    if not isinstance(parent_name, str) or not parent_name:
+        raise InputError(source, "extends", f"must be a file name, got {parent_name!r}")
+    parent = (path.parent / parent_name).resolve()
+    if parent in chain or parent == path.resolve():
+        cycle = " -> ".join(p.name for p in (*chain, path.resolve(), parent))
+        raise InputError(source, "extends", f"circular extends: {cycle}")
+    if not parent.is_file():
+        raise InputError(
+            source, "extends", f"no such file {parent_name!r} (looked in {path.parent})"
+        )
+    parent_data = _resolve(parent, (*chain, path.resolve()))
+    parse_scenario(parent_data, str(parent))  # the parent must be valid on its own
+    child = {k: v for k, v in data.items() if k != "extends"}
+    return merge({k: v for k, v in parent_data.items() if k != "extends"}, child)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate one scenario file (and what it extends); raises ``InputError``."""
+    path = Path(path)
+    data = _resolve(path, ())
+    return parse_scenario(data, str(path))
+
+
+def json_schema() -> dict[str, Any]:
+    """The scenario schema as JSON Schema (for editors' completion and checking)."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "kizuna scenario"
+    return schema

@@ -74,13 +74,33 @@ class Geography:
         return idx, d[cells, idx]
 
 
+SMALLEST_HOUSEHOLDS = 1.8  # persons per household, below any region's average
+MAX_GRID_SIDE = 2_000  # cells: four million blocks, far beyond any municipality
+
+
+def required_side(profile: RegionProfile, n_households: int) -> int:
+    """Smallest square grid with dwellings for ``n_households`` in this settlement."""
+    occupied_cells = max(4, math.ceil(n_households * DWELLING_SLACK / profile.households_per_cell))
+    return max(5, math.ceil(math.sqrt(occupied_cells / profile.occupied_share)))
+
+
+def min_side_for_population(profile: RegionProfile, population: int) -> int:
+    """A grid side that surely holds ``population`` residents (smallest households)."""
+    return required_side(profile, math.ceil(population / SMALLEST_HOUSEHOLDS))
+
+
 def build_geography(
-    profile: RegionProfile, n_households: int, rng: np.random.Generator
+    profile: RegionProfile, n_households: int, rng: np.random.Generator, side: int | None = None
 ) -> Geography:
-    """Lay out a map with room for ``n_households`` and the region's settlement pattern."""
+    """Lay out a map with room for ``n_households`` and the region's settlement pattern,
+    on a ``side`` x ``side`` grid (default: the smallest that fits; a larger one leaves
+    more land empty)."""
     per_cell = profile.households_per_cell
     occupied_cells = max(4, math.ceil(n_households * DWELLING_SLACK / per_cell))
-    side = max(5, math.ceil(math.sqrt(occupied_cells / profile.occupied_share)))
+    needed = required_side(profile, n_households)
+    if side is not None and side < needed:
+        raise ValueError(f"a {side}x{side} grid cannot hold {n_households} households")
+    side = needed if side is None else side
     width = height = side
     n_cells = width * height
     x, y = np.divmod(np.arange(n_cells), height)

@@ -24,6 +24,7 @@ draws from a child stream, so measuring changes nothing in the town.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
@@ -37,6 +38,7 @@ from mesa.discrete_space import OrthogonalMooreGrid
 from model import attachment, demography, encounters, membership, organisations, participation
 from model.geography import build_geography
 from model.households import Households, HouseholdView
+from model.interventions import Intervention, InterventionSet
 from model.ledger import RESIDENTS, Ledger
 from model.organisations import setup as organisation_setup
 from model.organisations.base import Organisation
@@ -72,6 +74,8 @@ class KizunaModel(Model):
         *,
         rng: np.random.Generator | int | None = None,
         warmup_weeks: int = 52,
+        interventions: Iterable[Intervention] = (),
+        grid_side: int | None = None,
     ) -> None:
         super().__init__(rng=rng)
         self.region = get_region(region) if isinstance(region, str) else region
@@ -80,6 +84,8 @@ class KizunaModel(Model):
         elif isinstance(params, dict):
             params = check_params(params)
         self.params: Params = params
+        self.base_params: Params = params  # what the town is like without interventions
+        self.interventions = InterventionSet(interventions)
         n = int(population or self.region.default_population)
         if not 2 <= n <= MAX_POPULATION:
             raise ValueError(f"population must be between 2 and {MAX_POPULATION:,}, got {n}")
@@ -91,7 +97,9 @@ class KizunaModel(Model):
         self.latest: dict[str, float] = {}
 
         synth = synthesise(self.region, n, self.rng)
-        self.geography = geo = build_geography(self.region, synth.n_households, self.rng)
+        self.geography = geo = build_geography(
+            self.region, synth.n_households, self.rng, side=grid_side
+        )
         self.grid = OrthogonalMooreGrid((geo.width, geo.height), torus=False, random=self.random)
         self.cells = [self.grid[(x, y)] for x in range(geo.width) for y in range(geo.height)]
         # per-cell figures for maps: grid.residents, grid.volunteer_rate, ...
@@ -341,11 +349,22 @@ class KizunaModel(Model):
         return np.unique(np.asarray(people, np.int64))
 
     # --- places ----------------------------------------------------------------------------------
-    def add_place(self, cell_index: int, capacity: int | None = None, kind: str = "salon") -> Place:
-        place = Place(self, cell_index, capacity or self.params.place_capacity, kind)
+    def add_place(
+        self,
+        cell_index: int,
+        capacity: int | None = None,
+        kind: str = "salon",
+        all_ages: bool = False,
+    ) -> Place:
+        place = Place(self, cell_index, capacity or self.params.place_capacity, kind, all_ages)
         self.places.append(place)
         self._nearest_place = None
         return place
+
+    def remove_place(self, place: Place) -> None:
+        self.places.remove(place)
+        place.remove()
+        self._nearest_place = None
 
     def nearest_place(self) -> tuple[np.ndarray, np.ndarray]:
         """Per cell: index into ``places`` of the nearest place, and its distance."""
@@ -359,13 +378,16 @@ class KizunaModel(Model):
         self.flows = dict.fromkeys(
             ("births", "deaths", "in_migrants", "out_migrants", "ties_formed",
              "ties_dissolved", "volunteers", "giving_yen", "place_visits", "npos_founded",
-             "npos_closed", "loans_issued", "loan_defaults"),
+             "npos_closed", "loans_issued", "loan_defaults", "intervention_cost"),
             0.0,
         )  # fmt: skip
 
     def step(self) -> None:
         self.week = self.steps
         self._reset_flows()
+        if self.interventions.update(self):
+            self.params = self.interventions.params(self.base_params)
+            self._form_prob = self._formation_probabilities()
         self._demography_week()
         if self.week % 52 == 0:
             demography.annual_update(self)
@@ -434,6 +456,8 @@ class KizunaModel(Model):
 
         u, v, ctx = encounters.week_encounters(self, wk, volunteers, visitors, where)
         ou, ov, oc, also_volunteered = organisations.week_encounters(self, wk, volunteers)
+        iu, iv, ic = self.interventions.weekly(self, wk)
+        ou, ov, oc = [*ou, *iu], [*ov, *iv], [*oc, *ic]
         u = np.concatenate([u, *ou])
         v = np.concatenate([v, *ov])
         ctx = np.concatenate([ctx, *(np.full(len(x), c) for x, c in zip(ou, oc, strict=True))])

@@ -21,11 +21,12 @@ TAXES = "external:taxes"  # the municipality's general revenue
 MARKET = "external:market"  # customers paying for goods and services
 COMPANY_EARNINGS = "external:company_earnings"  # the part of profits set aside for CSR
 DEPOSITS = "external:deposits"  # the bank's lending capital
+OTHER_FUNDS = "external:other_funds"  # foundations and funds outside the town
 # where it leaves
 WAGES = "sink:wages"
 OPERATIONS = "sink:operations"  # rent, materials, events, services delivered
 OUTSIDE = "sink:outside_causes"  # gifts to national causes and disaster relief elsewhere
-SOURCES = (RESIDENTS, TAXES, MARKET, COMPANY_EARNINGS, DEPOSITS)
+SOURCES = (RESIDENTS, TAXES, MARKET, COMPANY_EARNINGS, DEPOSITS, OTHER_FUNDS)
 SINKS = (WAGES, OPERATIONS, OUTSIDE)
 
 CHANNELS = (
@@ -46,6 +47,9 @@ CHANNELS = (
     "revenue",  # sales and service fees
     "wages",
     "operations",
+    "intervention",  # the running costs of the report's paths, paid by their payers
+    "social_investment",  # residents' savings invested in local social enterprises and NPOs
+    "matched_funds",  # other foundations' money matching a community foundation's grants
 )
 
 

@@ -282,6 +282,7 @@ class Params:
     know_how_learning: float = _p(
         0.03, "per year", "know-how an organisation gains from its own experience", hi=1.0
     )
+    know_how_loss: float = _p(0.15, "per year", "share of know-how lost as people move on", hi=1.0)
     informed_memory: int = _p(12, "weeks", "how long hearing of an NPO stays with someone")
     npo_choice: float = _p(
         0.6,

@@ -75,7 +75,8 @@ def access_to_opportunities(model: KizunaModel, idx: np.ndarray, hv: HouseholdVi
         * (1.0 - ACCESS_NPO * knows_npo(model, idx))
         * (1.0 - ACCESS_COMPANY * programme_employee(model, idx))
     )
-    return 1.0 - miss
+    bonus = model.interventions.bonus("access_bonus", model, idx)
+    return np.minimum(1.0 - miss + bonus, 1.0)
 
 
 def knows_npo(model: KizunaModel, slots: np.ndarray) -> np.ndarray:
@@ -141,6 +142,7 @@ def volunteer_hazard(model: KizunaModel, wk: WeekContext) -> np.ndarray:
         * pop.free_time[idx]
         * pop.motivation[idx]
         * (pop.age[idx] >= p.volunteer_min_age)
+        * model.interventions.factor("volunteer_factor", model, idx)
     )
 
 
@@ -212,6 +214,7 @@ def route_gifts(model: KizunaModel, donors: np.ndarray, amounts: np.ndarray) -> 
     if not npos:
         direct[:] = False
     outside = ~(direct | via_foundation)
+    model.population.last_local_gift_week[donors[~outside]] = model.week
     book = model.ledger
     book.transfer(ledger.RESIDENTS, ledger.OUTSIDE, "gift_outside", float(amounts[outside].sum()))
     if via_foundation.any():
@@ -261,6 +264,7 @@ def donation_hazard(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, np
         * (1.0 + p.donation_peer_effect * wk.peer_donor)
         * (1.0 + p.donation_success_effect * pop.gift_success[idx])
         * (pop.age[idx] >= p.donor_min_age)
+        * model.interventions.factor("donation_factor", model, idx)
     )
     return g, inc
 
@@ -336,4 +340,6 @@ def community_chest(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, np
     # the collection goes to the community chest, which grants it back to local causes
     dest = model.foundation.account if model.foundation is not None else ledger.OUTSIDE
     model.ledger.transfer(ledger.RESIDENTS, dest, "community_chest", float(amounts.sum()))
+    if model.foundation is not None:
+        pop.last_local_gift_week[donors] = model.week
     return donors, amounts

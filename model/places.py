@@ -17,17 +17,25 @@ from mesa.discrete_space import FixedAgent
 if TYPE_CHECKING:
     from model.kizuna_model import KizunaModel
 
+ALL_AGES_BOOST = 5.0  # younger residents come this much more often to all-age places
+
 
 class Place(FixedAgent):
     """A place for mutual assistance fixed to one grid cell."""
 
     def __init__(
-        self, model: KizunaModel, cell_index: int, capacity: int, kind: str = "salon"
+        self,
+        model: KizunaModel,
+        cell_index: int,
+        capacity: int,
+        kind: str = "salon",
+        all_ages: bool = False,
     ) -> None:
         super().__init__(model)
         self.cell_index = int(cell_index)
         self.cell = model.cells[self.cell_index]
         self.kind = kind
+        self.all_ages = all_ages  # open to and run for every age (path 3), not mainly elders
         self.capacity = int(capacity)
         self.visits_last_week = 0
         self.visits_total = 0
@@ -50,7 +58,9 @@ def visit_places(
     d = dist[cell]
     reach = d <= p.place_radius
     age = pop.age[idx]
-    base = np.where(age >= 65, p.place_visit_elder, p.place_visit_other)
+    all_ages = np.array([pl.all_ages for pl in places])[nearest[cell]]
+    other = p.place_visit_other * (1.0 + ALL_AGES_BOOST * all_ages)
+    base = np.where(age >= 65, p.place_visit_elder, other)
     prob = (
         base
         * (0.4 + 1.2 * pop.awareness[idx])

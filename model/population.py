@@ -39,6 +39,7 @@ COLUMNS: dict[str, tuple[type, object]] = {
     "gift_success": (np.float32, 0.0),  # memory of gifts whose effect one saw
     "last_volunteer_week": (np.int32, NEVER),
     "last_donation_week": (np.int32, NEVER),
+    "last_local_gift_week": (np.int32, NEVER),  # gave to a cause in town (NPO, foundation, chest)
     "last_place_week": (np.int32, NEVER),
     "arrival_week": (np.int32, 0),
     "study_u": (np.float32, 1.0),  # fixed draw: who studies at a local university
@@ -86,6 +87,7 @@ class Population:
     gift_success: np.ndarray
     last_volunteer_week: np.ndarray
     last_donation_week: np.ndarray
+    last_local_gift_week: np.ndarray
     last_place_week: np.ndarray
     arrival_week: np.ndarray
     study_u: np.ndarray

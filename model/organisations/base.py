@@ -9,7 +9,7 @@ from mesa.discrete_space import FixedAgent
 if TYPE_CHECKING:
     from model.kizuna_model import KizunaModel
 
-NOT_INCOME = {"loan", "endowment"}  # money that does not count as earned or given
+NOT_INCOME = {"loan", "endowment", "social_investment"}  # capital, not earned or given
 
 
 class Organisation(FixedAgent):

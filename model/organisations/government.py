@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from model.kizuna_model import KizunaModel
 
 GRANT_WEEK = 13  # the grant round closes in the first quarter of the fiscal year
+COORDINATOR_MATCH = 0.25  # introductions that turn into volunteering, at average willingness
 
 
 class LocalGovernment(Organisation):
@@ -83,13 +84,21 @@ def coordinators(model: KizunaModel) -> tuple[np.ndarray, np.ndarray]:
     if not npos or n == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     idx = pop.alive_idx()
-    adults = idx[pop.age[idx] >= 15]
-    people = adults[model.rng.integers(0, len(adults), n)]
+    free = idx[(pop.age[idx] >= 15) & (pop.attach_kind[idx] != attachment.NPO)]
+    if len(free) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    people = free[model.rng.integers(0, len(free), n)]
     weight = np.array([x.capacity for x in npos]) + 1e-9
     chosen = model.rng.choice(len(npos), size=n, p=weight / weight.sum())
     index = np.array([x.index for x in npos])[chosen]
     pop.informed_npo[people] = index
     pop.informed_week[people] = model.week
+    # a good match: the willing start volunteering there right away
+    willing = pop.disposition(people, p.propensity_scale) * pop.free_time[people]
+    join = model.rng.random(n) < COORDINATOR_MATCH * willing / max(willing.mean(), 1e-9)
+    pop.attach_kind[people[join]] = attachment.NPO
+    pop.attach_id[people[join]] = index[join]
+    pop.last_volunteer_week[people[join]] = model.week
     # meet one of the NPO's volunteers, if it has any
     vol = np.flatnonzero(pop.alive & (pop.attach_kind == attachment.NPO))
     if len(vol) == 0:

@@ -262,9 +262,11 @@ def found_npos(model: KizunaModel, idx: np.ndarray) -> int:
 
 
 def yearly_learning(model: KizunaModel) -> None:
-    rate = model.params.know_how_learning
+    """Experience adds know-how; staff and volunteers moving on take some away."""
+    p = model.params
     for npo in active_npos(model):
-        npo.know_how += rate * (1.0 - npo.know_how)
+        npo.know_how += p.know_how_learning * (1.0 - npo.know_how)
+        npo.know_how -= p.know_how_loss * npo.know_how
 
 
 def monthly_finances(model: KizunaModel) -> None:

@@ -1,0 +1,144 @@
+"""The report's 27 paths as interventions, and how a town runs them.
+
+``CATALOGUE`` lists every path class in order; ``get_path`` finds one by number or
+slug. ``InterventionSet`` is what the model holds: it switches paths on and off at
+their weeks, recomputes the parameters from the baseline ones, collects the
+per-resident factors the weekly rules multiply in, runs the weekly actions and pays
+the running costs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model.interventions import establishing_ties, promoting_participation, vitalizing_communities
+from model.interventions.base import IMAGES, ORGANISATION_KINDS, Intervention, Target
+from model.ties import Context
+
+if TYPE_CHECKING:
+    from model.kizuna_model import KizunaModel
+    from model.params import Params
+    from model.participation import WeekContext
+
+CATALOGUE: tuple[type[Intervention], ...] = (
+    *establishing_ties.PATHS,
+    *vitalizing_communities.PATHS,
+    *promoting_participation.PATHS,
+)
+assert [p.number for p in CATALOGUE] == list(range(1, 28))
+BY_NUMBER = {p.number: p for p in CATALOGUE}
+BY_SLUG = {p.slug: p for p in CATALOGUE}
+
+# context of the encounters a path's weekly action creates
+WEEKLY_CONTEXT = {2: Context.EVENT, 16: Context.ASSOCIATION}
+
+
+def get_path(key: int | str) -> type[Intervention]:
+    """A path class by number (1-27) or slug."""
+    if isinstance(key, int) and not isinstance(key, bool):
+        if key in BY_NUMBER:
+            return BY_NUMBER[key]
+    elif isinstance(key, str):
+        if key in BY_SLUG:
+            return BY_SLUG[key]
+        if key.isdigit() and int(key) in BY_NUMBER:
+            return BY_NUMBER[int(key)]
+    raise KeyError(key)
+
+
+class InterventionSet:
+    """The interventions of one run, in catalogue order."""
+
+    def __init__(self, interventions: Iterable[Intervention] = ()) -> None:
+        self.items = sorted(interventions, key=lambda iv: iv.number)
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def active(self) -> list[Intervention]:
+        return [iv for iv in self.items if iv.active]
+
+    def update(self, model: KizunaModel) -> bool:
+        """Switch paths on or off for this week; returns whether anything changed."""
+        changed = False
+        for iv in self.items:
+            due = iv.due(model.week)
+            if due and not iv.active:
+                iv.active = True
+                iv.on_start(model)
+                changed = True
+            elif iv.active and not due:
+                iv.active = False
+                iv.on_end(model)
+                changed = True
+        return changed
+
+    def params(self, base: Params) -> Params:
+        """The baseline parameters with every active path's changes, in order."""
+        p = base
+        for iv in self.active:
+            changes = iv.param_changes(p)
+            if changes:
+                p = p.replace(**changes)
+        return p
+
+    def factor(self, hook: str, model: KizunaModel, slots: np.ndarray) -> np.ndarray | float:
+        """Product of the active paths' per-resident factors for ``hook`` (1 if none)."""
+        out: np.ndarray | float = 1.0
+        for iv in self.active:
+            f = getattr(iv, hook)(model, slots)
+            if f is not None:
+                out = out * f
+        return out
+
+    def bonus(self, hook: str, model: KizunaModel, slots: np.ndarray) -> np.ndarray | float:
+        """Sum of the active paths' per-resident additions for ``hook`` (0 if none)."""
+        out: np.ndarray | float = 0.0
+        for iv in self.active:
+            b = getattr(iv, hook)(model, slots)
+            if b is not None:
+                out = out + b
+        return out
+
+    def weekly(self, model: KizunaModel, wk: WeekContext):
+        """Run the active paths' weekly actions and pay this week's costs.
+
+        Returns (u arrays, v arrays, contexts) of the encounters they created.
+        """
+        us, vs, cs = [], [], []
+        cost = 0.0
+        for iv in self.active:
+            met = iv.weekly(model, wk)
+            if met is not None:
+                us.append(met[0])
+                vs.append(met[1])
+                cs.append(int(WEEKLY_CONTEXT.get(iv.number, Context.EVENT)))
+            cost += iv.pay_weekly_cost(model)
+        model.flows["intervention_cost"] += cost
+        return us, vs, cs
+
+
+def catalogue_table() -> list[dict]:
+    """One row per path, for `kizuna paths` and the documentation."""
+    return [p.describe() for p in CATALOGUE]
+
+
+__all__ = [
+    "BY_NUMBER",
+    "BY_SLUG",
+    "CATALOGUE",
+    "IMAGES",
+    "ORGANISATION_KINDS",
+    "Intervention",
+    "InterventionSet",
+    "Target",
+    "catalogue_table",
+    "get_path",
+]
