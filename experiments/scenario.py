@@ -370,8 +370,10 @@ def _describe(error: dict[str, Any]) -> tuple[str, str]:
         )
     msg = str(error.get("msg", "invalid value"))
     msg = msg.removeprefix("Value error, ")
-    if "input" in error and kind not in ("missing",) and not isinstance(error["input"], dict):
-        msg = f"{msg} (got {error['input']!r})"
+    given = error.get("input")
+    shown = repr(given) in msg or (isinstance(given, str) and given in msg)
+    if "input" in error and kind != "missing" and not isinstance(given, dict) and not shown:
+        msg = f"{msg} (got {given!r})"
     return field, msg
 
 
