@@ -10,11 +10,17 @@ class InputError(Exception):
     """Bad input from a user (scenario file, command-line option); exit code 2."""
 
     def __init__(self, source: str, field: str, message: str) -> None:
-        message = " ".join(str(message).split())  # always a single line
+        field = _printable(field)
+        message = _printable(" ".join(str(message).split()))  # always a single line
         super().__init__(f"{source}: {field}: {message}")
         self.source = source
         self.field = field
         self.message = message
+
+
+def _printable(text: str) -> str:
+    """Control characters and line breaks shown as escapes, so a message is one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
 
 
 def suggest(name: str, allowed: Iterable[str]) -> str:

@@ -13,6 +13,7 @@ Schema for editors.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -34,7 +35,7 @@ from model.interventions import BY_SLUG, CATALOGUE, ORGANISATION_KINDS, Target, 
 from model.interventions.base import Intervention
 from model.kizuna_model import MAX_POPULATION
 from model.params import check_params, param_names
-from model.regions import REGION_KINDS, RegionProfile, get_region
+from model.regions import PROFILE_BOUNDS, REGION_KINDS, RegionProfile, get_region
 
 MIN_POPULATION = 50
 MAX_YEARS = 100
@@ -71,8 +72,13 @@ class RegionSpec(_Strict):
                     f"unknown region statistic {key!r}{suggest(key, PROFILE_FIELDS)}; "
                     f"allowed: {', '.join(PROFILE_FIELDS)}"
                 )
-            if not np.isfinite(number) or number < 0:
-                raise ValueError(f"region statistic {key!r} must be a number >= 0, got {number}")
+            lo, hi = PROFILE_BOUNDS[key]
+            if not np.isfinite(number) or not lo <= number <= hi:
+                raise ValueError(
+                    f"region statistic {key!r} must be between {lo:g} and {hi:g}, got {number:g}"
+                )
+            if RegionProfile.__dataclass_fields__[key].type == "int" and number != int(number):
+                raise ValueError(f"region statistic {key!r} must be a whole number, got {number:g}")
         return value
 
     @model_validator(mode="after")
@@ -128,7 +134,9 @@ class TargetSpec(_Strict):
 
     districts: list[Annotated[int, Field(ge=0)]] | None = None
     ages: (
-        tuple[Annotated[float, Field(ge=0, le=MAX_AGE)], Annotated[float, Field(ge=0, le=MAX_AGE)]]
+        Annotated[
+            list[Annotated[float, Field(ge=0, le=MAX_AGE)]], Field(min_length=2, max_length=2)
+        ]
         | None
     ) = None
     sex: Literal["female", "male"] | None = None
@@ -136,7 +144,7 @@ class TargetSpec(_Strict):
 
     @field_validator("ages")
     @classmethod
-    def _ordered(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+    def _ordered(cls, value: list[float] | None) -> list[float] | None:
         if value is not None and value[0] >= value[1]:
             raise ValueError(
                 f"ages must be [lowest, highest) with lowest < highest, got {list(value)}"
@@ -166,7 +174,9 @@ class InterventionSpec(_Strict):
         int | str,
         Field(json_schema_extra={"enum": PATH_KEYS}, description="path number 1-27 or its slug"),
     ]
-    intensity: Annotated[float, Field(ge=0)] = 1.0
+    intensity: Annotated[float, Field(ge=0)] | None = Field(
+        default=None, description="the path's own units; default: 1 or the path's maximum"
+    )
     start: Timing = 0
     end: Timing | None = None
     target: TargetSpec | None = None
@@ -187,7 +197,7 @@ class InterventionSpec(_Strict):
     @model_validator(mode="after")
     def _fits_the_path(self) -> InterventionSpec:
         path = self.path_class
-        if self.intensity > path.max_intensity:
+        if self.intensity is not None and self.intensity > path.max_intensity:
             raise ValueError(
                 f"intensity for path {path.number} ({path.slug}) must be 0-"
                 f"{path.max_intensity:g} ({path.intensity_meaning}), got {self.intensity}"
@@ -256,13 +266,15 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _timings(self) -> Scenario:
+        # messages start with the field they are about; _describe files them there
         for i, iv in enumerate(self.interventions):
             for name in ("start", "end"):
                 when = getattr(iv, name)
                 if isinstance(when, dt.date):
                     if self.start_date is None:
                         raise ValueError(
-                            f"interventions.{i}.{name}: a date needs the scenario's start_date"
+                            f"interventions.{i}.{name}: a date needs the scenario's start_date "
+                            "(or give the week number)"
                         )
                     if when < self.start_date:
                         raise ValueError(
@@ -272,7 +284,7 @@ class Scenario(_Strict):
             start, end = self.week_of(iv.start), self.week_of(iv.end)
             if end is not None and end <= start:
                 raise ValueError(
-                    f"interventions.{i}: end must be after start (weeks {start} and {end})"
+                    f"interventions.{i}.end: must be after start (weeks {start} and {end})"
                 )
         return self
 
@@ -309,7 +321,9 @@ class Scenario(_Strict):
     def build_interventions(self) -> list[Intervention]:
         return [
             iv.path_class(
-                intensity=iv.intensity,
+                intensity=iv.intensity
+                if iv.intensity is not None
+                else iv.path_class.default_intensity(),
                 start=self.week_of(iv.start),
                 end=self.week_of(iv.end),
                 target=iv.target.build() if iv.target is not None else None,
@@ -355,8 +369,25 @@ def _allowed_fields(loc: tuple[Any, ...]) -> list[str]:
     return list(model.model_fields) if model is not None else []
 
 
+_UNION_TAG = re.compile(
+    r"^(int|str|float|bool|date|list|dict|tuple|constrained-\w+|[a-z-]+\[.*\])$"
+)
+_FIELD_PREFIX = re.compile(r"^((?:interventions|region|horizon)(?:\.\w+)*): (.*)$")
+_FRIENDLY = {
+    "path": "must be a path number 1-27 or its slug (see `kizuna paths`)",
+    "start": "must be a week number (0 or more) or a date such as 2016-04-01",
+    "end": "must be a week number (0 or more) or a date such as 2016-04-01",
+}
+
+
+def _clip(value: Any, width: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def _describe(error: dict[str, Any]) -> tuple[str, str]:
-    loc = tuple(error.get("loc", ()))
+    # pydantic names the member of a union that failed ("path.int"); users wrote "path"
+    loc = tuple(p for p in error.get("loc", ()) if not (isinstance(p, str) and _UNION_TAG.match(p)))
     kind = error.get("type", "")
     field = _field_path(loc)
     if kind == "extra_forbidden":
@@ -364,16 +395,19 @@ def _describe(error: dict[str, Any]) -> tuple[str, str]:
         allowed = _allowed_fields(loc)
         return field, (f"unknown field{suggest(name, allowed)}; allowed: {', '.join(allowed)}")
     if kind == "literal_error" and loc and loc[-1] == "kind":
-        return (
-            field,
-            f"unknown region kind {error.get('input')!r}; allowed: {', '.join(REGION_KINDS)}",
-        )
-    msg = str(error.get("msg", "invalid value"))
-    msg = msg.removeprefix("Value error, ")
+        kinds = ", ".join(REGION_KINDS)
+        return field, f"unknown region kind {_clip(error.get('input'))}; allowed: {kinds}"
+    msg = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    prefixed = _FIELD_PREFIX.match(msg) if not loc else None
+    if prefixed:  # a whole-scenario check that names its field in the message
+        return prefixed.group(1), prefixed.group(2)
     given = error.get("input")
+    last = loc[-1] if loc else None
+    if last in _FRIENDLY and kind not in ("value_error", "missing"):
+        msg = _FRIENDLY[last]
     shown = repr(given) in msg or (isinstance(given, str) and given in msg)
     if "input" in error and kind != "missing" and not isinstance(given, dict) and not shown:
-        msg = f"{msg} (got {given!r})"
+        msg = f"{msg} (got {_clip(given)})"
     return field, msg
 
 
@@ -383,11 +417,32 @@ def parse_scenario(data: Any, source: str) -> Scenario:
         raise InputError(source, "(file)", f"a scenario must be a YAML mapping, got {kind}")
     try:
         return Scenario.model_validate(data)
+    except RecursionError:
+        raise InputError(source, "(file)", "nested too deeply") from None
     except ValidationError as exc:
         # an unknown field explains a "missing" one (a typo in a required name)
         errors = sorted(exc.errors(), key=lambda e: e.get("type") != "extra_forbidden")
         field, message = _describe(errors[0])
         raise InputError(source, field, message) from None
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (usually a slip)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+            except TypeError:  # an unhashable key; the schema will refuse it
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {_clip(key)}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -396,10 +451,10 @@ def _read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(source, "(file)", "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise InputError(source, "(file)", f"cannot read: {exc}") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: plain data only
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -407,6 +462,10 @@ def _read_yaml(path: Path) -> Any:
         if "constructor for the tag" in problem:
             problem = "tags such as !!python/... are not allowed; scenario files are plain data"
         raise InputError(source, "(file)", f"not valid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise InputError(source, "(file)", "not valid YAML: nested too deeply") from None
+    except ValueError as exc:  # e.g. a number with thousands of digits
+        raise InputError(source, "(file)", f"not valid YAML: {str(exc)[:80]}") from None
 
 
 def merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
@@ -430,14 +489,20 @@ def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     if parent_name is None:
         return data
     if not isinstance(parent_name, str) or not parent_name:
-        raise InputError(source, "extends", f"must be a file name, got {parent_name!r}")
-    parent = (path.parent / parent_name).resolve()
+        raise InputError(source, "extends", f"must be a file name, got {_clip(parent_name)}")
+    try:
+        parent = (path.parent / parent_name).resolve()
+        found = parent.is_file()
+    except (OSError, ValueError):
+        raise InputError(
+            source, "extends", f"not a usable file name: {_clip(parent_name)}"
+        ) from None
     if parent in chain or parent == path.resolve():
         cycle = " -> ".join(p.name for p in (*chain, path.resolve(), parent))
         raise InputError(source, "extends", f"circular extends: {cycle}")
-    if not parent.is_file():
+    if not found:
         raise InputError(
-            source, "extends", f"no such file {parent_name!r} (looked in {path.parent})"
+            source, "extends", f"no such file {_clip(parent_name)} (looked in {path.parent})"
         )
     parent_data = _resolve(parent, (*chain, path.resolve()))
     parse_scenario(parent_data, str(parent))  # the parent must be valid on its own

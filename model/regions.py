@@ -211,6 +211,37 @@ REGIONS: dict[str, RegionProfile] = {
 }
 
 
+# the range each numeric statistic may take when a scenario overrides it: shares are
+# shares; sizes and scales must stay positive and within reason
+PROFILE_BOUNDS: dict[str, tuple[float, float]] = {
+    "default_population": (50, 2_000_000),
+    "alone_65_male": (0.0, 1.0),
+    "alone_65_female": (0.0, 1.0),
+    "elder_couple_share": (0.0, 1.0),
+    "young_adults_with_parents": (0.0, 1.0),
+    "adults_partnered": (0.0, 1.0),
+    "young_alone_share": (0.0, 1.0),
+    "middle_alone_share": (0.0, 1.0),
+    "households_per_cell": (1, 200),
+    "occupied_share": (0.01, 1.0),
+    "local_work_share": (0.0, 1.0),
+    "workplace_mean_size": (1.0, 10_000.0),
+    "out_migration_scale": (0.0, 20.0),
+    "youth_exodus": (0.0, 20.0),
+    "in_migration_rate": (0.0, 1.0),
+    "fertility_scale": (0.0, 10.0),
+    "association_membership": (0.0, 1.0),
+    "association_join_new": (0.0, 1.0),
+    "places_per_10k": (0.0, 1_000.0),
+    "district_households": (10, 100_000),
+    "income_scale": (0.0, 100.0),
+    "npos_per_10k": (0.0, 1_000.0),
+    "social_enterprises_per_10k": (0.0, 1_000.0),
+    "brigade_per_1000": (0.0, 1_000.0),
+    "university_share": (0.0, 1.0),
+}
+
+
 def get_region(kind: str) -> RegionProfile:
     try:
         return REGIONS[kind]

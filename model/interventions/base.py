@@ -100,13 +100,18 @@ class Intervention:
     cost_model: ClassVar[str]  # how yearly_cost is worked out, in words
     payer: ClassVar[str] = "government"  # who pays: government, companies, bank, foundation
 
+    @classmethod
+    def default_intensity(cls) -> float:
+        return min(1.0, cls.max_intensity)
+
     def __init__(
         self,
-        intensity: float = 1.0,
+        intensity: float | None = None,
         start: int = 0,
         end: int | None = None,
         target: Target | None = None,
     ) -> None:
+        intensity = self.default_intensity() if intensity is None else intensity
         if not 0 <= intensity <= self.max_intensity:
             raise ValueError(
                 f"path {self.number} intensity must be 0-{self.max_intensity:g}, got {intensity}"
