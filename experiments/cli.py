@@ -64,6 +64,13 @@ def _build_parser() -> argparse.ArgumentParser:
         "--format", default="table", choices=("table", "markdown", "json"), help="output format"
     )
 
+    challenges = sub.add_parser(
+        "challenges", help="list the report's 24 challenges and their dashboard indicators"
+    )
+    challenges.add_argument(
+        "--format", default="table", choices=("table", "markdown", "json"), help="output format"
+    )
+
     schema = sub.add_parser("schema", help="print the scenario file schema (JSON Schema)")
     schema.add_argument("--out", help="write to this file instead of the terminal")
 
@@ -88,10 +95,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         scenario = scenario.with_overrides(seed=seed, replications=reps, years=years)
     except ValidationError as exc:
         err = exc.errors()[0]
-        flag = {"seed": "--seed", "replications": "--reps", "horizon": "--years"}.get(
-            str(err["loc"][0]), str(err["loc"][0])
-        )
-        raise InputError("command line", flag, str(err["msg"])) from None
+        loc = str(err["loc"][0]) if err["loc"] else "horizon"  # a whole-scenario check
+        flag = {"seed": "--seed", "replications": "--reps", "horizon": "--years"}.get(loc, loc)
+        message = str(err["msg"]).removeprefix("Value error, ")
+        raise InputError("command line", flag, message) from None
     outputs = run_scenario(
         scenario,
         Path(args.out),
@@ -122,13 +129,21 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         paths = sorted({iv.path_class.number for iv in scenario.interventions})
         print(
             f"ok: {name}: {scenario.name!r}, {scenario.region.kind}, {scenario.weeks} weeks, "
-            f"{scenario.replications} replications, paths {paths or 'none'}"
+            f"{scenario.replications} replications, paths {paths or 'none'}, "
+            f"shocks {[sh.kind for sh in scenario.shocks] or 'none'}"
         )
     return EXIT_INPUT if bad else 0
 
 
 def _cmd_paths(args: argparse.Namespace) -> int:
     from experiments.catalogue_view import render
+
+    print(render(args.format))
+    return 0
+
+
+def _cmd_challenges(args: argparse.Namespace) -> int:
+    from experiments.dashboard_view import render
 
     print(render(args.format))
     return 0
@@ -173,6 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_validate(args)
         if args.command == "paths":
             return _cmd_paths(args)
+        if args.command == "challenges":
+            return _cmd_challenges(args)
         if args.command == "schema":
             return _cmd_schema(args)
     except InputError as exc:

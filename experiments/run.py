@@ -6,8 +6,11 @@ Layout of ``DIR``:
     summary.csv                final-year figures: median, 5-95% band, mean
     yearly.csv                 the same for every simulated year
     money_flows.csv            yen by source, destination and channel over the run
+    dashboard.csv              the report's 24 challenges: one indicator each, final year
+    resilience.csv             (scenarios with shocks) one row per replication and shock
     manifest.json              resolved scenario, seeds, versions, commit, timings
-    figures/*.png              fan charts of ties, participation and population
+    figures/*.png              fan charts of ties, participation and population;
+                               resilience.png when the scenario has shocks
 Each file is written whole (to a temporary name, then renamed), so an interrupted run
 never leaves a half-written file behind.
 """
@@ -24,9 +27,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from experiments.dashboard_view import dashboard_table
 from experiments.errors import InputError
 from experiments.figures import write_figures
 from experiments.provenance import provenance
+from experiments.resilience_figure import write_resilience_figure
 from experiments.runner import RunResult, default_workers, iter_runs, plan_runs
 from experiments.scenario import Scenario
 from experiments.store import write_csv, write_json, write_parquet
@@ -84,9 +89,16 @@ def run_scenario(
     frames = [r.table for r in results]
     summary = summarise(frames)
     write_csv(summary, out_dir / "summary.csv")
+    write_csv(dashboard_table(summary), out_dir / "dashboard.csv")
     write_csv(yearly(frames), out_dir / "yearly.csv")
     write_csv(money_flows([r.ledger for r in results]), out_dir / "money_flows.csv")
     write_figures(frames, out_dir / "figures", scenario.name)
+    stale_files = [out_dir / "resilience.csv", out_dir / "figures" / "resilience.png"]
+    if scenario.shocks:
+        disasters = pd.concat([r.disasters for r in results], ignore_index=True)
+        write_csv(disasters, out_dir / "resilience.csv")
+        write_resilience_figure(frames, disasters, out_dir / "figures", scenario.name)
+        stale_files = []
     keep = {
         f"{kind}_{r.spec.replication:03d}.parquet" for r in results for kind in ("rep", "ledger")
     }
@@ -96,6 +108,8 @@ def run_scenario(
     ]:
         if stale.name not in keep:  # left over from an earlier run with more replications
             stale.unlink()
+    for stale in stale_files:  # left over from an earlier run of a scenario with shocks
+        stale.unlink(missing_ok=True)
     write_json(
         {
             "scenario": scenario.model_dump(mode="json"),

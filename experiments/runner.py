@@ -43,6 +43,7 @@ class RunResult:
     spec: RunSpec
     table: pd.DataFrame  # weekly outcomes
     ledger: pd.DataFrame  # every transfer of money (week, source, destination, channel, yen)
+    disasters: pd.DataFrame  # one row per shock: acute phase and recovery (empty without)
     init_seconds: float
     run_seconds: float
 
@@ -70,7 +71,9 @@ def run_one(spec: RunSpec, on_week: Callable[[], None] | None = None) -> RunResu
     table.insert(1, "scenario", spec.scenario.name)
     flows = model.ledger.flows()
     flows.insert(0, "replication", spec.replication)
-    return RunResult(spec, table, flows, t1 - t0, t2 - t1)
+    disasters = model.disaster_table()
+    disasters.insert(0, "replication", spec.replication)
+    return RunResult(spec, table, flows, disasters, t1 - t0, t2 - t1)
 
 
 def default_workers(n_runs: int) -> int:

@@ -30,6 +30,7 @@ from pydantic import (
 
 from experiments.errors import InputError, suggest
 from model import KizunaModel, Params
+from model.disasters import KINDS, Shock
 from model.geography import MAX_GRID_SIDE, min_side_for_population
 from model.interventions import BY_SLUG, CATALOGUE, ORGANISATION_KINDS, Target, get_path
 from model.interventions.base import Intervention
@@ -225,6 +226,49 @@ class InterventionSpec(_Strict):
         return get_path(self.path)
 
 
+Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
+class ShockSpec(_Strict):
+    """A disaster: what, when (``week`` or ``date``), where (an ``epicentre`` as map
+    fractions with a ``radius`` as a fraction of the map's side, or a list of ``cells``),
+    and how hard (``severity``). A heatwave strikes the whole town."""
+
+    kind: Literal[KINDS]  # type: ignore[valid-type]
+    week: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="week of the shock (1 or later)"
+    )
+    date: Annotated[dt.date, Field(strict=False)] | None = Field(
+        default=None, description="calendar date of the shock (needs the scenario's start_date)"
+    )
+    epicentre: Annotated[list[Fraction], Field(min_length=2, max_length=2)] | None = Field(
+        default=None, description="[x, y] as fractions of the map (0-1); default the centre"
+    )
+    radius: Annotated[float, Field(gt=0, le=2)] = Field(
+        default=0.4, description="reach of the damage as a fraction of the map's side"
+    )
+    cells: (
+        Annotated[
+            list[Annotated[list[Annotated[int, Field(ge=0)]], Field(min_length=2, max_length=2)]],
+            Field(min_length=1),
+        ]
+        | None
+    ) = Field(default=None, description="[[x, y], ...] cells struck (needs region.grid_size)")
+    severity: Annotated[float, Field(gt=0, le=1)] = Field(
+        default=0.7, description="damage at the epicentre (0-1]; for a heatwave, the heat"
+    )
+
+    @model_validator(mode="after")
+    def _where_and_when(self) -> ShockSpec:
+        if (self.week is None) == (self.date is None):
+            raise ValueError("give exactly one of 'week' or 'date'")
+        if self.cells is not None and self.epicentre is not None:
+            raise ValueError("give either 'epicentre' (with 'radius') or 'cells', not both")
+        if self.kind == "heatwave" and (self.cells is not None or self.epicentre is not None):
+            raise ValueError("a heatwave strikes the whole town; drop 'epicentre' and 'cells'")
+        return self
+
+
 class Scenario(_Strict):
     """One scenario file."""
 
@@ -243,8 +287,8 @@ class Scenario(_Strict):
     warmup_weeks: Annotated[int, Field(ge=0, le=520)] = 52
     parameters: dict[str, float] = Field(default_factory=dict)
     interventions: list[InterventionSpec] = Field(default_factory=list)
-    shocks: list[dict[str, Any]] = Field(
-        default_factory=list, description="disasters (arrive with the resilience feature)"
+    shocks: list[ShockSpec] = Field(
+        default_factory=list, description="disasters striking the town (several allowed)"
     )
 
     @field_validator("parameters")
@@ -255,13 +299,6 @@ class Scenario(_Strict):
             if key not in names:
                 raise ValueError(f"unknown parameter {key!r}{suggest(key, names)}")
         check_params(value)
-        return value
-
-    @field_validator("shocks")
-    @classmethod
-    def _no_shocks_yet(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        if value:
-            raise ValueError("disasters are not supported yet; leave shocks empty")
         return value
 
     @model_validator(mode="after")
@@ -286,7 +323,39 @@ class Scenario(_Strict):
                 raise ValueError(
                     f"interventions.{i}.end: must be after start (weeks {start} and {end})"
                 )
+        for i, shock in enumerate(self.shocks):
+            self._check_shock(i, shock)
         return self
+
+    def _check_shock(self, i: int, shock: ShockSpec) -> None:
+        if shock.date is not None:
+            if self.start_date is None:
+                raise ValueError(
+                    f"shocks.{i}.date: a date needs the scenario's start_date (or give the week)"
+                )
+            if self.week_of(shock.date) < 1:
+                raise ValueError(
+                    f"shocks.{i}.date: {shock.date} must be at least a week after start_date "
+                    f"{self.start_date}"
+                )
+        week = self.week_of(shock.date) if shock.date is not None else shock.week
+        if week > self.weeks:
+            raise ValueError(
+                f"shocks.{i}.{'date' if shock.date else 'week'}: week {week} is after the "
+                f"horizon ({self.weeks} weeks), so the shock would never strike"
+            )
+        if shock.cells is not None:
+            side = self.region.grid_size
+            if side is None:
+                raise ValueError(
+                    f"shocks.{i}.cells: listing cells needs region.grid_size (the map's side)"
+                )
+            outside = [c for c in shock.cells if c[0] >= side or c[1] >= side]
+            if outside:
+                raise ValueError(
+                    f"shocks.{i}.cells: {outside[0]} is off the {side}x{side} map; "
+                    f"allowed: 0-{side - 1}"
+                )
 
     def week_of(self, when: int | dt.date | None) -> int | None:
         """Weeks from week 0 for a timing given in weeks or as a date."""
@@ -331,6 +400,19 @@ class Scenario(_Strict):
             for iv in self.interventions
         ]
 
+    def build_shocks(self) -> list[Shock]:
+        return [
+            Shock(
+                kind=sh.kind,
+                week=self.week_of(sh.date) if sh.date is not None else sh.week,
+                severity=sh.severity,
+                epicentre=tuple(sh.epicentre) if sh.epicentre is not None else (0.5, 0.5),
+                radius=sh.radius,
+                cells=tuple(tuple(c) for c in sh.cells) if sh.cells is not None else None,
+            )
+            for sh in self.shocks
+        ]
+
     def build_model(self, rng: np.random.Generator | int | None) -> KizunaModel:
         return KizunaModel(
             region=self.region.resolved_profile(),
@@ -340,6 +422,7 @@ class Scenario(_Strict):
             warmup_weeks=self.warmup_weeks,
             interventions=self.build_interventions(),
             grid_side=self.region.grid_size,
+            shocks=self.build_shocks(),
         )
 
 
@@ -372,7 +455,7 @@ def _allowed_fields(loc: tuple[Any, ...]) -> list[str]:
 _UNION_TAG = re.compile(
     r"^(int|str|float|bool|date|list|dict|tuple|constrained-\w+|[a-z-]+\[.*\])$"
 )
-_FIELD_PREFIX = re.compile(r"^((?:interventions|region|horizon)(?:\.\w+)*): (.*)$")
+_FIELD_PREFIX = re.compile(r"^((?:interventions|region|horizon|shocks)(?:\.\w+)*): (.*)$")
 _FRIENDLY = {
     "path": "must be a path number 1-27 or its slug (see `kizuna paths`)",
     "start": "must be a week number (0 or more) or a date such as 2016-04-01",
@@ -394,6 +477,9 @@ def _describe(error: dict[str, Any]) -> tuple[str, str]:
         name = str(loc[-1]) if loc else ""
         allowed = _allowed_fields(loc)
         return field, (f"unknown field{suggest(name, allowed)}; allowed: {', '.join(allowed)}")
+    if kind == "literal_error" and loc and loc[-1] == "kind" and loc[0] == "shocks":
+        kinds = ", ".join(KINDS)
+        return field, f"unknown kind of shock {_clip(error.get('input'))}; allowed: {kinds}"
     if kind == "literal_error" and loc and loc[-1] == "kind":
         kinds = ", ".join(REGION_KINDS)
         return field, f"unknown region kind {_clip(error.get('input'))}; allowed: {kinds}"

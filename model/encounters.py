@@ -223,6 +223,7 @@ def week_encounters(
         * (0.5 + pop.free_time[idx])
         * (1.0 - 0.5 * pop.frailty[idx])
         * (age[idx] >= 3)
+        * (1.0 + 2.0 * model.solidarity[pop.cell[idx]])  # after a disaster, neighbours meet
     )
     add(
         *neighbourhood(

@@ -35,7 +35,17 @@ from mesa import Model
 from mesa.datacollection import DataCollector
 from mesa.discrete_space import OrthogonalMooreGrid
 
-from model import attachment, demography, encounters, membership, organisations, participation
+from model import (
+    attachment,
+    demography,
+    disasters,
+    encounters,
+    membership,
+    organisations,
+    participation,
+    resilience,
+)
+from model.disasters import DisasterRecord, Shock
 from model.geography import build_geography
 from model.households import Households, HouseholdView
 from model.interventions import Intervention, InterventionSet
@@ -49,6 +59,8 @@ from model.places import Place, visit_places
 from model.population import Population
 from model.regions import RegionProfile, get_region
 from model.residents import Resident
+from model.resilience import ShockTrack
+from model.rolling import RollingTallies
 from model.synthesis import synthesise
 from model.ties import MAX_SLOTS, Context, TieNetwork
 from model.venues import build_venues
@@ -76,6 +88,7 @@ class KizunaModel(Model):
         warmup_weeks: int = 52,
         interventions: Iterable[Intervention] = (),
         grid_side: int | None = None,
+        shocks: Iterable[Shock] = (),
     ) -> None:
         super().__init__(rng=rng)
         self.region = get_region(region) if isinstance(region, str) else region
@@ -144,7 +157,17 @@ class KizunaModel(Model):
         for site in geo.spread_sites(n_places, self.rng):
             self.add_place(int(site))
 
+        # disasters: damage per cell, post-disaster solidarity, drill readiness per district
+        self.shocks = sorted(shocks, key=lambda sh: sh.week)
+        self.cell_damage = np.zeros(geo.n_cells)
+        self.solidarity = np.zeros(geo.n_cells)
+        self.drill_readiness = np.zeros(max(geo.n_districts, 1))
+        self.shock_track: ShockTrack | None = None  # the latest shock's
+        self.shock_tracks: list[ShockTrack] = []
+        self.disaster_records: list[DisasterRecord] = []
+
         self.ledger = Ledger()
+        self.tallies = RollingTallies()  # yearly counts of what organisations do
         self.accounts: dict[str, Organisation] = {}  # every organisation ever, by account
         self.pending_cross_sector: list[np.ndarray] = []
         self._cells: encounters.CellIndex | None = None
@@ -296,6 +319,24 @@ class KizunaModel(Model):
         return self.rng.choice(free, size=min(k, len(free)), replace=False)
 
     # --- organisations ---------------------------------------------------------------------------
+    def recent_volunteers(self) -> float:
+        """Residents volunteering per week, averaged over the last four weeks."""
+        past = self.datacollector.model_vars.get("volunteers_this_week", [])[-3:]
+        values = [*past, self.flows.get("volunteers", 0.0)]
+        return float(np.mean(values))
+
+    def district_volunteer_share(self) -> np.ndarray:
+        """Per district, the share of residents who volunteered in the last four weeks."""
+        pop = self.population
+        idx = pop.alive_idx()
+        district = self.geography.district[pop.cell[idx]]
+        ok = district >= 0
+        n = max(self.geography.n_districts, 1)
+        vol = pop.within("last_volunteer_week", self.week, 4, slots=idx)
+        count = np.bincount(district[ok], minlength=n)
+        done = np.bincount(district[ok], weights=vol[ok], minlength=n)
+        return np.divide(done, count, out=np.zeros(n), where=count > 0)
+
     def household_district(self) -> np.ndarray:
         """Association district of every household (-1 for none)."""
         return self.geography.district[self.households.cell]
@@ -378,9 +419,11 @@ class KizunaModel(Model):
         self.flows = dict.fromkeys(
             ("births", "deaths", "in_migrants", "out_migrants", "ties_formed",
              "ties_dissolved", "volunteers", "giving_yen", "place_visits", "npos_founded",
-             "npos_closed", "loans_issued", "loan_defaults", "intervention_cost"),
+             "npos_closed", "loans_issued", "loan_defaults", "intervention_cost",
+             "disaster_in_need", "disaster_deaths"),
             0.0,
         )  # fmt: skip
+        self.tallies.start_week(self.week)
 
     def step(self) -> None:
         self.week = self.steps
@@ -391,8 +434,23 @@ class KizunaModel(Model):
         self._demography_week()
         if self.week % 52 == 0:
             demography.annual_update(self)
+        for shock in self.shocks:
+            if shock.week == self.week:
+                self._strike(shock)
         self._social_week()
+        resilience.weekly_recovery(self)
         self._observe()
+
+    def _strike(self, shock: Shock) -> None:
+        """A disaster's acute phase, in the days of this week."""
+        resilience.start_tracking(self)
+        record = disasters.acute_phase(self, shock)
+        resilience.damage_organisations(self)
+        self.disaster_records.append(record)
+        self.flows["deaths"] += record.deaths
+        self.flows["out_migrants"] += record.left_town
+        self.flows["disaster_in_need"] += record.in_need
+        self.flows["disaster_deaths"] += record.deaths
 
     def _demography_week(self, migration_only: bool = False) -> None:
         """Births, deaths, moves and ageing; ``migration_only`` keeps just the moves (the
@@ -488,6 +546,8 @@ class KizunaModel(Model):
             giving_yen=giving,
             place_visits=float(len(visitors)),
         )
+        for channel, yen in self.ledger.week_totals(self.week).items():
+            self.tallies.add(f"yen_{channel}", yen)
 
     def _observe(self) -> None:
         census = tie_census(self)
@@ -522,6 +582,19 @@ class KizunaModel(Model):
         df.insert(0, "week", np.arange(len(df)))
         df.insert(1, "year", df["week"] / 52.0)
         return df
+
+    def disaster_table(self):
+        """One row per shock so far: its acute phase (who was reached, by whom, when; who
+        died) and its recovery (weeks to 95% of community function, resilience loss)."""
+        rows = []
+        for i, (record, track) in enumerate(
+            zip(self.disaster_records, self.shock_tracks, strict=True)
+        ):
+            row = {"shock": i, **record.row()}
+            row["recovery_weeks"] = track.recovery_weeks
+            row["resilience_loss"] = track.loss
+            rows.append(row)
+        return pd.DataFrame(rows)
 
     def place_table(self):
         """Weekly visits to each place (pandas; empty for a town without places)."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model import dashboard, resilience
 from model.attachment import NPO as NPO_ATTACHED
 
 if TYPE_CHECKING:
@@ -164,6 +165,11 @@ OUTCOMES: tuple[Outcome, ...] = (
     _o("elders_at_places", "places", "stock", "share",
        "of those 65+, share who visited a place in the last 8 weeks"),
 )  # fmt: skip
+# disasters (model/resilience.py) and the report's 24 challenges (model/dashboard.py)
+OUTCOMES += tuple(_o(*spec) for spec in resilience.OUTCOME_SPECS)
+OUTCOMES += tuple(
+    _o(c.outcome, "challenges", "stock", c.unit, c.indicator) for c in dashboard.CHALLENGES
+)
 
 OUTCOME_NAMES = tuple(o.name for o in OUTCOMES)
 OUTCOME_BY_NAME = {o.name: o for o in OUTCOMES}
@@ -302,6 +308,8 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
             "elders_at_places": _share(recent_place, elder),
         }
     )
+    out.update(resilience.outcomes(model))
+    out.update(dashboard.indicators(model))
     return out
 
 

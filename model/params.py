@@ -331,7 +331,7 @@ class Params:
     bank_advice: float = _p(2.0, "clients/month", "organisations the bank advises")
     advice_know_how: float = _p(0.02, "per advice", "know-how one piece of advice adds", hi=1.0)
     platform_meetings: float = _p(
-        0.0, "meetings/year", "local platform meetings hosted by the bank (path 17)"
+        0.0, "meetings/year", "local platform meetings hosted by the bank (path 11)"
     )
     retiree_advisers: float = _p(
         0.0, "advisers", "retired bank staff advising NPOs and social enterprises (path 12)"
@@ -375,6 +375,60 @@ class Params:
     )
     local_giving_informed: float = _p(
         0.8, "share", "same when the donor has recently heard of a local NPO"
+    )
+
+    # --- disasters and recovery -----------------------------------------------------------
+    disaster_need_scale: float = _p(
+        1.0, "multiplier", "scales everyone's chance of falling into need in a disaster"
+    )
+    household_help: float = _p(
+        0.35, "per day", "chance an able household member reaches someone in need", hi=1.0
+    )
+    neighbour_help: float = _p(
+        0.1,
+        "per day per tie",
+        "chance each strongly tied, able neighbour within two blocks reaches them",
+        hi=1.0,
+    )
+    safety_check_rate: float = _p(
+        0.2,
+        "per day",
+        "chance a lively association's safety check reaches a member household in need",
+        hi=1.0,
+    )
+    fire_corps_rescues: float = _p(
+        0.05, "per member per day", "people in need the volunteer fire corps digs out"
+    )
+    npo_disaster_help: float = _p(
+        0.5, "per capacity per day", "people in need an NPO's volunteers reach, from day two"
+    )
+    drill_readiness_gain: float = _p(
+        0.5, "per drill", "readiness a district gains when all its residents drill", hi=1.0
+    )
+    formal_responders: float = _p(
+        6.0,
+        "rescues/10,000 residents/day",
+        "what fire, police and the self-defence forces can do locally, from their delay on",
+    )
+    formal_delay_days: int = _p(2, "days", "when formal responders arrive")
+    search_rate: float = _p(
+        0.2,
+        "per day",
+        "chance house-to-house searches find someone nobody reported missing (from the "
+        "formal responders' arrival)",
+        hi=1.0,
+    )
+    displacement: float = _p(
+        0.3, "probability", "households leaving a destroyed home (scaled by damage squared)"
+    )
+    recovery_rate: float = _p(
+        0.02, "per week", "share of damage repaired each week without volunteers", hi=1.0
+    )
+    volunteer_recovery_boost: float = _p(
+        4.0, "relative", "faster repair where everyone volunteers (scaled by the share who do)"
+    )
+    solidarity_decay: float = _p(
+        0.12, "per week", "how fast the post-disaster surge of contact fades", hi=1.0
     )
 
     def replace(self, **changes: Any) -> Params:

@@ -143,6 +143,7 @@ def volunteer_hazard(model: KizunaModel, wk: WeekContext) -> np.ndarray:
         * pop.motivation[idx]
         * (pop.age[idx] >= p.volunteer_min_age)
         * model.interventions.factor("volunteer_factor", model, idx)
+        * (1.0 + model.solidarity[pop.cell[idx]])  # people pitch in after a disaster
     )
 
 

@@ -39,6 +39,7 @@ class Place(FixedAgent):
         self.capacity = int(capacity)
         self.visits_last_week = 0
         self.visits_total = 0
+        self.damage = 0.0  # share of its capacity lost to a disaster, healing week by week
 
     def __repr__(self) -> str:
         return f"Place({self.kind}, cell={self.cell_index}, capacity={self.capacity})"
@@ -72,7 +73,7 @@ def visit_places(
     visitors = idx[go]
     where = nearest[cell[go]].astype(np.int64)
     # over capacity: a random subset gets in
-    capacity = np.array([pl.capacity for pl in places])
+    capacity = np.array([round(pl.capacity * (1.0 - pl.damage)) for pl in places])
     counts = np.bincount(where, minlength=len(places))
     if (counts > capacity).any():
         rank = np.empty(len(where), np.int64)

@@ -41,6 +41,7 @@ COLUMNS: dict[str, tuple[type, object]] = {
     "last_donation_week": (np.int32, NEVER),
     "last_local_gift_week": (np.int32, NEVER),  # gave to a cause in town (NPO, foundation, chest)
     "last_place_week": (np.int32, NEVER),
+    "last_served_week": (np.int32, NEVER),  # an NPO's activity reached one as someone served
     "arrival_week": (np.int32, 0),
     "study_u": (np.float32, 1.0),  # fixed draw: who studies at a local university
     # the organisation one volunteers with (kind code from model.attachment) and its id
@@ -89,6 +90,7 @@ class Population:
     last_donation_week: np.ndarray
     last_local_gift_week: np.ndarray
     last_place_week: np.ndarray
+    last_served_week: np.ndarray
     arrival_week: np.ndarray
     study_u: np.ndarray
     attach_kind: np.ndarray

@@ -42,6 +42,7 @@ class Context(IntEnum):
     COORDINATOR = 10  # introductions by the municipality's coordinators
     EVENT = 11  # town events such as the shopping street's summer festival
     CROSS_SECTOR = 12  # meetings of people from different organisations (platforms)
+    DISASTER = 13  # rescuers and the people they reached
 
 
 _FIELDS = (

@@ -275,19 +275,25 @@ def test_schema_out_writes_the_same_json(
 def test_shipped_scenario_runs_for_two_weeks(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], path: Path
 ) -> None:
+    """Two weeks, or a week past the last shock of a scenario with disasters."""
+    scenario = load_scenario(path)
+    weeks = max([2, *(sh.week + 1 for sh in scenario.build_shocks())])
     out_dir = tmp_path / "out"
     rc, out, err = run_cli(
         capsys,
-        "run", str(path), "--years", "0.04", "--reps", "1", "--out", str(out_dir),
+        "run", str(path), "--years", str(weeks / 52), "--reps", "1", "--out", str(out_dir),
         "--no-progress",
     )  # fmt: skip
     assert rc == 0, err
     assert "Traceback" not in err
-    assert "1 replications of 2 weeks" in out
+    assert f"1 replications of {weeks} weeks" in out
     summary = pd.read_csv(out_dir / "summary.csv")
     assert len(summary) > 0
     manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["weeks"] == 2
+    assert manifest["weeks"] == weeks
+    if scenario.shocks:
+        assert len(pd.read_csv(out_dir / "resilience.csv")) == len(scenario.shocks)
+        assert (out_dir / "figures" / "resilience.png").is_file()
     assert len(manifest["scenario"]["interventions"]) == len(load_scenario(path).interventions)
     assert (out_dir / "runs" / "rep_000.parquet").is_file()
 

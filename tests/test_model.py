@@ -16,8 +16,18 @@ def test_outcomes_table_has_every_outcome_for_every_week():
     assert list(df["week"]) == list(range(9))
     assert set(OUTCOME_NAMES) <= set(df.columns)
     undefined = df[list(OUTCOME_NAMES)].iloc[1:].isna().any()
-    # a town this small has no social enterprise, so their self-reliance is undefined
-    assert set(undefined[undefined].index) <= {"se_self_reliance", "se_self_reliant_share"}
+    # a town this small has no social enterprise, so their self-reliance is undefined (and
+    # so are the dashboard's challenges 12-13, their self-reliant share and know-how)
+    assert set(undefined[undefined].index) <= {
+        "se_self_reliance",
+        "se_self_reliant_share",
+        "challenge_12_se_self_reliant_share",
+        "challenge_13_se_know_how",
+        # with no disaster, nobody was ever in need and nothing had to recover
+        "reached_24h_share",
+        "reached_72h_share",
+        "recovery_weeks",
+    }
 
 
 def test_same_seed_same_numbers_different_seed_different_numbers():

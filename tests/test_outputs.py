@@ -98,12 +98,14 @@ def test_output_layout(base: Path) -> None:
         "runs/ledger_000.parquet",
         "runs/ledger_001.parquet",
         "summary.csv",
+        "dashboard.csv",
         "yearly.csv",
         "money_flows.csv",
         "manifest.json",
         *(f"figures/{name}.png" for name in FIGURES),
     }
-    assert all_files(base) == expected  # and no temporary files left behind
+    # no shocks, so no resilience.csv; and no temporary files left behind
+    assert all_files(base) == expected
 
 
 def test_weekly_tables(base: Path) -> None:

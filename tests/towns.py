@@ -16,13 +16,21 @@ def small_town(
     region: str = "suburban",
     warmup_weeks: int = 26,
     params: dict | None = None,
+    interventions: tuple = (),
+    shocks: tuple = (),
     **region_overrides: object,
 ) -> KizunaModel:
     profile = get_region(region)
     if region_overrides:
         profile = profile.with_overrides(**region_overrides)
     return KizunaModel(
-        profile, population, Params(**(params or {})), rng=seed, warmup_weeks=warmup_weeks
+        profile,
+        population,
+        Params(**(params or {})),
+        rng=seed,
+        warmup_weeks=warmup_weeks,
+        interventions=interventions,
+        shocks=shocks,
     )
 
 

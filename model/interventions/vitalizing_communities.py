@@ -52,9 +52,13 @@ class Path11RegionalBanks(Intervention):
     acts_on = ("regional bank", "NPOs", "social enterprises")
     mechanism = (
         "the bank lends on easier terms, offers growth loans to sound NPOs and social "
-        "enterprises, and advises more clients"
+        "enterprises, advises more clients and hosts a local platform where people from "
+        "associations, NPOs and firms meet (the report's challenge 17)"
     )
-    intensity_meaning = "1 = credit threshold halved, five times the advice, growth loans offered"
+    intensity_meaning = (
+        "1 = credit threshold halved, five times the advice, growth loans offered, "
+        "a platform meeting a month"
+    )
     indicator = "loans_outstanding"
     cost_model = "5 million yen per year at intensity 1 (advisory staff, paid by the bank)"
     payer = "bank"
@@ -63,6 +67,7 @@ class Path11RegionalBanks(Intervention):
         return {
             "loan_threshold": p.loan_threshold * (1.0 - 0.5 * self.intensity),
             "bank_advice": p.bank_advice * (1.0 + 4.0 * self.intensity),
+            "platform_meetings": p.platform_meetings + 12.0 * self.intensity,
         }
 
     def weekly(self, model: KizunaModel, wk: WeekContext):
@@ -187,7 +192,8 @@ class Path16NeighbourDrills(Intervention):
     acts_on = ("neighbourhood associations", "fire corps", "residents")
     mechanism = (
         "monthly neighbourhood disaster drills: residents of the same block practise "
-        "together, so ties between neighbours grow strong"
+        "together, so ties between neighbours grow strong, and the district gets ready "
+        "(its safety checks after a disaster start sooner and reach every household)"
     )
     intensity_meaning = (
         "chance a resident joins the month's drill (scaled by the association's vitality)"
@@ -206,6 +212,15 @@ class Path16NeighbourDrills(Intervention):
         chance = self.intensity * vitality[np.maximum(district, 0)] * (district >= 0)
         chance *= self.target.residents(model, idx) & (pop.age[idx] >= 6)
         come = idx[model.rng.random(len(idx)) < chance]
+        # districts that drill get ready: checks start sooner and reach every household
+        n_d = len(model.drill_readiness)
+        residents = np.bincount(np.maximum(district, 0), minlength=n_d)
+        drilled = np.bincount(
+            np.maximum(model.geography.district[pop.cell[come]], 0), minlength=n_d
+        )
+        share = np.divide(drilled, residents, out=np.zeros(n_d), where=residents > 0)
+        gain = model.params.drill_readiness_gain * share
+        model.drill_readiness += gain * (1.0 - model.drill_readiness)
         # neighbours drill together block by block: partners come from one's own block
         return within_groups(GroupIndex.build(come, pop.cell[come]), 3.0, model.rng)
 

@@ -86,6 +86,7 @@ class RegionalBank(Organisation):
         payment = granted * r / (1.0 - (1.0 + r) ** -months) if r > 0 else granted / months
         self.pay(org.account, "loan", granted)
         self.loans.append(Loan(org, granted, float(granted), payment, self.model.week))
+        org.bank_contact_week = self.model.week  # challenge 16
         model = self.model
         model.flows["loans_issued"] = model.flows.get("loans_issued", 0.0) + granted
         return granted
@@ -144,21 +145,24 @@ class RegionalBank(Organisation):
         n = model.rng.poisson(p.bank_advice + p.retiree_advisers)
         if not pool or n == 0:
             return
+        model.tallies.add("bank_advice", min(n, len(pool)))  # challenge 15
         for i in model.rng.choice(len(pool), size=min(n, len(pool)), replace=False):
             org = pool[int(i)]
             org.know_how += p.advice_know_how * (1.0 - org.know_how)
 
     def _platform(self) -> None:
-        """A local platform meeting (path 17): association leaders and people from NPOs
-        and firms meet, and NPOs and social enterprises pick up know-how."""
+        """A local platform meeting (challenge 17; path 11 holds them): association leaders
+        and people from NPOs and firms meet; NPOs and social enterprises pick up know-how."""
         model = self.model
         p = model.params
         if p.platform_meetings <= 0 or model.rng.random() >= p.platform_meetings / 12.0:
             return
         model.pending_cross_sector.append(model.organisation_people())
+        model.tallies.add("platform_meetings")  # challenge 17
         for org in model.npos + model.social_enterprises:
             if org.active:
                 org.know_how += 0.5 * p.advice_know_how * (1.0 - org.know_how)
+                org.bank_contact_week = model.week  # challenge 16
 
 
 def endow(bank: RegionalBank) -> None:

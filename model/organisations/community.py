@@ -197,6 +197,7 @@ def association_events(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray,
     )
     come = model.rng.random(len(idx)) < chance
     attendees = idx[come]
+    model.tallies.add("cbo_attendances", len(attendees))  # challenge 4
     where = district[come]
     counts = np.bincount(where, minlength=len(model.associations))
     for assoc, n in zip(model.associations, counts.tolist(), strict=True):
@@ -237,6 +238,7 @@ def brigade_drills(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, ...
     members = idx[pop.brigade[idx]]
     willing = pop.disposition(members, model.params.propensity_scale) > 0
     come = members[willing & (model.rng.random(len(members)) < model.params.drill_attendance)]
+    model.tallies.add("cbo_attendances", len(come))  # challenge 4
     pop.last_volunteer_week[come] = model.week
     u, v = within_groups(
         GroupIndex.build(come, np.zeros(len(come), np.int64)), model.params.event_contacts,
@@ -256,6 +258,7 @@ def festival(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, np.ndarra
     near = model.geography.chebyshev(pop.cell[idx], street.cell_index) <= street.FESTIVAL_RADIUS
     chance = p.festival_attendance * street.vitality * (0.5 + pop.free_time[idx]) * near
     come = idx[model.rng.random(len(idx)) < chance]
+    model.tallies.add("cbo_attendances", len(come))  # challenge 4
     street.receive(ledger.MARKET, "revenue", len(come) * p.event_cost)  # stalls and sponsors
     street.pay(ledger.OPERATIONS, "operations", len(come) * p.event_cost)
     return within_groups(

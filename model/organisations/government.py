@@ -69,9 +69,12 @@ class LocalGovernment(Organisation):
         score = np.array([n.capacity * (0.5 + n.know_how) for n in npos]) + 1e-9
         award = np.minimum(budget * score / score.sum(), p.grant_max)
         paid = 0.0
+        each = []
         for npo, yen in zip(npos, award.tolist(), strict=True):
-            paid += self.pay(npo.account, "government_grant", yen)
+            each.append(self.pay(npo.account, "government_grant", yen))
+            paid += each[-1]
         self.grants_paid += paid
+        model.tallies.record_grants(model.week, npos, each)  # followed up for challenge 23
         return paid
 
 
@@ -88,6 +91,7 @@ def coordinators(model: KizunaModel) -> tuple[np.ndarray, np.ndarray]:
     if len(free) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     people = free[model.rng.integers(0, len(free), n)]
+    model.tallies.add("coordinator_introductions", n)  # challenge 24
     weight = np.array([x.capacity for x in npos]) + 1e-9
     chosen = model.rng.choice(len(npos), size=n, p=weight / weight.sum())
     index = np.array([x.index for x in npos])[chosen]

@@ -55,6 +55,7 @@ class NPO(Organisation):
         self.capacity = 0.0
         self.served_last_week = 0
         self.closed_week: int | None = None
+        self.damage = 0.0  # share of capacity lost to a disaster, healing week by week
 
     @property
     def monthly_costs(self) -> float:
@@ -72,7 +73,7 @@ class NPO(Organisation):
         reserve = self.funds / max(self.monthly_costs, 1.0)
         funding = float(np.clip(0.4 + 0.6 * reserve / RESERVE_MONTHS, 0.4, 1.0))
         people = self.staff + p.npo_volunteer_weight * self.volunteer_average
-        self.capacity = people * (0.5 + self.know_how) * funding
+        self.capacity = people * (0.5 + self.know_how) * funding * (1.0 - self.damage)
 
     def monthly(self, fees: float) -> None:
         """Fees in; wages and costs out; hire, lay off, borrow, or close."""
@@ -216,6 +217,7 @@ def activities(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray):
         np.where(field == FIELDS.index("child_support"), age < 15, True),
     )
     served, by = served[fits], by[fits]
+    pop.last_served_week[served] = model.week  # challenge 7
     index = np.array([n.index for n in npos])
     served_counts = np.bincount(by, minlength=len(npos))
     for npo, n in zip(npos, served_counts.tolist(), strict=True):

@@ -66,6 +66,7 @@ def open_college(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, np.nd
     adult = pop.age[idx] >= 25
     chance = model.params.open_college * uni.programme * pop.free_time[idx] * near * adult
     come = idx[model.rng.random(len(idx)) < chance]
+    model.tallies.add("open_college_attendances", len(come))  # challenge 20
     aw = pop.awareness[come]
     pop.awareness[come] = aw + 0.1 * (1.0 - aw)
     return within_groups(GroupIndex.build(come, np.zeros(len(come), np.int64)), 3.0, model.rng)
@@ -88,5 +89,6 @@ def volunteer_day(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, ...]
     join = willing & (model.rng.random(len(idx)) < model.params.school_day_participation * strength)
     who = idx[join]
     pop.last_volunteer_week[who] = model.week
+    model.tallies.add("school_day_participations", len(who))  # challenge 19
     u, v = within_groups(GroupIndex.build(who, pop.school[who]), 3.0, model.rng)
     return who, u, v
