@@ -24,7 +24,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.installed
 	$(BIN)/kizuna run scenarios/baseline.yaml --reps $(REPS) --out $(OUT)
-	@echo "Results are in $(OUT)/ (summary.csv, figures/*.png, runs/*.parquet, manifest.json)"
+	@echo "Results are in $(OUT)/ (summary.csv, dashboard.csv, figures/*.png, runs/*.parquet, manifest.json)"
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
