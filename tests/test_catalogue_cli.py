@@ -17,12 +17,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from experiments.cli import main
 from experiments.scenario import load_scenario
 from model import KizunaModel
 from model.interventions import CATALOGUE, IMAGES
 from model.outcomes import OUTCOME_NAMES
-from tests.towns import BASELINE, ROOT, TINY, small_town, write_text
+from tests.towns import BASELINE, ROOT, TINY, run_cli, small_town, write_text
 
 KIZUNA = Path(sys.executable).parent / "kizuna"
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -37,15 +36,6 @@ JSON_KEYS = {
     "payer",
 }
 ROW = re.compile(r"^\s*(\d+)\s+(\S+)\s")  # a data row of the plain table: number, slug
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        rc = main(list(argv))
-    except SystemExit as exc:
-        rc = exc.code if isinstance(exc.code, int) else 1
-    captured = capsys.readouterr()
-    return rc, captured.out, captured.err
 
 
 def run_script(*argv: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

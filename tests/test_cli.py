@@ -16,20 +16,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from experiments.cli import main
-from tests.towns import TINY, write_scenario, write_text
+from tests.towns import TINY, run_cli, write_scenario, write_text
 
 KIZUNA = Path(sys.executable).parent / "kizuna"
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """``main(argv)`` in-process; argparse's own exits are turned into return codes."""
-    try:
-        rc = main(list(argv))
-    except SystemExit as exc:
-        rc = exc.code if isinstance(exc.code, int) else 1
-    captured = capsys.readouterr()
-    return rc, captured.out, captured.err
 
 
 def assert_one_line_error(rc: int, out: str, err: str, prefix: str) -> str:

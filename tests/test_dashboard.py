@@ -20,16 +20,11 @@ from experiments.summary import summarise
 from model.dashboard import AGENTS, CHALLENGES
 from model.outcomes import OUTCOME_BY_NAME
 from model.rolling import FOLLOW_UP_WEEKS, WEEKS, RollingTallies
-from tests.towns import ROOT, run_town, small_town, write_scenario
+from tests.towns import ROOT, run_cli, run_town, small_town, write_scenario
 
 REPORT = Path(os.environ.get("KIZUNA_REPORT", "/work/shared/seed/000_c89e320b7a20c661.txt"))
 NAMES = [c.outcome for c in CHALLENGES]
 SE_TOWN = {"social_enterprises_per_10k": 20.0}  # enough social enterprises to measure
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    rc = main(list(argv))
-    return rc, capsys.readouterr().out
 
 
 def by_name(name: str):
@@ -217,15 +212,15 @@ def test_grant_follow_up_is_a_naive_before_after_difference():
 
 
 def test_kizuna_challenges_lists_the_24(capsys):
-    rc, out = run_cli(capsys, "challenges", "--format", "json")
+    rc, out, _ = run_cli(capsys, "challenges", "--format", "json")
     rows = json.loads(out)
     assert rc == 0 and [r["number"] for r in rows] == list(range(1, 25))
     assert {"number", "agent", "wording", "indicator", "unit", "how", "outcome"} <= set(rows[0])
     assert rows[22]["wording"] == by_name("capacity_per_grant_yen").wording
-    rc, out = run_cli(capsys, "challenges", "--format", "markdown")
+    rc, out, _ = run_cli(capsys, "challenges", "--format", "markdown")
     lines = out.strip().splitlines()
     assert rc == 0 and len(lines) == 2 + 24 and lines[2].startswith("| 1 | Local residents |")
-    rc, out = run_cli(capsys, "challenges")
+    rc, out, _ = run_cli(capsys, "challenges")
     assert rc == 0 and sum(c.outcome in out for c in CHALLENGES) == 24
 
 

@@ -10,12 +10,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from experiments.cli import main
 from experiments.scenario import load_scenario
 from model.disasters import SOURCES, SURVIVAL, Shock
 from model.interventions.vitalizing_communities import Path16NeighbourDrills
 from model.outcomes import OUTCOME_BY_NAME
-from tests.towns import ROOT, TINY, small_town, write_text
+from tests.towns import ROOT, TINY, run_cli, small_town, write_text
 
 SEEDS = (1, 2, 3, 4)
 WEEK = 26
@@ -201,15 +200,6 @@ def test_resilience_outcomes_are_documented():
 # --- scenario files and run outputs ----------------------------------------------------------
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        rc = main(list(argv))
-    except SystemExit as exc:
-        rc = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return rc, captured.out, captured.err
-
-
 def test_a_run_with_shocks_writes_the_resilience_table_and_figure(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -224,7 +214,7 @@ def test_a_run_with_shocks_writes_the_resilience_table_and_figure(
     }
     path = write_text(tmp_path, yaml.safe_dump(scenario))
     out = tmp_path / "out"
-    rc, _, err = _cli(capsys, "run", str(path), "--out", str(out), "--no-progress")
+    rc, _, err = run_cli(capsys, "run", str(path), "--out", str(out), "--no-progress")
     assert rc == 0, err
     table = pd.read_csv(out / "resilience.csv")
     assert len(table) == 2 * TINY["replications"]
@@ -238,7 +228,7 @@ def test_a_run_with_shocks_writes_the_resilience_table_and_figure(
     assert summary.loc["disaster_in_need", "median"] > 0
     # the same folder reused for a scenario without shocks keeps no stale disaster files
     calm = write_text(tmp_path, yaml.safe_dump({**scenario, "shocks": []}), "calm.yaml")
-    rc, _, err = _cli(capsys, "run", str(calm), "--out", str(out), "--no-progress")
+    rc, _, err = run_cli(capsys, "run", str(calm), "--out", str(out), "--no-progress")
     assert rc == 0, err
     assert not (out / "resilience.csv").exists()
     assert not (out / "figures" / "resilience.png").exists()
@@ -249,7 +239,7 @@ def test_years_that_end_before_a_shock_are_refused(
 ) -> None:
     out = tmp_path / "out"
     quake = ROOT / "scenarios" / "coastal_earthquake.yaml"
-    rc, _, err = _cli(capsys, "run", str(quake), "--years", "1", "--out", str(out))
+    rc, _, err = run_cli(capsys, "run", str(quake), "--years", "1", "--out", str(out))
     assert rc == 2
     assert err.count("\n") == 1 and "--years" in err and "shocks.0" in err
     assert not out.exists()

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 import yaml
 
-from experiments.cli import main
 from experiments.errors import InputError
 from experiments.scenario import Scenario, load_scenario
 from model.geography import min_side_for_population
@@ -26,7 +25,7 @@ from model.interventions import CATALOGUE, Target
 from model.interventions.base import Intervention
 from model.kizuna_model import MAX_POPULATION
 from model.regions import get_region
-from tests.towns import ROOT, TINY, write_scenario, write_text
+from tests.towns import ROOT, TINY, run_cli, write_scenario, write_text
 
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
 START = dt.date(2015, 4, 1)
@@ -36,15 +35,6 @@ GOOD = {"path": 1, "intensity": 2}  # a valid entry placed before the bad one
 def entries(bad: dict[str, Any]) -> list[dict[str, Any]]:
     """A good intervention first, so the error must name entry 1, not 0."""
     return [GOOD, bad]
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        rc = main(list(argv))
-    except SystemExit as exc:  # argparse's own exits
-        rc = exc.code if isinstance(exc.code, int) else 1
-    captured = capsys.readouterr()
-    return rc, captured.out, captured.err
 
 
 def check_bad(

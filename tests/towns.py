@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 import yaml
 
+from experiments.cli import main
 from model import KizunaModel, Params, get_region
 
 
@@ -69,3 +71,13 @@ def write_text(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
 def write_scenario(tmp_path: Path, **changes: object) -> Path:
     """TINY with some fields replaced, written as YAML."""
     return write_text(tmp_path, yaml.safe_dump({**TINY, **changes}, sort_keys=False))
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """``kizuna argv`` in-process; argparse's own exits are turned into return codes."""
+    try:
+        rc = main(list(argv))
+    except SystemExit as exc:
+        rc = exc.code if isinstance(exc.code, int) else 1
+    captured = capsys.readouterr()
+    return rc, captured.out, captured.err
