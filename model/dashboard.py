@@ -305,8 +305,9 @@ def _tied_across(
     return tied
 
 
-def indicators(model: KizunaModel) -> dict[str, float]:
-    """Every challenge's indicator for the current week, keyed by outcome name.
+def indicators(model: KizunaModel, measured: dict[str, float]) -> dict[str, float]:
+    """Every challenge's indicator for the current week, keyed by outcome name;
+    challenges that are outcomes already (1, 11, 12, 18) are read from ``measured``.
 
     Masks run over every slot (``alive`` picks the residents) rather than gathering the
     living first: contiguous comparisons are the cheapest thing numpy does."""
@@ -316,13 +317,9 @@ def indicators(model: KizunaModel) -> dict[str, float]:
     alive = pop.alive
     n = pop.size
 
-    def since(column: str, weeks: int) -> np.ndarray:
-        """``pop.within`` in one comparison: NEVER is far below any week - weeks."""
-        return getattr(pop, column) > week - weeks
-
     age = pop.age
     ten_plus = alive & (age >= model.params.volunteer_min_age)
-    volunteered = since("last_volunteer_week", YEAR)
+    volunteered = pop.within("last_volunteer_week", week, YEAR)
 
     # firms: every workplace is run by a company unless it became a social enterprise
     n_wp = model.venues.n_workplaces
@@ -346,8 +343,8 @@ def indicators(model: KizunaModel) -> dict[str, float]:
 
     in_need = alive & (age >= 65) & (model.lives_alone | (pop.frailty > FRAIL))
     reached = (
-        since("last_served_week", RECENT_WEEKS)
-        | since("last_place_week", RECENT_WEEKS)
+        pop.within("last_served_week", week, RECENT_WEEKS)
+        | pop.within("last_place_week", week, RECENT_WEEKS)
         | (pop.attach_kind == NPO_ATTACHED)
     )
     budget = tallies.last_year("yen_budget")
@@ -356,24 +353,24 @@ def indicators(model: KizunaModel) -> dict[str, float]:
     )
 
     values = {
-        1: _mean(pop.awareness[ten_plus]),
-        2: _share(volunteered | since("last_local_gift_week", YEAR), ten_plus),
+        1: measured["awareness_mean"],
+        2: _share(volunteered | pop.within("last_local_gift_week", week, YEAR), ten_plus),
         3: _mean(association_access(model, pop.alive_idx())),
         4: _per(tallies.per_year("cbo_attendances"), n),
-        5: _share(since("informed_week", YEAR), ten_plus),
+        5: _share(pop.within("informed_week", week, YEAR), ten_plus),
         6: _per(sum(x.staff for x in npos), n, 10_000),
         7: _share(reached, in_need),
         8: _mean(model.programme[companies]),
         9: _per(tallies.last_year("yen_csr_budget"), len(at_company)),
         10: _mean(model.programme[at_company]),
-        11: _share(volunteered, works & (age >= 18)),
-        12: _mean(np.array([se.self_reliance >= 1.0 for se in ses])),
+        11: measured["volunteer_rate_employees"],
+        12: measured["se_self_reliant_share"],
         13: _mean(np.array([se.know_how for se in ses])),
         14: _per(len(ses), int(companies.sum()) + len(ses)),
         15: _per(tallies.per_year("bank_advice"), len(npos) + len(ses)),
         16: _mean(np.array(in_touch)),
         17: tallies.per_year("platform_meetings"),
-        18: _share(volunteered, ten_plus & (age < 20)),
+        18: measured["volunteer_rate_10_19"],
         19: _per(tallies.per_year("school_day_participations"), _count(alive & (pop.school >= 0))),
         20: _per(tallies.per_year("open_college_attendances"), _count(alive & (age >= 25)), 1_000),
         21: _per(to_voluntary, budget),

@@ -230,7 +230,7 @@ def acute_phase(model: KizunaModel, shock: Shock) -> DisasterRecord:
     record.deaths = len(dead)
     record.deaths_by_age = age_bands(pop.age[dead])
     record.frail_alone_deaths = int(frail_alone(model, dead).sum())
-    _solidarity_ties(model, needy[survive], source[survive], damage)
+    _solidarity_ties(model, needy[survive], source[survive])
     model.remove_residents(dead)
     record.left_town = _displacement(model, damage)
     model.solidarity = np.maximum(model.solidarity, damage)
@@ -261,10 +261,7 @@ def _ties_of(
     node, other = model.ties.incident(needy, pop.capacity)
     if len(node) == 0:
         return np.zeros(len(needy)), np.zeros(len(needy))
-    lo, hi = np.minimum(node, other), np.maximum(node, other)
-    keys = (lo.astype(np.int64) << 32) | hi.astype(np.int64)
-    pos = np.searchsorted(model.ties.key, keys)
-    weight = model.ties.weight[np.minimum(pos, len(model.ties) - 1)]
+    weight = model.ties.pair_weights(node, other)
     near = model.geography.chebyshev(pop.cell[node], pop.cell[other]) <= REACH_CELLS
     other_home = pop.household[node] != pop.household[other]  # the household is its own source
     ok = able[other] & near & other_home & (weight >= model.params.strong_threshold)
@@ -273,9 +270,7 @@ def _ties_of(
     return counts[needy], tied[needy]
 
 
-def _solidarity_ties(
-    model: KizunaModel, rescued: np.ndarray, source: np.ndarray, damage: np.ndarray
-) -> None:
+def _solidarity_ties(model: KizunaModel, rescued: np.ndarray, source: np.ndarray) -> None:
     """Those rescued by their association or an NPO get to know a rescuer."""
     pop = model.population
     rng = model.rng
@@ -288,7 +283,7 @@ def _solidarity_ties(
             pairs_v.append(vol[rng.integers(0, len(vol), len(who))])
     if pairs_u:
         u, v = np.concatenate(pairs_u), np.concatenate(pairs_v)
-        prob = np.zeros(16)
+        prob = np.zeros(len(Context))
         prob[Context.DISASTER] = 0.5
         model.ties.apply_encounters(
             u, v, np.full(len(u), Context.DISASTER), prob, model.params.tie_strengthen,

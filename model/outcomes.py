@@ -309,7 +309,7 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
         }
     )
     out.update(resilience.outcomes(model))
-    out.update(dashboard.indicators(model))
+    out.update(dashboard.indicators(model, out))  # reuses figures measured above
     return out
 
 

@@ -262,13 +262,23 @@ class TieNetwork:
             buf.update(nbr=np.empty(size, np.int32), nw=np.empty(size, np.float32))
         return buf
 
-    def has_edges(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        """Whether each (lo, hi) pair with lo < hi is tied."""
+    def _find(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Position of each (lo, hi) pair with lo < hi in the edge arrays, and whether
+        the pair is tied at all (the position is meaningless where it is not)."""
         keys = (lo.astype(np.int64) << _PAIR_BITS) | hi.astype(np.int64)
         if len(self.key) == 0:
-            return np.zeros(len(keys), dtype=bool)
+            return np.zeros(len(keys), np.int64), np.zeros(len(keys), dtype=bool)
         pos = np.minimum(np.searchsorted(self.key, keys), len(self.key) - 1)
-        return self.key[pos] == keys
+        return pos, self.key[pos] == keys
+
+    def has_edges(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Whether each (lo, hi) pair with lo < hi is tied."""
+        return self._find(lo, hi)[1]
+
+    def pair_weights(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Weight of the tie between each u[i] and v[i] (either order; 0 if untied)."""
+        pos, tied = self._find(np.minimum(u, v), np.maximum(u, v))
+        return np.where(tied, self.weight[pos] if len(self.key) else 0.0, 0.0)
 
     def average_clustering(
         self, nodes: np.ndarray, capacity: int, wedges_per_node: int, rng: np.random.Generator
