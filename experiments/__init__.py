@@ -1,1 +1,8 @@
-"""Running kizuna: scenario files, replications, stores, summaries, figures and the CLI."""
+"""Running kizuna: scenario files, replications, stores, comparisons, reports and the CLI.
+
+``experiments.load(DIR)`` reads an output folder back into pandas.
+"""
+
+from experiments.load import load
+
+__all__ = ["load"]

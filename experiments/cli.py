@@ -12,8 +12,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from experiments.errors import InputError
 
 EXIT_INPUT = 2
@@ -40,6 +38,22 @@ class _Parser(argparse.ArgumentParser):
         raise InputError("command line", self.prog, f"{message} (see {self.prog} --help)")
 
 
+def _add_experiment_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, help="output folder (created if missing)")
+    p.add_argument("--reps", help="replications (default: the (first) scenario's)")
+    p.add_argument("--seed", help="root seed (default: the (first) scenario's)")
+    p.add_argument("--years", help="horizon in years (default: the scenario's)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", help="local worker processes (default: one per core)")
+    where.add_argument("--scheduler", help="run on a Dask cluster: its scheduler, tcp://HOST:PORT")
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="rerun every run, even those the folder already holds (default: resume)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="kizuna",
@@ -49,12 +63,15 @@ def _build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run replications of a scenario and write results")
     run.add_argument("scenario", help="scenario YAML file, e.g. scenarios/baseline.yaml")
-    run.add_argument("--out", required=True, help="output folder (created if missing)")
-    run.add_argument("--reps", help="replications (default: the scenario's)")
-    run.add_argument("--seed", help="root seed (default: the scenario's)")
-    run.add_argument("--years", help="horizon in years (default: the scenario's)")
-    run.add_argument("--workers", help="parallel worker processes (default: one per core)")
-    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _add_experiment_options(run)
+
+    compare = sub.add_parser(
+        "compare", help="run scenarios with common random numbers and report their differences"
+    )
+    compare.add_argument(
+        "scenarios", nargs="+", help="scenario YAML files; the first is the reference"
+    )
+    _add_experiment_options(compare)
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", nargs="+", help="scenario YAML files")
@@ -82,36 +99,92 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from experiments.run import headline, run_scenario
+def _prepare(args: argparse.Namespace, files: list[str], kind: str):
+    """Scenario files and options made into an experiment, and where it runs."""
+    from experiments.executors import ExecutorChoice
+    from experiments.experiment import check_out_dir, prepare
+    from experiments.runner import default_workers
     from experiments.scenario import load_scenario
 
-    scenario = load_scenario(args.scenario)
+    scenarios = [load_scenario(f) for f in files]
     reps = _number("--reps", args.reps, minimum=1)
     workers = _number("--workers", args.workers, minimum=1)
     seed = _number("--seed", args.seed)
     years = _number("--years", args.years, float)
-    try:
-        scenario = scenario.with_overrides(seed=seed, replications=reps, years=years)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = str(err["loc"][0]) if err["loc"] else "horizon"  # a whole-scenario check
-        flag = {"seed": "--seed", "replications": "--reps", "horizon": "--years"}.get(loc, loc)
-        message = str(err["msg"]).removeprefix("Value error, ")
-        raise InputError("command line", flag, message) from None
-    outputs = run_scenario(
+    experiment = prepare(
+        scenarios, list(files), seed=seed, replications=reps, years=years, kind=kind
+    )
+    check_out_dir(Path(args.out))
+    n_runs = len(experiment.scenarios) * experiment.replications
+    if args.scheduler:
+        choice = ExecutorChoice(scheduler=args.scheduler)
+    else:
+        choice = ExecutorChoice(workers=default_workers(n_runs) if workers is None else workers)
+    return experiment, choice
+
+
+def _report_failures(run) -> int:
+    """One line per failed run on stderr; exit code 1 when any failed."""
+    for f in run.failures:
+        path = run.out_dir / "runs" / f.spec.key / f"failed_{f.spec.replication:03d}.json"
+        print(f"kizuna: run failed: {f.spec.label}: {f.error} (details in {path})", file=sys.stderr)
+    if run.failures:
+        print(
+            f"kizuna: {len(run.failures)} run(s) failed; the others are saved. Run the same "
+            "command again to retry only the failed and missing runs.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from experiments.run import headline, run_scenario
+
+    experiment, choice = _prepare(args, [args.scenario], "run")
+    scenario = experiment.scenarios[0]
+    run, summary = run_scenario(
         scenario,
         Path(args.out),
-        workers=workers,
+        choice=choice,
         progress=not args.no_progress,
+        resume=not args.fresh,
         scenario_file=args.scenario,
     )
-    print(headline(outputs.summary))
+    if summary is not None:
+        print(headline(summary))
+    done = len(run.results[scenario.name])
     print(
-        f"{len(outputs.results)} replications of {scenario.weeks} weeks in "
-        f"{outputs.wall_seconds:.1f} s; results in {outputs.out_dir}/"
+        f"{done} replications of {scenario.weeks} weeks ({run.reused} reused from earlier) in "
+        f"{run.wall_seconds:.1f} s; results in {run.out_dir}/"
     )
-    return 0
+    return _report_failures(run)
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from experiments.compare import compare_scenarios
+
+    experiment, choice = _prepare(args, args.scenarios, "compare")
+    comparison = compare_scenarios(
+        experiment,
+        Path(args.out),
+        choice=choice,
+        progress=not args.no_progress,
+        resume=not args.fresh,
+    )
+    run = comparison.run if comparison is not None else None
+    out = Path(args.out)
+    if comparison is not None:
+        n = len(experiment.scenarios) * experiment.replications
+        print(
+            f"{len(experiment.scenarios)} scenarios x {experiment.replications} replications "
+            f"of {experiment.weeks} weeks: {n} runs ({run.reused} reused from earlier) in "
+            f"{run.wall_seconds:.1f} s"
+        )
+        print(f"report: {out / 'report.html'} (and report.md); tables: comparison.csv, costs.csv")
+        return _report_failures(run)
+    print("kizuna: no comparison written: a scenario has no finished run", file=sys.stderr)
+    return 1
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -182,6 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.command == "run":
             return _cmd_run(args)
+        if args.command == "compare":
+            return _cmd_compare(args)
         if args.command == "bench":
             return _cmd_bench(args)
         if args.command == "validate":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 import socket
 import subprocess
@@ -35,6 +36,13 @@ def git_commit() -> dict[str, Any]:
         return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
     except (OSError, subprocess.SubprocessError):
         return {"commit": "unknown", "dirty": None}
+
+
+@functools.cache
+def code_version() -> dict[str, Any]:
+    """The model code a result was made with: a stored run from other code is rerun."""
+    git = git_commit()
+    return {"kizuna": _version("kizuna"), "commit": git["commit"]}
 
 
 def provenance() -> dict[str, Any]:

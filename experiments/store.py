@@ -49,5 +49,37 @@ def write_json(data: Any, path: str | Path) -> None:
     _atomic(Path(path), dump)
 
 
+def write_text(text: str, path: str | Path) -> None:
+    _atomic(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
 def save_figure(fig: Any, path: str | Path) -> None:
     _atomic(Path(path), lambda tmp: fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight"))
+
+
+# --- the run store: one outcomes file per finished run ----------------------------------
+
+_META_KEY = b"kizuna"
+
+
+def write_parquet_with_record(df: pd.DataFrame, record: dict[str, Any], path: str | Path) -> None:
+    """A Parquet file carrying a JSON ``record`` in its footer (read with ``read_record``)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    meta = {**(table.schema.metadata or {}), _META_KEY: json.dumps(record, default=str).encode()}
+    table = table.replace_schema_metadata(meta)
+    _atomic(Path(path), lambda tmp: pq.write_table(table, tmp))
+
+
+def read_record(path: str | Path) -> dict[str, Any] | None:
+    """The record written by ``write_parquet_with_record``; None for a missing or
+    unreadable file, or one without a record."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_schema(path).metadata or {}
+        return json.loads(meta[_META_KEY]) if _META_KEY in meta else None
+    except (OSError, ValueError, KeyError):
+        return None

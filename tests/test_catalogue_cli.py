@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from experiments import load
 from experiments.scenario import load_scenario
 from model import KizunaModel
 from model.interventions import CATALOGUE, IMAGES
@@ -284,8 +285,9 @@ def test_shipped_scenario_runs_for_two_weeks(
     if scenario.shocks:
         assert len(pd.read_csv(out_dir / "resilience.csv")) == len(scenario.shocks)
         assert (out_dir / "figures" / "resilience.png").is_file()
-    assert len(manifest["scenario"]["interventions"]) == len(load_scenario(path).interventions)
-    assert (out_dir / "runs" / "rep_000.parquet").is_file()
+    [entry] = manifest["scenarios"]
+    assert len(entry["scenario"]["interventions"]) == len(load_scenario(path).interventions)
+    assert len(load(out_dir)) == weeks + 1  # one replication's weekly table
 
 
 def test_all_27_paths_run_end_to_end_in_a_tiny_town(
@@ -306,7 +308,7 @@ def test_all_27_paths_run_end_to_end_in_a_tiny_town(
     )
     assert rc == 0, err
     assert "Traceback" not in err
-    table = pd.read_parquet(out_dir / "runs" / "rep_000.parquet")
+    table = load(out_dir)
     cost = table.set_index("week")["intervention_cost"]
     assert (cost >= 0).all()
     assert cost.loc[1:3].gt(0).all(), cost.to_dict()

@@ -194,7 +194,7 @@ def test_run_writes_results_and_prints_headline(
     assert "year 1, median [5-95% band] over 2 replications" in out
     assert "population" in out
     assert f"results in {out_dir}" in out
-    assert sorted(p.name for p in (out_dir / "runs").iterdir()) == [
+    assert sorted(p.name for p in (out_dir / "runs" / "tiny").iterdir()) == [
         "ledger_000.parquet",
         "ledger_001.parquet",
         "rep_000.parquet",
@@ -213,17 +213,18 @@ def test_options_override_the_scenario(tmp_path: Path, capsys: pytest.CaptureFix
     assert rc == 0, err
     manifest = json.loads((out_dir / "manifest.json").read_text())
     assert manifest["seed"] == 5
-    assert manifest["scenario"]["seed"] == 5
-    assert manifest["scenario"]["replications"] == 1
-    assert manifest["scenario"]["horizon"] == {"years": 0.1, "weeks": None}
+    [entry] = manifest["scenarios"]
+    assert entry["scenario"]["seed"] == 5
+    assert entry["scenario"]["replications"] == 1
+    assert entry["scenario"]["horizon"] == {"years": 0.1, "weeks": None}
     assert manifest["weeks"] == 5  # round(0.1 * 52)
-    assert manifest["scenario_file"] == str(path)
-    assert len(manifest["replications"]) == 1
-    assert sorted(p.name for p in (out_dir / "runs").iterdir()) == [
+    assert entry["file"] == str(path)
+    assert len(manifest["runs"]) == 1
+    assert sorted(p.name for p in (out_dir / "runs" / "tiny").iterdir()) == [
         "ledger_000.parquet",
         "rep_000.parquet",
     ]
-    table = pd.read_parquet(out_dir / "runs" / "rep_000.parquet")
+    table = pd.read_parquet(out_dir / "runs" / "tiny" / "rep_000.parquet")
     assert table["week"].tolist() == list(range(6))
 
 

@@ -21,8 +21,7 @@ import pytest
 import yaml
 
 from experiments.cli import main
-from experiments.run import scenario_hash
-from experiments.runner import RunSpec, plan_runs, run_one
+from experiments.runner import RunSpec, plan_runs, run_one, scenario_hash
 from experiments.scenario import Scenario
 from experiments.store import save_figure, write_csv, write_json, write_parquet
 from experiments.summary import bands_over_time, n_years, summarise, year_figures, yearly
@@ -49,7 +48,7 @@ def kizuna_run(scenario: Path, out_dir: Path, *options: str) -> str:
 
 
 def read_runs(out_dir: Path) -> list[pd.DataFrame]:
-    return [pd.read_parquet(p) for p in sorted((out_dir / "runs").glob("rep_*.parquet"))]
+    return [pd.read_parquet(p) for p in sorted((out_dir / "runs" / "tiny").glob("rep_*.parquet"))]
 
 
 def assert_same_tables(a: Path, b: Path) -> None:
@@ -93,10 +92,10 @@ def manifest(base: Path) -> dict:
 
 def test_output_layout(base: Path) -> None:
     expected = {
-        "runs/rep_000.parquet",
-        "runs/rep_001.parquet",
-        "runs/ledger_000.parquet",
-        "runs/ledger_001.parquet",
+        "runs/tiny/rep_000.parquet",
+        "runs/tiny/rep_001.parquet",
+        "runs/tiny/ledger_000.parquet",
+        "runs/tiny/ledger_001.parquet",
         "summary.csv",
         "dashboard.csv",
         "yearly.csv",
@@ -165,33 +164,38 @@ def test_headline_is_printed(base_run: tuple[Path, str]) -> None:
 
 
 def test_manifest_records_the_resolved_scenario(manifest: dict, scenario_file: Path) -> None:
-    resolved = Scenario.model_validate(manifest["scenario"])
+    [entry] = manifest["scenarios"]
+    resolved = Scenario.model_validate(entry["scenario"])
     assert resolved.seed == SEED  # the --seed override, not the file's default
     assert resolved.replications == REPS
     assert resolved.weeks == WEEKS
     assert resolved.region.population == 300
-    assert manifest["scenario_file"] == str(scenario_file)
+    assert entry["file"] == str(scenario_file)
     assert manifest["seed"] == SEED
     assert manifest["weeks"] == WEEKS
-    assert re.fullmatch(r"[0-9a-f]{64}", manifest["scenario_hash"])
-    assert manifest["scenario_hash"] == scenario_hash(resolved)
-    assert scenario_hash(resolved.with_overrides(seed=SEED + 1)) != manifest["scenario_hash"]
+    assert re.fullmatch(r"[0-9a-f]{64}", entry["scenario_hash"])
+    assert entry["scenario_hash"] == scenario_hash(resolved)
+    assert scenario_hash(resolved.with_overrides(seed=SEED + 1)) != entry["scenario_hash"]
+    assert manifest["kind"] == "run"
+    assert manifest["status"] == "complete"
 
 
 def test_manifest_seed_records(manifest: dict, base: Path) -> None:
-    records = manifest["replications"]
+    records = manifest["runs"]
     assert [r["replication"] for r in records] == list(range(REPS))
     for i, record in enumerate(records):
         assert record["seed"] == {"entropy": SEED, "spawn_key": [i]}
-        assert record["file"] == f"runs/rep_{i:03d}.parquet"
+        assert record["file"] == f"runs/tiny/rep_{i:03d}.parquet"
         assert (base / record["file"]).is_file()
+        assert record["status"] == "done"
+        assert record["reused"] is False
         assert record["init_seconds"] >= 0
         assert record["run_seconds"] >= 0
 
 
 def test_seed_record_reproduces_its_replication(manifest: dict, base: Path) -> None:
-    scenario = Scenario.model_validate(manifest["scenario"])
-    record = manifest["replications"][1]
+    scenario = Scenario.model_validate(manifest["scenarios"][0]["scenario"])
+    record = manifest["runs"][1]
     spec = RunSpec(
         scenario,
         record["replication"],
@@ -215,7 +219,7 @@ def test_manifest_provenance_and_timing(manifest: dict) -> None:
     expected_commit = head.stdout.strip() if head.returncode == 0 else "unknown"
     assert prov["git"]["commit"] == expected_commit
     assert prov["git"]["dirty"] in (True, False, None)
-    assert manifest["workers"] == 1
+    assert manifest["executor"] == {"kind": "inline", "workers": 1}
     timing = manifest["timing"]
     started = datetime.fromisoformat(timing["started"])
     finished = datetime.fromisoformat(timing["finished"])
@@ -291,7 +295,8 @@ def test_two_workers_give_identical_tables(base: Path, scenario_file: Path, tmp_
     kizuna_run(scenario_file, parallel, "--seed", str(SEED), "--workers", "2")
     assert_same_tables(base, parallel)
     assert (parallel / "summary.csv").read_bytes() == (base / "summary.csv").read_bytes()
-    assert json.loads((parallel / "manifest.json").read_text())["workers"] == 2
+    executor = json.loads((parallel / "manifest.json").read_text())["executor"]
+    assert executor == {"kind": "process pool", "workers": 2}
 
 
 def test_rerun_with_fewer_replications_removes_stale_files(
@@ -300,22 +305,23 @@ def test_rerun_with_fewer_replications_removes_stale_files(
     out_dir = tmp_path / "out"
     shutil.copytree(base, out_dir)
     kizuna_run(scenario_file, out_dir, "--seed", str(SEED), "--workers", "1", "--reps", "1")
-    assert sorted(p.name for p in (out_dir / "runs").iterdir()) == [
+    assert sorted(p.name for p in (out_dir / "runs" / "tiny").iterdir()) == [
         "ledger_000.parquet",
         "rep_000.parquet",
     ]
     manifest = json.loads((out_dir / "manifest.json").read_text())
-    assert [r["replication"] for r in manifest["replications"]] == [0]
+    assert [r["replication"] for r in manifest["runs"]] == [0]
+    assert manifest["runs"][0]["reused"] is True  # replication 0 was already done
     assert (pd.read_csv(out_dir / "summary.csv")["replications"] == 1).all()
     # replication 0 is the same town whatever the number of replications
     pd.testing.assert_frame_equal(
-        pd.read_parquet(out_dir / "runs" / "rep_000.parquet"),
-        pd.read_parquet(base / "runs" / "rep_000.parquet"),
+        pd.read_parquet(out_dir / "runs" / "tiny" / "rep_000.parquet"),
+        pd.read_parquet(base / "runs" / "tiny" / "rep_000.parquet"),
         check_exact=True,
     )
     assert all_files(out_dir) == all_files(base) - {
-        "runs/rep_001.parquet",
-        "runs/ledger_001.parquet",
+        "runs/tiny/rep_001.parquet",
+        "runs/tiny/ledger_001.parquet",
     }
 
 
@@ -518,7 +524,7 @@ def test_bands_over_time() -> None:
 
 def test_ledgers_and_money_flows(base: Path) -> None:
     """Each replication's ledger is written, and money_flows.csv adds it up by route."""
-    ledgers = [pd.read_parquet(p) for p in sorted((base / "runs").glob("ledger_*.parquet"))]
+    ledgers = [pd.read_parquet(p) for p in sorted((base / "runs" / "tiny").glob("ledger_*.parquet"))]
     assert len(ledgers) == REPS
     for rep, flows in enumerate(ledgers):
         assert list(flows.columns) == [
