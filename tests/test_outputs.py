@@ -524,7 +524,8 @@ def test_bands_over_time() -> None:
 
 def test_ledgers_and_money_flows(base: Path) -> None:
     """Each replication's ledger is written, and money_flows.csv adds it up by route."""
-    ledgers = [pd.read_parquet(p) for p in sorted((base / "runs" / "tiny").glob("ledger_*.parquet"))]
+    folder = base / "runs" / "tiny"
+    ledgers = [pd.read_parquet(p) for p in sorted(folder.glob("ledger_*.parquet"))]
     assert len(ledgers) == REPS
     for rep, flows in enumerate(ledgers):
         assert list(flows.columns) == [
