@@ -44,8 +44,14 @@ def analyse(run: ExperimentRun) -> Comparison:
     return Comparison(run, order, values, table, costs)
 
 
+# what `kizuna run` writes, removed when `kizuna compare` reuses its folder
+RUN_FILES = ("summary.csv", "yearly.csv", "dashboard.csv", "money_flows.csv")
+
+
 def write_comparison(comparison: Comparison) -> None:
     out_dir = comparison.run.out_dir
+    for name in RUN_FILES:
+        (out_dir / name).unlink(missing_ok=True)
     write_csv(comparison.table, out_dir / "comparison.csv")
     write_csv(comparison.costs, out_dir / "costs.csv")
     shocked = [

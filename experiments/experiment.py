@@ -218,7 +218,8 @@ def execute(
     specs = experiment.specs()
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    with RunStore(out_dir) as store:
+    # the executor first: a cluster that cannot be reached fails before anything is written
+    with open_executor(choice) as executor, RunStore(out_dir) as store:
         done = [s for s in specs if store.finished(s)] if resume else []
         done_ids = {id(s) for s in done}
         todo = [s for s in specs if id(s) not in done_ids]
@@ -234,15 +235,14 @@ def execute(
         name = experiment.scenarios[0].name if len(experiment.scenarios) == 1 else "runs"
         bar = Progress(len(specs), len(done), name, progress)
         try:
-            with open_executor(choice) as executor:
-                for outcome in iter_runs(todo, executor=executor, on_done=bar.update):
-                    key = (outcome.spec.scenario.name, outcome.spec.replication)
-                    if isinstance(outcome, RunResult):
-                        records[key] = store.save(outcome)
-                        fresh[key] = outcome
-                    else:
-                        records[key] = store.save_failure(outcome)
-                        failures.append(outcome)
+            for outcome in iter_runs(todo, executor=executor, on_done=bar.update):
+                key = (outcome.spec.scenario.name, outcome.spec.replication)
+                if isinstance(outcome, RunResult):
+                    records[key] = store.save(outcome)
+                    fresh[key] = outcome
+                else:
+                    records[key] = store.save_failure(outcome)
+                    failures.append(outcome)
         finally:
             bar.close()
         store.remove_unplanned(specs)

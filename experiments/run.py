@@ -23,16 +23,24 @@ import pandas as pd
 from experiments.dashboard_view import dashboard_table
 from experiments.executors import ExecutorChoice
 from experiments.experiment import Experiment, ExperimentRun, execute
-from experiments.figures import write_figures
+from experiments.figures import PANELS, write_figures
 from experiments.resilience_figure import write_resilience_figure
 from experiments.runner import RunResult
 from experiments.scenario import Scenario
 from experiments.store import write_csv
 from experiments.summary import money_flows, summarise, yearly
 
+# what `kizuna compare` writes, removed when `kizuna run` reuses its folder
+COMPARE_FILES = ("comparison.csv", "costs.csv", "report.md", "report.html")
+
 
 def write_outputs(scenario: Scenario, results: list[RunResult], out_dir: Path) -> pd.DataFrame:
     """The summaries and figures of one scenario's finished runs; returns the summary."""
+    for name in COMPARE_FILES:
+        (out_dir / name).unlink(missing_ok=True)
+    for stale in (out_dir / "figures").glob("*.png"):
+        if stale.stem not in {*PANELS, "resilience"}:
+            stale.unlink()
     frames = [r.table for r in results]
     summary = summarise(frames)
     write_csv(summary, out_dir / "summary.csv")
