@@ -5,7 +5,7 @@
 PYTHON ?= python3.12
 VENV   := .venv
 BIN    := $(VENV)/bin
-OUT    ?= results/baseline
+OUT    ?= results/compare
 REPS   ?= 8
 
 .PHONY: demo test bench lint format clean
@@ -23,8 +23,10 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(BIN)/kizuna run scenarios/baseline.yaml --reps $(REPS) --out $(OUT)
-	@echo "Results are in $(OUT)/ (summary.csv, dashboard.csv, figures/*.png, runs/*.parquet, manifest.json)"
+	$(BIN)/kizuna compare scenarios/baseline.yaml scenarios/full_plan_2020.yaml \
+		--years 6 --reps $(REPS) --out $(OUT)
+	@echo "Report: $(OUT)/report.html (open it in a browser; report.md beside it)."
+	@echo "Tables: $(OUT)/comparison.csv, costs.csv; every run: $(OUT)/runs/ (experiments.load)"
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

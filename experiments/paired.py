@@ -126,8 +126,10 @@ def comparison_table(
 
 def per_unit(unit: str) -> tuple[str, float]:
     """How a cost per unit is quoted: shares per percentage point, others per unit."""
-    if unit in ("share", "0-1"):
+    if unit == "share":
         return ("percentage point", 100.0)
+    if unit == "0-1":
+        return ("0.01", 100.0)  # an index on a 0-1 scale
     return (unit, 1.0)
 
 

@@ -174,20 +174,34 @@ def _pairing_gain(c: Comparison, outcomes: tuple[str, ...]) -> str:
     )
 
 
-def _unit_text(per: str, difference: float = 1.0) -> str:
-    """'percentage points', 'residents', 'ties/resident': the unit of a difference."""
-    return per + "s" if per == "percentage point" and abs(difference) != 1 else per
+def _difference_text(r: pd.Series) -> str:
+    """'+1.09 percentage points', '+0.164 (0-1 scale)', '+2.2 ties/resident'."""
+    d, per = r["difference"], r["per"]
+    if per == "percentage point":
+        return f"{signed(d)} percentage point{'' if abs(d) == 1 else 's'}"
+    if per == "0.01":
+        return f"{signed(d / 100)} (0-1 scale)"
+    return f"{signed(d)} {per}"
 
 
 def _cost_text(r: pd.Series) -> str:
     """Yen per unit in the direction the outcome moved: '66,018 yen per percentage point
     less [54,381 - 83,947]' rather than a negative price."""
-    unit = r["per"]
-    if "/" not in unit and unit.endswith("s"):  # residents -> resident
-        unit = unit[:-1]
+    unit = " per ".join(
+        part[:-1] if i == 0 and part.endswith("s") and part != "NPOs" else part
+        for i, part in enumerate(r["per"].split("/"))
+    )  # "ties/resident" -> "tie per resident", "residents" -> "resident"
     way = "more" if r["difference"] > 0 else "less"
     lo, hi = sorted((abs(r["yen_per_unit_lo"]), abs(r["yen_per_unit_hi"])))
     return f"{fmt(abs(r['yen_per_unit']))} yen per {unit} {way} [{fmt(lo)} – {fmt(hi)}]"
+
+
+def _aim(r: pd.Series, aims: dict[str, int]) -> str:
+    if r["outcome"] not in aims:
+        return ""
+    if np.sign(r["difference"]) != aims[r["outcome"]]:
+        return " (a path's aim, moved the other way)"
+    return " (a path's aim)"
 
 
 def _costs(c: Comparison, outcomes: tuple[str, ...]) -> list[str]:
@@ -208,8 +222,10 @@ def _costs(c: Comparison, outcomes: tuple[str, ...]) -> list[str]:
         rows = c.costs[c.costs["scenario"] == other]
         if rows.empty:
             continue
-        aims = {iv.path_class.indicator for iv in by_name[other].interventions}
-        shown = rows[rows["outcome"].isin(set(outcomes) | aims)]
+        aims = {
+            iv.path_class.indicator: iv.path_class.direction for iv in by_name[other].interventions
+        }
+        shown = rows[rows["outcome"].isin(set(outcomes) | set(aims))]
         if shown.empty:
             continue
         lines.append(f"**{other}** (extra spend {fmt(float(rows['extra_cost_yen'].iloc[0]))} yen)")
@@ -218,9 +234,8 @@ def _costs(c: Comparison, outcomes: tuple[str, ...]) -> list[str]:
             ["outcome", "difference", f"yen per unit of difference [{LEVEL:.0%} interval]"],
             [
                 [
-                    r["outcome"].replace("_", " ")
-                    + (" (a path's aim)" if r["outcome"] in aims else ""),
-                    f"{signed(r['difference'])} {_unit_text(r['per'], r['difference'])}",
+                    r["outcome"].replace("_", " ") + _aim(r, aims),
+                    _difference_text(r),
                     _cost_text(r),
                 ]
                 for _, r in shown.iterrows()
