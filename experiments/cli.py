@@ -164,6 +164,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from experiments.compare import compare_scenarios
 
+    if len(args.scenarios) < 2:
+        raise InputError(
+            "command line", "scenarios", "give at least two scenario files (the first is the "
+            "reference the others are compared with)",
+        )  # fmt: skip
     experiment, choice = _prepare(args, args.scenarios, "compare")
     comparison = compare_scenarios(
         experiment,

@@ -196,3 +196,20 @@ def iter_runs(
     finally:
         for fut in futures:
             fut.cancel()
+
+
+def run_all(specs: list[RunSpec], *, workers: int = 1) -> list[RunResult]:
+    """Every run's result in the order of ``specs`` (for scripts and notebooks that want
+    results in memory, not a folder); a failed run raises with its traceback."""
+    from experiments.executors import ExecutorChoice, open_executor
+
+    def key(s: RunSpec) -> tuple:  # results come back as copies from other processes
+        return (s.scenario.name, s.replication, s.entropy, s.spawn_key, s.weeks)
+
+    with open_executor(ExecutorChoice(workers=workers)) as executor:
+        done = {key(o.spec): o for o in iter_runs(specs, executor=executor)}
+    for spec in specs:
+        outcome = done[key(spec)]
+        if isinstance(outcome, RunFailure):
+            raise RuntimeError(f"{spec.label} failed: {outcome.error}\n{outcome.traceback}")
+    return [done[key(s)] for s in specs]  # type: ignore[misc]

@@ -20,7 +20,7 @@ from tests.towns import BASELINE
 @pytest.fixture(scope="module")
 def first_year() -> pd.DataFrame:
     scenario = load_scenario(BASELINE).with_overrides(replications=8, years=1)
-    results = run_all(plan_runs(scenario), workers=2, progress=False)
+    results = run_all(plan_runs(scenario), workers=2)
     return pd.DataFrame([year_figures(r.table, 1) for r in results])
 
 

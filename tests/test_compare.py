@@ -263,6 +263,16 @@ def test_two_scenarios_with_one_name_are_refused(tmp_path: Path, capsys) -> None
     assert not out.exists()
 
 
+def test_one_scenario_is_not_a_comparison(tmp_path: Path, capsys) -> None:
+    base = write_text(tmp_path, yaml.safe_dump(BASE), "base.yaml")
+    out = tmp_path / "out"
+    err = one_line(
+        *run_cli(capsys, "compare", str(base), "--out", str(out)), "command line: scenarios:"
+    )
+    assert "at least two scenario files" in err
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(
     ("options", "start"),
     [
