@@ -73,6 +73,17 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     _add_experiment_options(compare)
 
+    sweep = sub.add_parser(
+        "sweep", help="sensitivity sweep (Sobol', Morris, eFAST) from a sweep file"
+    )
+    sweep.add_argument("file", help="sweep file, e.g. experiments/core_sweep.yaml")
+    sweep.add_argument("--out", required=True, help="output folder (created if missing)")
+    where = sweep.add_mutually_exclusive_group()
+    where.add_argument("--workers", help="local worker processes (default: one per core)")
+    where.add_argument("--scheduler", help="run on a Dask cluster: its scheduler, tcp://HOST:PORT")
+    sweep.add_argument("--fresh", action="store_true", help="rerun every run (default: resume)")
+    sweep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", nargs="+", help="scenario YAML files")
 
@@ -192,6 +203,42 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 1
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from experiments.executors import ExecutorChoice
+    from experiments.experiment import check_out_dir
+    from experiments.runner import default_workers
+    from experiments.sweep import plan_sweep, run_sweep
+    from experiments.sweep_file import load_sweep
+
+    sweep, base = load_sweep(args.file)
+    workers = _number("--workers", args.workers, minimum=1)
+    check_out_dir(Path(args.out))
+    plan = plan_sweep(sweep, base, args.file)
+    if args.scheduler:
+        choice = ExecutorChoice(scheduler=args.scheduler)
+    else:
+        choice = ExecutorChoice(workers=default_workers(plan.runs) if workers is None else workers)
+    result = run_sweep(
+        plan, Path(args.out), choice=choice, progress=not args.no_progress, resume=not args.fresh
+    )
+    top = result.indices[result.indices["index"].isin(("ST", "mu_star"))]
+    for outcome, g in top.groupby("outcome", sort=False):
+        best = g.sort_values("value", ascending=False).head(3)
+        ranked = ", ".join(f"{r['input']} {r['value']:.3g}" for _, r in best.iterrows())
+        print(f"  {outcome}: {ranked}")
+    print(
+        f"{plan.runs:,} runs in {result.wall_seconds:.1f} s; indices in {result.out_dir}/"
+        "indices.csv, figures in figures/"
+    )
+    if result.failures:
+        print(
+            f"kizuna: {result.failures} run(s) failed; rerun the same command to retry them",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     """Every file is checked; each problem is one line; exit 2 if any file is bad."""
     from experiments.scenario import load_scenario
@@ -262,6 +309,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "compare":
             return _cmd_compare(args)
+        if args.command == "sweep":
+            return _cmd_sweep(args)
         if args.command == "bench":
             return _cmd_bench(args)
         if args.command == "validate":

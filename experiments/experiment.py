@@ -63,7 +63,8 @@ class Experiment:
 
     scenarios: list[Scenario]
     files: list[str | None]
-    kind: str = "run"  # "run" (one scenario) or "compare"
+    kind: str = "run"  # "run" (one scenario), "compare" or "sweep"
+    keep_ledgers: bool = True  # every transfer of money per run (sweeps skip them)
 
     @property
     def seed(self) -> int:
@@ -157,8 +158,9 @@ def _manifest(
             "replication": spec.replication,
             "seed": spec.seed_record(),
             "file": store.relative(spec, "rep"),
-            "ledger": store.relative(spec, "ledger"),
         }
+        if store.ledgers:
+            row["ledger"] = store.relative(spec, "ledger")
         if spec.scenario.shocks:
             row["shocks"] = store.relative(spec, "shocks")
         if rec is None:
@@ -219,7 +221,10 @@ def execute(
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     # the executor first: a cluster that cannot be reached fails before anything is written
-    with open_executor(choice) as executor, RunStore(out_dir) as store:
+    with (
+        open_executor(choice) as executor,
+        RunStore(out_dir, ledgers=experiment.keep_ledgers) as store,
+    ):
         done = [s for s in specs if store.finished(s)] if resume else []
         done_ids = {id(s) for s in done}
         todo = [s for s in specs if id(s) not in done_ids]

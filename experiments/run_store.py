@@ -35,8 +35,9 @@ KINDS = ("rep", "ledger", "shocks", "failed")
 class RunStore:
     """The ``runs/`` folder of one experiment folder, locked while open."""
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, *, ledgers: bool = True) -> None:
         self.root = Path(root)
+        self.ledgers = ledgers  # sweeps of thousands of runs keep only the outcomes
         self.code = code_version()
         self._identity: dict[int, str] = {}
         self._lock: IO[str] | None = None
@@ -104,7 +105,8 @@ class RunStore:
     def save(self, result: RunResult) -> dict[str, Any]:
         """Write a finished run (outcomes last) and forget any earlier failure of it."""
         spec = result.spec
-        write_parquet(result.ledger, self.path(spec, "ledger"))
+        if self.ledgers:
+            write_parquet(result.ledger, self.path(spec, "ledger"))
         if spec.scenario.shocks:
             write_parquet(result.disasters, self.path(spec, "shocks"))
         else:
@@ -153,7 +155,7 @@ class RunStore:
         return RunResult(
             spec,
             pd.read_parquet(self.path(spec, "rep")),
-            pd.read_parquet(self.path(spec, "ledger")),
+            pd.read_parquet(self.path(spec, "ledger")) if self.ledgers else pd.DataFrame(),
             disasters,
             float(record.get("init_seconds", 0.0)),
             float(record.get("run_seconds", 0.0)),

@@ -303,7 +303,7 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _timings(self) -> Scenario:
-        # messages start with the field they are about; _describe files them there
+        # messages start with the field they are about; describe_error files them there
         for i, iv in enumerate(self.interventions):
             for name in ("start", "end"):
                 when = getattr(iv, name)
@@ -441,9 +441,9 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _allowed_fields(loc: tuple[Any, ...]) -> list[str]:
+def _allowed_fields(loc: tuple[Any, ...], root: type[BaseModel] | None = None) -> list[str]:
     """Field names valid at the parent of ``loc`` in the schema."""
-    model: type[BaseModel] | None = Scenario
+    model: type[BaseModel] | None = root or Scenario
     for part in loc[:-1]:
         if isinstance(part, int) or model is None:
             continue  # a list index
@@ -468,14 +468,15 @@ def _clip(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def _describe(error: dict[str, Any]) -> tuple[str, str]:
+def describe_error(error: dict[str, Any], root: type[BaseModel] | None = None) -> tuple[str, str]:
+    """(field, message) for one pydantic error in a file validated by ``root``."""
     # pydantic names the member of a union that failed ("path.int"); users wrote "path"
     loc = tuple(p for p in error.get("loc", ()) if not (isinstance(p, str) and _UNION_TAG.match(p)))
     kind = error.get("type", "")
     field = _field_path(loc)
     if kind == "extra_forbidden":
         name = str(loc[-1]) if loc else ""
-        allowed = _allowed_fields(loc)
+        allowed = _allowed_fields(loc, root)
         return field, (f"unknown field{suggest(name, allowed)}; allowed: {', '.join(allowed)}")
     if kind == "literal_error" and loc and loc[-1] == "kind" and loc[0] == "shocks":
         kinds = ", ".join(KINDS)
@@ -508,7 +509,7 @@ def parse_scenario(data: Any, source: str) -> Scenario:
     except ValidationError as exc:
         # an unknown field explains a "missing" one (a typo in a required name)
         errors = sorted(exc.errors(), key=lambda e: e.get("type") != "extra_forbidden")
-        field, message = _describe(errors[0])
+        field, message = describe_error(errors[0])
         raise InputError(source, field, message) from None
 
 
@@ -531,7 +532,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _read_yaml(path: Path) -> Any:
+def read_yaml(path: Path) -> Any:
     source = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -567,7 +568,7 @@ def merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
 
 def _resolve(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     """The file's data with everything it extends merged in (each file validated)."""
-    data = _read_yaml(path)
+    data = read_yaml(path)
     source = str(path)
     if not isinstance(data, dict):
         parse_scenario(data, source)  # raises the "must be a mapping" error
