@@ -84,6 +84,10 @@ def _build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--fresh", action="store_true", help="rerun every run (default: resume)")
     sweep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
+    from experiments.discover import add_parser as add_discover
+
+    add_discover(sub)
+
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", nargs="+", help="scenario YAML files")
 
@@ -311,6 +315,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_compare(args)
         if args.command == "sweep":
             return _cmd_sweep(args)
+        if args.command == "discover":
+            from experiments.discover import run_command
+
+            return run_command(args)
         if args.command == "bench":
             return _cmd_bench(args)
         if args.command == "validate":

@@ -206,3 +206,16 @@ def test_a_model_sweep_killed_part_way_resumes_to_the_same_indices(tmp_path: Pat
     assert "ledger" not in manifest["runs"][0]  # sweeps keep outcomes only
     samples = pd.read_csv(out / "samples.csv")
     assert list(samples.columns) == ["point", "visit_rate", "volunteer_hazard", "path_4_intensity"]
+
+
+def test_discover_reads_a_sweep_folder(tmp_path: Path, capsys) -> None:
+    """End to end: a sweep's folder goes straight into `kizuna discover`."""
+    rc, _, err, out = sweep(capsys, {**ISHIGAMI, "samples": 256}, tmp_path)
+    assert rc == 0, err
+    rc, stdout, err = run_cli(capsys, "discover", str(out), "--outcome", "y", "--above", "8")
+    assert rc == 0, err
+    assert "y above 8" in stdout and "cases of interest" in stdout
+    box = pd.read_csv(out / "discovery" / "box_y_above_8.csv")
+    assert "x1" in set(box["input"])  # large y needs sin(x1) near 1
+    rc, _, err = run_cli(capsys, "discover", str(out), "--outcome", "z", "--above", "8")
+    assert rc == 2 and err.startswith("kizuna: error: ") and err.count("\n") == 1
