@@ -219,3 +219,18 @@ def test_discover_reads_a_sweep_folder(tmp_path: Path, capsys) -> None:
     assert "x1" in set(box["input"])  # large y needs sin(x1) near 1
     rc, _, err = run_cli(capsys, "discover", str(out), "--outcome", "z", "--above", "8")
     assert rc == 2 and err.startswith("kizuna: error: ") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("name", ["core_sweep", "teaching_sweep"])
+def test_shipped_sweep_files_are_valid(name: str) -> None:
+    from experiments.sweep import plan_sweep
+    from experiments.sweep_file import load_sweep
+
+    path = ROOT / "experiments" / f"{name}.yaml"
+    sweep_file, base = load_sweep(path)
+    plan = plan_sweep(sweep_file, base, str(path))
+    assert base is not None and base.region.population == sweep_file.population
+    if name == "core_sweep":
+        assert len(sweep_file.parameters) == 20
+        assert plan.runs == 64 * (20 + 2) * 2 == 2816
+    assert plan.X.shape == (plan.points, len(sweep_file.parameters))
