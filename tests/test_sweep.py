@@ -234,3 +234,18 @@ def test_shipped_sweep_files_are_valid(name: str) -> None:
         assert len(sweep_file.parameters) == 20
         assert plan.runs == 64 * (20 + 2) * 2 == 2816
     assert plan.X.shape == (plan.points, len(sweep_file.parameters))
+
+
+def test_groups_get_one_index_each(tmp_path: Path, capsys) -> None:
+    groups = {"x1": "g1", "x2": "g1", "x3": "g2"}
+    data = {
+        **ISHIGAMI,
+        "parameters": [{**p, "group": groups[p["name"]]} for p in ISHIGAMI["parameters"]],
+    }
+    rc, _, err, out = sweep(capsys, data, tmp_path)
+    assert rc == 0, err
+    got = pd.read_csv(out / "indices.csv").set_index(["input", "index"])
+    assert set(got.index.get_level_values("input")) == {"g1", "g2"}
+    truth = ishigami_indices().set_index("input")
+    g1 = truth.loc["x1", "S1"] + truth.loc["x2", "S1"]  # no interaction between x1 and x2
+    assert got.loc[("g1", "S1"), "lo"] <= g1 <= got.loc[("g1", "S1"), "hi"]
