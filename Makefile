@@ -10,6 +10,11 @@ REPS   ?= 8
 
 .PHONY: demo test bench lint format clean
 
+# Browser tests drive Debian's Chromium through Playwright (its own browser download
+# does not work offline); make test installs the package when it is missing.
+CHROMIUM := /usr/bin/chromium
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -28,7 +33,12 @@ demo: $(VENV)/.installed
 	@echo "Report: $(OUT)/report.html (open it in a browser; report.md beside it)."
 	@echo "Tables: $(OUT)/comparison.csv, costs.csv; every run: $(OUT)/runs/ (experiments.load)"
 
-test: $(VENV)/.installed-dev
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "make test needs Chromium at $(CHROMIUM) (Debian package chromium)"; exit 1; }
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq chromium
+
+test: $(VENV)/.installed-dev | $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 -q
