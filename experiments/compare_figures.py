@@ -11,6 +11,7 @@ matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from experiments.figures import PANELS
 from experiments.paired import weekly_differences
@@ -101,6 +102,7 @@ def difference_bars(table: pd.DataFrame, order: list[str], outcomes: tuple[str, 
         ax.set_title(name.replace("_", " "), fontsize=9)
         ax.set_xlabel(f"difference ({OUTCOME_BY_NAME[name].unit})", fontsize=8)
         ax.tick_params(axis="x", labelsize=7)
+        ax.xaxis.set_major_locator(MaxNLocator(4))  # small panels: few, readable ticks
         ax.grid(axis="x", alpha=0.3)
     for ax in axes.flat[len(outcomes) :]:
         ax.set_visible(False)
