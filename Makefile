@@ -25,6 +25,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m experiments.viz.assets  # Solara's browser files, for offline machines
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed

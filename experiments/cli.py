@@ -85,8 +85,10 @@ def _build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     from experiments.discover import add_parser as add_discover
+    from experiments.viz.cli import add_parser as add_viz
 
     add_discover(sub)
+    add_viz(sub)
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("files", nargs="+", help="scenario YAML files")
@@ -319,6 +321,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from experiments.discover import run_command
 
             return run_command(args)
+        if args.command == "viz":
+            from experiments.viz.cli import run_command as run_viz
+
+            return run_viz(args)
         if args.command == "bench":
             return _cmd_bench(args)
         if args.command == "validate":

@@ -94,6 +94,8 @@ class DisasterRecord:
     frail_alone_population: int = 0
     left_town: int = 0
     reached_by_day: list[int] = field(default_factory=list)  # cumulative, days 1-7
+    # slots of everyone who fell into need (the dead's slots are freed for newcomers)
+    needy: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
 
     def row(self) -> dict[str, float | int | str]:
         """A flat row for the per-run resilience table."""
@@ -155,6 +157,7 @@ def acute_phase(model: KizunaModel, shock: Shock) -> DisasterRecord:
     in_need = rng.random(len(idx)) < p_need
     needy = idx[in_need]
     record.in_need = len(needy)
+    record.needy = needy
     if len(needy) == 0:
         return record
     record.frail_alone_in_need = int(frail_alone(model, needy).sum())

@@ -441,6 +441,27 @@ class KizunaModel(Model):
         resilience.weekly_recovery(self)
         self._observe()
 
+    def strike(
+        self,
+        kind: str = "earthquake",
+        *,
+        severity: float = 0.7,
+        epicentre: tuple[float, float] = (0.5, 0.5),
+        radius: float = 0.4,
+    ) -> Shock:
+        """Strike a disaster in the coming week (the next ``step()``), for interactive use.
+
+        It is scheduled like a scenario's shock rather than run at once, so its acute
+        phase comes in its place in the week (after demography) and the week's flows and
+        outcomes record it. Returns the scheduled shock.
+        """
+        if kind not in disasters.KINDS:
+            allowed = ", ".join(disasters.KINDS)
+            raise ValueError(f"unknown kind of shock {kind!r}; allowed: {allowed}")
+        shock = Shock(kind, self.week + 1, severity, epicentre, radius)
+        self.shocks.append(shock)
+        return shock
+
     def _strike(self, shock: Shock) -> None:
         """A disaster's acute phase, in the days of this week."""
         resilience.start_tracking(self)

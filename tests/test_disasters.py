@@ -185,6 +185,24 @@ def test_two_shocks_accumulate():
     assert model.latest["disaster_deaths"] == table["deaths"].sum()
 
 
+def test_strike_now_is_the_same_as_a_shock_scheduled_for_the_coming_week():
+    quake = Shock("earthquake", 4, severity=0.9, epicentre=(0.5, 0.5), radius=1.0)
+    planned = struck(2, weeks=5, shocks=(quake,))
+    live = small_town(1200, seed=2)
+    for _ in range(3):
+        live.step()
+    shock = live.strike("earthquake", severity=0.9, radius=1.0)
+    assert shock == quake and not live.disaster_records  # nothing happens until the step
+    live.step()
+    live.step()
+    pd.testing.assert_frame_equal(live.disaster_table(), planned.disaster_table())
+    record = live.disaster_records[0]
+    assert record.in_need > 0 and len(record.needy) == record.in_need
+    assert live.latest["disaster_in_need"] == record.in_need
+    with pytest.raises(ValueError, match="unknown kind of shock 'tsunami'"):
+        live.strike("tsunami")
+
+
 def test_same_seed_same_disaster():
     a = struck(7, weeks=WEEK + 2).disaster_table()
     b = struck(7, weeks=WEEK + 2).disaster_table()

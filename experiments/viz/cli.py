@@ -1,0 +1,94 @@
+"""`kizuna viz [SCENARIO] [--port PORT] [--host HOST]`: the app in a browser.
+
+``add_parser`` and ``run_command`` plug into the `kizuna` command; ``main`` runs the
+same thing as ``python -m experiments.viz.cli`` (tests start the server that way).
+Everything the user typed is checked, and the scenario loaded, before the server
+starts, so a mistake is one line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from experiments.errors import InputError
+from experiments.viz.server import DEFAULT_SCENARIO
+
+DEFAULT_HOST = "127.0.0.1"  # this machine only, unless --host asks for more
+DEFAULT_PORT = 8765
+EXIT_INPUT = 2
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """The ``viz`` subcommand; the port stays text so a bad one is a one-line error."""
+    p = subparsers.add_parser(
+        "viz", help="watch a town live in the browser (Mesa SolaraViz): map, ties, charts"
+    )
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        metavar="SCENARIO",
+        help="scenario YAML file that fills the controls (default: scenarios/baseline.yaml; "
+        "the town starts with at most 3,000 residents)",
+    )
+    p.add_argument("--port", help=f"port to serve on (default {DEFAULT_PORT})")
+    p.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"address to serve on (default {DEFAULT_HOST}: this machine only)",
+    )
+    return p
+
+
+def _port(text: str | None) -> int:
+    if text is None:
+        return DEFAULT_PORT
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise InputError("command line", "--port", f"must be a whole number 1-65535, got {text!r}")
+    return port
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Check the options and the scenario, then serve until interrupted (blocking)."""
+    from experiments.scenario import load_scenario
+    from experiments.viz.server import check_address, serve, url
+
+    port = _port(args.port)
+    host = str(args.host)
+    path = Path(args.scenario) if args.scenario else DEFAULT_SCENARIO
+    scenario = load_scenario(path)
+    check_address(host, port)
+    if host in ("0.0.0.0", "::"):
+        print("kizuna viz: listening on every network interface (--host)", file=sys.stderr)
+    print(f"kizuna viz: {scenario.name} at {url(host, port)} (Ctrl-C to stop)", flush=True)
+    serve(path, host, port)
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise InputError("command line", self.prog, f"{message} (see {self.prog} --help)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m experiments.viz.cli [SCENARIO] [--port PORT] [--host HOST]``."""
+    parser = _Parser(prog="kizuna")
+    add_parser(parser.add_subparsers(dest="command", required=True))
+    try:
+        args = parser.parse_args(["viz", *(sys.argv[1:] if argv is None else argv)])
+        return run_command(args)
+    except InputError as exc:
+        print(f"kizuna: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
