@@ -54,6 +54,23 @@ def _port(text: str | None) -> int:
     return port
 
 
+def _ensure_assets() -> None:
+    """The page's browser files, fetched once from the npm registry on first use; without
+    them the page needs the internet (a warning, not an error)."""
+    import subprocess
+
+    from experiments.viz import assets
+
+    if not assets.missing():
+        return
+    print("kizuna viz: fetching the page's browser files from the npm registry (once)", flush=True)
+    try:
+        assets.install()
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+        print(f"kizuna viz: warning: could not fetch them ({exc}); the page needs the internet",
+              file=sys.stderr)  # fmt: skip
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Check the options and the scenario, then serve until interrupted (blocking)."""
     from experiments.scenario import load_scenario
@@ -64,6 +81,7 @@ def run_command(args: argparse.Namespace) -> int:
     path = Path(args.scenario) if args.scenario else DEFAULT_SCENARIO
     scenario = load_scenario(path)
     check_address(host, port)
+    _ensure_assets()
     if host in ("0.0.0.0", "::"):
         print("kizuna viz: listening on every network interface (--host)", file=sys.stderr)
     print(f"kizuna viz: {scenario.name} at {url(host, port)} (Ctrl-C to stop)", flush=True)
