@@ -21,12 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.colors import BoundaryNorm
 
 from experiments.errors import InputError, suggest
 from experiments.store import save_figure, write_csv
@@ -224,7 +222,7 @@ def _figure(d: Discovery):
     top = int(t["restricted_dims"].max())
     bounds = np.arange(-0.5, top + 1.5)
     cmap = plt.get_cmap("viridis", len(bounds) - 1)
-    norm = matplotlib.colors.BoundaryNorm(bounds, cmap.N)
+    norm = BoundaryNorm(bounds, cmap.N)
     dots = left.scatter(t["coverage"], t["density"], c=t["restricted_dims"], cmap=cmap,
                         norm=norm, s=22, zorder=3)  # fmt: skip
     bar = fig.colorbar(dots, ax=left, ticks=np.arange(top + 1))

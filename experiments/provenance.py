@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import platform
 import socket
 import subprocess
@@ -38,11 +39,19 @@ def git_commit() -> dict[str, Any]:
         return {"commit": "unknown", "dirty": None}
 
 
+# the code that decides a run's numbers: the model, and how a scenario becomes one
+_RUN_CODE = ("model/**/*.py", "experiments/scenario.py", "experiments/runner.py")
+
+
 @functools.cache
 def code_version() -> dict[str, Any]:
-    """The model code a result was made with: a stored run from other code is rerun."""
-    git = git_commit()
-    return {"kizuna": _version("kizuna"), "commit": git["commit"]}
+    """A hash of the code that decides a run's numbers, so a stored run made by other
+    model code is rerun, while commits elsewhere (docs, reports, tests) keep it valid."""
+    digest = hashlib.sha256()
+    for path in sorted(p for pattern in _RUN_CODE for p in _ROOT.glob(pattern)):
+        digest.update(str(path.relative_to(_ROOT)).encode())
+        digest.update(path.read_bytes())
+    return {"kizuna": _version("kizuna"), "model_code": digest.hexdigest()[:16]}
 
 
 def provenance() -> dict[str, Any]:

@@ -201,6 +201,8 @@ class KizunaModel(Model):
             self._social_week()
         self._formation_scale = 1.0
         self.week = 0
+        if self.warmup_weeks == 0:  # no warm-up week set the flows up: week 0 has none
+            self._reset_flows()
 
         # per-place visits ride along as agent-type reporters (places are few); a town
         # without places skips them, since Mesa would scan every agent to find none

@@ -310,3 +310,30 @@ def test_an_unusable_scheduler_address_is_one_line(files, tmp_path, capsys) -> N
     assert err.count("\n") == 1
     assert err.startswith("kizuna: error: command line: --scheduler: expected an address like")
     assert not out.exists()
+
+
+def test_stored_runs_stay_valid_until_the_model_code_changes(tmp_path, monkeypatch) -> None:
+    """A commit to the docs keeps finished runs; an edit to the model reruns them."""
+    import shutil
+
+    from experiments import provenance
+
+    for folder in ("model", "experiments"):
+        shutil.copytree(
+            ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    (tmp_path / "README.md").write_text("docs\n")
+    monkeypatch.setattr(provenance, "_ROOT", tmp_path)
+
+    def version() -> dict:
+        provenance.code_version.cache_clear()
+        return provenance.code_version()
+
+    before = version()
+    (tmp_path / "README.md").write_text("docs, edited\n")
+    (tmp_path / "experiments" / "report.py").write_text("# reports do not change runs\n")
+    assert version() == before
+    ties = tmp_path / "model" / "ties.py"
+    ties.write_text(ties.read_text() + "\n# a change to the model\n")
+    assert version() != before
+    provenance.code_version.cache_clear()

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from model import OUTCOME_NAMES, KizunaModel, Place, Resident
-from tests.towns import run_town
+from tests.towns import run_town, small_town
 
 
 def test_outcomes_table_has_every_outcome_for_every_week():
@@ -88,3 +88,13 @@ def test_place_visits_are_collected_per_place(town):
     weekly = table.groupby("week")["visits"].sum()
     outcomes = town.outcomes().set_index("week")["place_visits"]
     assert (weekly.iloc[1:] == outcomes.loc[weekly.index[1:]]).all()
+
+
+def test_a_town_without_warm_up_runs() -> None:
+    """warmup_weeks: 0 is allowed by the scenario schema: week 0 has no flows yet."""
+    model = small_town(population=300, warmup_weeks=0)
+    for _ in range(2):
+        model.step()
+    table = model.outcomes()
+    assert table["week"].tolist() == [0, 1, 2]
+    assert table.loc[0, "births"] == 0 and table.loc[0, "ties_formed"] == 0
