@@ -116,11 +116,19 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _choice(args: argparse.Namespace, workers: int | None, n_runs: int):
+    """Where runs execute: the Dask scheduler given, or local workers (one per core)."""
+    from experiments.executors import ExecutorChoice
+    from experiments.runner import default_workers
+
+    if args.scheduler:
+        return ExecutorChoice(scheduler=args.scheduler)
+    return ExecutorChoice(workers=default_workers(n_runs) if workers is None else workers)
+
+
 def _prepare(args: argparse.Namespace, files: list[str], kind: str):
     """Scenario files and options made into an experiment, and where it runs."""
-    from experiments.executors import ExecutorChoice
     from experiments.experiment import check_out_dir, prepare
-    from experiments.runner import default_workers
     from experiments.scenario import load_scenario
 
     scenarios = [load_scenario(f) for f in files]
@@ -132,12 +140,7 @@ def _prepare(args: argparse.Namespace, files: list[str], kind: str):
         scenarios, list(files), seed=seed, replications=reps, years=years, kind=kind
     )
     check_out_dir(Path(args.out))
-    n_runs = len(experiment.scenarios) * experiment.replications
-    if args.scheduler:
-        choice = ExecutorChoice(scheduler=args.scheduler)
-    else:
-        choice = ExecutorChoice(workers=default_workers(n_runs) if workers is None else workers)
-    return experiment, choice
+    return experiment, _choice(args, workers, len(experiment.scenarios) * experiment.replications)
 
 
 def _report_failures(run) -> int:
@@ -210,9 +213,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from experiments.executors import ExecutorChoice
     from experiments.experiment import check_out_dir
-    from experiments.runner import default_workers
     from experiments.sweep import plan_sweep, run_sweep
     from experiments.sweep_file import load_sweep
 
@@ -220,10 +221,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     workers = _number("--workers", args.workers, minimum=1)
     check_out_dir(Path(args.out))
     plan = plan_sweep(sweep, base, args.file)
-    if args.scheduler:
-        choice = ExecutorChoice(scheduler=args.scheduler)
-    else:
-        choice = ExecutorChoice(workers=default_workers(plan.runs) if workers is None else workers)
+    choice = _choice(args, workers, plan.runs)
     result = run_sweep(
         plan, Path(args.out), choice=choice, progress=not args.no_progress, resume=not args.fresh
     )

@@ -28,6 +28,7 @@ from experiments.runner import (
     iter_runs,
     plan_runs,
     scenario_hash,
+    scenario_key,
 )
 from experiments.scenario import Scenario
 from experiments.store import write_json
@@ -111,7 +112,7 @@ def prepare(
         )  # fmt: skip
     seen: dict[str, str] = {}
     for sc, f in zip(resolved, files, strict=True):
-        key = plan_runs(sc)[0].key if sc.replications else sc.name
+        key = scenario_key(sc.name)
         if key in seen:
             raise InputError(
                 f or sc.name, "name", f"{sc.name!r} is already the name of {seen[key]}; "

@@ -18,7 +18,6 @@ from experiments.viz.server import DEFAULT_SCENARIO
 
 DEFAULT_HOST = "127.0.0.1"  # this machine only, unless --host asks for more
 DEFAULT_PORT = 8765
-EXIT_INPUT = 2
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -89,23 +88,12 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise InputError("command line", self.prog, f"{message} (see {self.prog} --help)")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m experiments.viz.cli [SCENARIO] [--port PORT] [--host HOST]``."""
-    parser = _Parser(prog="kizuna")
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    try:
-        args = parser.parse_args(["viz", *(sys.argv[1:] if argv is None else argv)])
-        return run_command(args)
-    except InputError as exc:
-        print(f"kizuna: error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except KeyboardInterrupt:
-        return 0
+    """``python -m experiments.viz.cli [SCENARIO] [--port PORT] [--host HOST]``: the
+    `kizuna viz` command (same parser, same one-line errors)."""
+    from experiments.cli import main as kizuna
+
+    return kizuna(["viz", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":  # pragma: no cover
