@@ -1,9 +1,11 @@
 """Mechanism constants of the weekly rules, each with its unit and where it comes from.
 
 Region-specific statistics live in ``regions.py``; everything here holds for any
-municipality. Values marked "calibrated" were tuned so the suburban baseline meets the
-calibration targets in DESIGN.md; "assumption" marks a judgement a sensitivity sweep
-should cover. A scenario can override any field by name.
+municipality. Every parameter says where its default comes from (``SOURCE_KINDS``):
+a published statistic or a paper (named), a calibration to a target in ``targets.py``
+(named by key; ``kizuna validate-model`` checks it), a definition of a measure, a policy
+lever (off or neutral in the baseline), or plainly an assumption, which a shipped sweep
+file varies (``docs/ODD.md`` lists which). A scenario can override any field by name.
 """
 
 from __future__ import annotations
@@ -14,15 +16,33 @@ from typing import Any
 
 _FRACTION_UNITS = {"probability", "share", "share of the gap to 1", "weight"}
 
+SOURCE_KINDS = {
+    "statistic": "a published statistic, named in ref",
+    "literature": "a value taken from a paper, named in ref",
+    "calibrated": "tuned until the baseline meets the calibration targets named in ref",
+    "definition": "fixes what a measure counts (ref says which definition)",
+    "lever": "a policy or scenario knob, off or neutral in the baseline",
+    "assumption": "a judgement; a shipped sweep file varies it",
+}
+
 
 def _p(
-    default: float, unit: str, doc: str, source: str = "assumption", hi: float | None = None
+    default: float,
+    unit: str,
+    doc: str,
+    source: str = "assumption",
+    hi: float | None = None,
+    ref: str = "",
 ) -> Any:
-    """A parameter: default, unit, what it means, where its value comes from, and the
-    largest value that makes sense (1 for probabilities, shares and weights)."""
+    """A parameter: default, unit, what it means, the kind of source its value has (with
+    ``ref`` naming the statistic, paper, target keys or definition), and the largest value
+    that makes sense (1 for probabilities, shares and weights)."""
+    if source not in SOURCE_KINDS:
+        raise ValueError(f"unknown source kind {source!r}")
     if hi is None and unit in _FRACTION_UNITS:
         hi = 1.0
-    return field(default=default, metadata={"unit": unit, "doc": doc, "source": source, "hi": hi})
+    meta = {"unit": unit, "doc": doc, "source": source, "ref": ref, "hi": hi}
+    return field(default=default, metadata=meta)
 
 
 @dataclass(frozen=True)
@@ -69,7 +89,12 @@ class Params:
     tie_decay: float = _p(0.03, "per week", "share of tie strength lost each week", hi=1.0)
     tie_floor: float = _p(0.07, "weight", "ties weaker than this dissolve")
     strong_threshold: float = _p(
-        0.5, "weight", "ties at least this strong count as strong ('kinjo') ties"
+        0.5,
+        "weight",
+        "ties at least this strong count as strong ('kinjo') ties",
+        "definition",
+        ref="the model's line between close and casual ties; no_close_friend_60_plus and "
+        "strong-degree outcomes count ties at or above it",
     )
     introduction_rate: float = _p(
         0.05,
@@ -91,12 +116,16 @@ class Params:
     volunteer_hazard: float = _p(
         0.05,
         "per week",
-        "weekly volunteering hazard of a fully disposed resident; tuned so 26% of "
-        "those 10+ volunteer in a year (Survey on Time Use and Leisure Activities 2016)",
+        "weekly volunteering hazard of a fully disposed resident",
         "calibrated",
+        ref="volunteer_rate",
     )
     propensity_scale: float = _p(
-        1.0, "multiplier", "scales every resident's civic propensity (0 = nobody volunteers)"
+        1.0,
+        "multiplier",
+        "scales every resident's civic propensity (0 = nobody volunteers)",
+        "lever",
+        ref="neutral at 1: the calibrated town",
     )
     volunteer_awareness_floor: float = _p(
         0.25, "share", "volunteering disposition of someone with no awareness"
@@ -112,20 +141,28 @@ class Params:
         "relative",
         "extra disposition of parents of pupils: PTA and children's-association duties "
         "rotate among them (why the national rate peaks in the 40s)",
+        "calibrated",
+        ref="volunteer_peak",
     )
     burnout: float = _p(
         0.04, "per volunteer-week", "share of motivation a week's effort uses", hi=1.0
     )
     motivation_recovery: float = _p(0.03, "per week", "share of lost motivation restored", hi=1.0)
-    volunteer_min_age: float = _p(10.0, "years", "youngest age counted and able to volunteer")
+    volunteer_min_age: float = _p(
+        10.0,
+        "years",
+        "youngest age counted and able to volunteer",
+        "definition",
+        ref="the Survey on Time Use and Leisure Activities counts those aged 10+",
+    )
 
     # --- donating -----------------------------------------------------------------------
     donation_hazard: float = _p(
         0.095,
         "per month",
-        "monthly giving hazard of a fully disposed adult; tuned so about 44% give in a "
-        "year (Giving Japan 2015)",
+        "monthly giving hazard of a fully disposed adult",
         "calibrated",
+        ref="donor_rate",
     )
     donation_trust_floor: float = _p(0.3, "share", "giving disposition with no trust in NPOs")
     donation_peer_effect: float = _p(1.0, "relative", "extra disposition when all ties give")
@@ -139,6 +176,7 @@ class Params:
         "chance an association household gives to the annual community-chest collection "
         "(Red Feather), through one adult",
         "calibrated",
+        ref="donor_rate",
     )
     collection_gift_median: float = _p(
         1000.0, "yen", "median community-chest gift (collections ask for about 500-2,000 yen)"
@@ -146,12 +184,25 @@ class Params:
     gift_median: float = _p(
         3200.0,
         "yen",
-        "median direct gift at median income; spread below makes the mean per donor about "
-        "17,000 yen (Giving Japan 2015)",
+        "median direct gift at median income (with the spread below, it sets the median "
+        "and mean per donor)",
         "calibrated",
+        ref="gift_per_donor_median, gift_per_donor_mean",
     )
-    gift_sigma: float = _p(1.9, "log-yen", "spread of direct gifts (heavy tail)", "calibrated")
-    donor_min_age: float = _p(20.0, "years", "youngest age counted and able to give")
+    gift_sigma: float = _p(
+        1.9,
+        "log-yen",
+        "spread of direct gifts (heavy tail)",
+        "calibrated",
+        ref="gift_per_donor_mean",
+    )
+    donor_min_age: float = _p(
+        20.0,
+        "years",
+        "youngest age counted and able to give",
+        "definition",
+        ref="Giving Japan counts adults (aged 20+)",
+    )
 
     # --- trust ----------------------------------------------------------------------------
     trust_volunteer: float = _p(0.02, "per week", "trust in NPOs gained by volunteering", hi=1.0)
@@ -163,10 +214,11 @@ class Params:
     place_visit_elder: float = _p(
         0.07,
         "per week",
-        "visit probability of a nearby, aware resident aged 65+; about 4% of elders "
-        "attend kayoi-no-ba (MHLW 2015): elders_at_places, visits in the last 8 weeks",
+        "visit probability of a nearby, aware resident aged 65+ (elders_at_places counts "
+        "visits in the last 8 weeks)",
         "calibrated",
         hi=1.0,
+        ref="elders_at_places",
     )
     place_visit_other: float = _p(0.006, "per week", "same for residents under 65", hi=1.0)
     place_capacity: int = _p(60, "visitors/week", "how many a place can host in a week")
@@ -175,12 +227,16 @@ class Params:
     association_leave_rate: float = _p(
         0.0095,
         "per household-year",
-        "member households leaving; with joining, membership falls about 0.6 points a "
-        "year as in MIC surveys (78% in 2010 to about 72% in 2020)",
+        "member households leaving (with joining, it sets membership's drift)",
         "calibrated",
+        ref="association_membership_trend",
     )
     association_join_rate: float = _p(
-        0.035, "per household-year", "non-member households joining", "calibrated"
+        0.035,
+        "per household-year",
+        "non-member households joining",
+        "calibrated",
+        ref="association_membership, association_membership_trend",
     )
 
     # --- demography ----------------------------------------------------------------------------
@@ -195,15 +251,14 @@ class Params:
         "per year at frailty 1",
         "elders (65+) moving into residential care; scales with frailty squared and is "
         "half as high again for those living alone (about 1% of elders a year)",
-        "calibrated",
     )
     elder_alone_move_rate: float = _p(
         0.045,
         "per year",
-        "elders living alone moving in with children or relatives elsewhere; with care "
-        "entries this keeps the living-alone share rising about 0.5 points a year, as in "
-        "the 2015-2020 censuses (16.8% to 19.0%)",
+        "elders living alone moving in with children or relatives elsewhere (with care "
+        "entries it sets how fast the living-alone share rises)",
         "calibrated",
+        ref="elders_living_alone_trend",
     )
 
     # --- community-based organisations (report challenges 3-4) ---------------------------
@@ -232,8 +287,8 @@ class Params:
         0.3,
         "probability",
         "chance a well-suited member agrees to lead when asked (scaled down for the less "
-        "suited); with five asked, about one association in ten is left without a leader",
-        "calibrated",
+        "suited); tuned so that, with five asked, about one association in ten is left "
+        "without a leader (a judgement, not a statistic)",
     )
     vitality_recovery: float = _p(
         0.15, "per year", "an association with a leader regains vitality", hi=1.0
@@ -243,7 +298,11 @@ class Params:
     )
     drill_attendance: float = _p(0.7, "probability", "fire-brigade member at a monthly drill")
     brigade_allowance: float = _p(
-        40_000.0, "yen/member/year", "municipal allowance to volunteer fire-corps members"
+        40_000.0,
+        "yen/member/year",
+        "municipal allowance to volunteer fire-corps members",
+        "statistic",
+        ref="FDMA standard (2021): 36,500 yen a year per member plus pay per call-out",
     )
     festival_attendance: float = _p(
         0.25, "probability", "resident near the centre at the shopping street's festival"
@@ -257,8 +316,8 @@ class Params:
         3_000.0,
         "yen/resident/year",
         "what a town spends on NPO services (fees and contracts), shared among NPOs by "
-        "capacity; fees are about 60% of NPO revenue (Cabinet Office NPO survey)",
-        "calibrated",
+        "capacity; tuned so fees are most of NPO revenue, as Cabinet Office NPO surveys "
+        "report",
     )
     npo_volunteer_weight: float = _p(
         0.3, "staff equivalents", "capacity one active volunteer adds, relative to a staff member"
@@ -268,8 +327,7 @@ class Params:
         0.002,
         "per eligible resident/year",
         "chance a motivated, aware volunteer (25-70) founds an NPO; eligible residents are "
-        "about 3% of a town",
-        "calibrated",
+        "about 3% of a town; tuned to keep the number of NPOs roughly steady",
     )
     npo_seed_funds: float = _p(300_000.0, "yen", "founder's own money for a new NPO")
     npo_outreach: float = _p(
@@ -315,7 +373,6 @@ class Params:
         1.0,
         "revenue/costs",
         "what a social enterprise of average know-how earns against its costs",
-        "calibrated",
     )
     sme_conversion_rate: float = _p(
         0.001, "per year", "small firms (3-30 employees) turning into social enterprises", hi=1.0
@@ -331,10 +388,18 @@ class Params:
     bank_advice: float = _p(2.0, "clients/month", "organisations the bank advises")
     advice_know_how: float = _p(0.02, "per advice", "know-how one piece of advice adds", hi=1.0)
     platform_meetings: float = _p(
-        0.0, "meetings/year", "local platform meetings hosted by the bank (path 11)"
+        0.0,
+        "meetings/year",
+        "local platform meetings hosted by the bank (path 11)",
+        "lever",
+        ref="path 11 switches it on; none in the baseline",
     )
     retiree_advisers: float = _p(
-        0.0, "advisers", "retired bank staff advising NPOs and social enterprises (path 12)"
+        0.0,
+        "advisers",
+        "retired bank staff advising NPOs and social enterprises (path 12)",
+        "lever",
+        ref="path 12 switches it on; none in the baseline",
     )
 
     # --- schools (challenges 18-20) ----------------------------------------------------------
@@ -348,9 +413,7 @@ class Params:
         "chance an adult near the university (with free time) joins its open college "
         "in a week, at full programme strength",
     )
-    school_day_participation: float = _p(
-        0.15, "probability", "pupil joining a volunteer day", "calibrated"
-    )
+    school_day_participation: float = _p(0.15, "probability", "pupil joining a volunteer day")
 
     # --- local government (challenges 21-24) -----------------------------------------------
     grant_budget: float = _p(300.0, "yen/resident/year", "municipal grants for NPOs")
@@ -379,7 +442,11 @@ class Params:
 
     # --- disasters and recovery -----------------------------------------------------------
     disaster_need_scale: float = _p(
-        1.0, "multiplier", "scales everyone's chance of falling into need in a disaster"
+        1.0,
+        "multiplier",
+        "scales everyone's chance of falling into need in a disaster",
+        "lever",
+        ref="neutral at 1: need as disasters.py derives it from damage and frailty",
     )
     household_help: float = _p(
         0.35, "per day", "chance an able household member reaches someone in need", hi=1.0
@@ -477,7 +544,7 @@ def check_params(values: dict[str, Any]) -> Params:
 
 
 def param_table() -> list[dict[str, Any]]:
-    """Rows of (name, default, unit, doc, source) for docs and `kizuna` listings."""
+    """Rows of (name, default, unit, doc, source kind, ref, max) for docs and listings."""
     return [
         {
             "name": f.name,
@@ -485,6 +552,7 @@ def param_table() -> list[dict[str, Any]]:
             "unit": f.metadata["unit"],
             "doc": f.metadata["doc"],
             "source": f.metadata["source"],
+            "ref": f.metadata["ref"],
             "max": f.metadata["hi"],
         }
         for f in fields(Params)

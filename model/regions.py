@@ -242,6 +242,55 @@ PROFILE_BOUNDS: dict[str, tuple[float, float]] = {
 }
 
 
+# where each statistic of the profiles comes from: (kind, reference), kinds as in
+# params.SOURCE_KINDS; "assumption" ones are varied by experiments/region_sweep.yaml
+_CENSUS = "2015 Population Census"
+PROFILE_SOURCES: dict[str, tuple[str, str]] = {
+    "default_population": ("lever", "a typical size for the kind; scenarios set their own"),
+    "age_shares": ("statistic", f"{_CENSUS}: Japan; Tokyo's 23 wards; towns and villages"),
+    "alone_65_male": ("statistic", f"{_CENSUS}: 12.5% of men 65+ nationally; cities higher, "
+                      "rural towns lower (region kinds rounded from the census)"),
+    "alone_65_female": ("statistic", f"{_CENSUS}: 20.1% of women 65+ nationally; cities "
+                        "higher, rural towns lower"),
+    "elder_couple_share": ("statistic", f"{_CENSUS}: household types of those 65+, rounded"),
+    "young_adults_with_parents": ("assumption", f"shaped by {_CENSUS} household types"),
+    "adults_partnered": ("assumption", f"shaped by {_CENSUS} household types"),
+    "young_alone_share": ("statistic", f"{_CENSUS}: one-person households by age, rounded"),
+    "middle_alone_share": ("statistic", f"{_CENSUS}: one-person households by age, rounded"),
+    "households_per_cell": ("assumption", "map design: a block of dwellings"),
+    "occupied_share": ("assumption", "map design: built-up share of the land"),
+    "settlement": ("assumption", "map design; categorical, so no sweep: compare the kinds"),
+    "local_work_share": ("statistic", f"{_CENSUS} (place of work): about 35% in Tokyo's "
+                         "wards, 45% in suburbs, 70% in rural towns"),
+    "workplace_mean_size": ("assumption", "about 10 employees per establishment nationally "
+                            "(Economic Census), fewer in rural towns"),
+    "out_migration_scale": ("calibrated", "population_change, population_change_rural"),
+    "youth_exodus": ("calibrated", "population_change, population_change_rural"),
+    "in_migration_rate": ("calibrated", "population_change, population_change_rural"),
+    "fertility_scale": ("statistic", "Vital Statistics 2015: total fertility 1.45 "
+                        "nationally, 1.24 in Tokyo, higher in rural prefectures"),
+    "association_membership": ("statistic", "MIC surveys: about 78% nationally (2010), "
+                               "55-60% in big-city wards, about 90% in rural towns"),
+    "association_join_new": ("calibrated", "association_membership_trend"),
+    "places_per_10k": ("statistic", "MHLW 2015: about 37,000 kayoi-no-ba, one per 3,400 "
+                       "people; more per head in rural towns"),
+    "district_households": ("assumption", "a neighbourhood association's size"),
+    "income_scale": ("assumption", "shaped by prefectural incomes: higher in Tokyo, lower "
+                     "in rural prefectures"),
+    "npos_per_10k": ("statistic", "Cabinet Office: about 50,000 NPO corporations in 2015, "
+                     "4 per 10,000, denser in cities"),
+    "social_enterprises_per_10k": ("assumption", "METI 2015 estimate of about 20,000 in "
+                                   "the narrow sense; a wide range"),
+    "brigade_per_1000": ("statistic", "FDMA 2015: about 860,000 fire-corps members, 6.7 per "
+                         "1,000, several times that in rural towns"),
+    "university_share": ("assumption", "about half of 18-year-olds enter higher education "
+                         "(MEXT); the local share is a judgement"),
+    "arrival_mix": ("assumption", "shaped by the Report on Internal Migration (young adults "
+                    "dominate moves; rural towns draw some retirees); a mix, so no sweep: "
+                    "compare the kinds"),
+}  # fmt: skip
+
+
 def get_region(kind: str) -> RegionProfile:
     try:
         return REGIONS[kind]
