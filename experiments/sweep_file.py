@@ -19,10 +19,17 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from experiments.errors import InputError, suggest
-from experiments.scenario import Scenario, describe_error, load_scenario, read_yaml
+from experiments.scenario import (
+    PROFILE_FIELDS,
+    Scenario,
+    describe_error,
+    load_scenario,
+    read_yaml,
+)
 from model.interventions import get_path
 from model.outcomes import OUTCOME_NAMES
 from model.params import Params, check_params, param_names
+from model.regions import PROFILE_BOUNDS, RegionProfile
 
 N_BOUNDS = {"unif": 2, "logunif": 2, "triang": 3, "norm": 2, "truncnorm": 4, "lognorm": 2}
 BOUNDED = ("unif", "logunif", "triang", "truncnorm")  # every sample lies within known limits
@@ -38,18 +45,23 @@ Number = Annotated[float, Field(strict=False)]  # 1 is as good as 1.0
 
 
 class InputSpec(_Strict):
-    """One varied input: a model parameter (``name``) or a path's intensity (``path``)."""
+    """One varied input: a model parameter (``name``), a path's intensity (``path``) or a
+    statistic of the region's profile (``region``, e.g. households_per_cell)."""
 
     name: str | None = None
     path: int | str | None = None
+    region: str | None = None
     dist: Literal["unif", "logunif", "triang", "norm", "truncnorm", "lognorm"] = "unif"
     bounds: list[Number]
     group: str | None = None
 
     @model_validator(mode="after")
     def _check(self) -> InputSpec:
-        if (self.name is None) == (self.path is None):
-            raise ValueError("give either name (a model parameter) or path (an intensity)")
+        if sum(x is not None for x in (self.name, self.path, self.region)) != 1:
+            raise ValueError(
+                "give one of name (a model parameter), path (an intensity) or region "
+                "(a region statistic)"
+            )
         if self.path is not None:
             try:
                 get_path(self.path)
@@ -82,6 +94,8 @@ class InputSpec(_Strict):
         """The input's name in samples.csv and in the indices."""
         if self.name is not None:
             return self.name
+        if self.region is not None:
+            return f"region_{self.region}"
         return f"path_{get_path(self.path).number}_intensity"  # type: ignore[arg-type]
 
     def limits(self) -> tuple[float, float] | None:
@@ -145,6 +159,8 @@ class SweepFile(_Strict):
             for i, p in enumerate(self.parameters):
                 if p.name is not None:
                     _check_parameter(i, p)
+                elif p.region is not None:
+                    _check_region(i, p)
                 else:
                     _check_intensity(i, p)
         else:
@@ -178,6 +194,27 @@ def _check_parameter(i: int, p: InputSpec) -> None:
             check_params({p.name: _as_type(p.name, end)})
         except ValueError as exc:
             raise ValueError(f"parameters.{i}.bounds: {exc}") from None
+
+
+def _check_region(i: int, p: InputSpec) -> None:
+    if p.region not in PROFILE_FIELDS:
+        raise ValueError(
+            f"parameters.{i}.region: unknown region statistic {p.region!r}"
+            f"{suggest(p.region, PROFILE_FIELDS)}; allowed: {', '.join(PROFILE_FIELDS)}"
+        )
+    limits = p.limits()
+    lo, hi = PROFILE_BOUNDS[p.region]
+    if limits is not None and (limits[0] < lo or limits[1] > hi):
+        raise ValueError(
+            f"parameters.{i}.bounds: region statistic {p.region!r} must be between "
+            f"{lo:g} and {hi:g}, got {list(limits)}"
+        )
+
+
+def _region_value(name: str, value: float) -> float:
+    """Region statistics that count things (households per cell) take whole numbers."""
+    whole = RegionProfile.__dataclass_fields__[name].type in (int, "int")
+    return float(round(value)) if whole else float(value)
 
 
 def _check_intensity(i: int, p: InputSpec) -> None:
@@ -250,6 +287,14 @@ def point_scenario(base: Scenario, sweep: SweepFile, point: int, values: list[fl
     for i, (p, value) in enumerate(zip(sweep.parameters, values, strict=True)):
         if p.name is not None:
             params[p.name] = _as_type(p.name, value)
+            continue
+        if p.region is not None:
+            region = dict(data["region"])
+            region["profile"] = {
+                **(region.get("profile") or {}),
+                p.region: _region_value(p.region, value),
+            }
+            data["region"] = region
             continue
         cls = get_path(p.path)  # type: ignore[arg-type]
         if not 0 <= value <= cls.max_intensity:

@@ -141,6 +141,13 @@ BAD = [
     ("twice", {"parameters": [MODEL["parameters"][0], MODEL["parameters"][0]]},
      "parameters.1", "visit_rate is varied twice"),
     ("no_base", {"base": None}, "base", "scenario file"),
+    ("region", {"parameters": [{"region": "households_per_cel", "bounds": [3, 9]}, P1]},
+     "parameters.0.region", "did you mean 'households_per_cell'"),
+    ("region_range", {"parameters": [{"region": "occupied_share", "bounds": [0.5, 1.5]}, P1]},
+     "parameters.0.bounds", "'occupied_share' must be between 0.01 and 1"),
+    ("two_kinds", {"parameters": [{"name": "visit_rate", "region": "income_scale",
+                                   "bounds": [0.5, 1]}, P1]},
+     "parameters.0", "give one of name"),
 ]  # fmt: skip
 
 
@@ -156,6 +163,23 @@ def test_bad_sweep_files_are_one_line(tmp_path: Path, capsys, changes, field, fr
     assert err.startswith(f"kizuna: error: {tmp_path / 'sweep.yaml'}: {field}: "), err
     assert fragment in err
     assert not out.exists()
+
+
+def test_a_region_statistic_is_swept_through_the_profile(tmp_path: Path) -> None:
+    from experiments.sweep_file import load_sweep, point_scenario
+
+    data = {**MODEL, "parameters": [
+        {"region": "households_per_cell", "bounds": [3, 9]},
+        {"region": "income_scale", "bounds": [0.5, 1.5]},
+    ]}  # fmt: skip
+    path = write_text(tmp_path, yaml.safe_dump(data, sort_keys=False), "sweep.yaml")
+    sweep_file, base = load_sweep(path)
+    assert sweep_file.columns == ["region_households_per_cell", "region_income_scale"]
+    point = point_scenario(base, sweep_file, 3, [6.6, 0.75])
+    profile = point.region.resolved_profile()
+    assert profile.households_per_cell == 7 and isinstance(profile.households_per_cell, int)
+    assert profile.income_scale == 0.75 and profile.kind == "suburban"
+    assert point.build_model(1).region.households_per_cell == 7
 
 
 # --- a model sweep killed part-way resumes --------------------------------------------
@@ -221,7 +245,9 @@ def test_discover_reads_a_sweep_folder(tmp_path: Path, capsys) -> None:
     assert rc == 2 and err.startswith("kizuna: error: ") and err.count("\n") == 1
 
 
-@pytest.mark.parametrize("name", ["core_sweep", "teaching_sweep"])
+@pytest.mark.parametrize(
+    "name", ["core_sweep", "teaching_sweep", "assumptions_sweep", "disaster_sweep", "region_sweep"]
+)
 def test_shipped_sweep_files_are_valid(name: str) -> None:
     from experiments.sweep import plan_sweep
     from experiments.sweep_file import load_sweep
