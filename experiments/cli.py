@@ -108,6 +108,28 @@ def _build_parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="print the scenario file schema (JSON Schema)")
     schema.add_argument("--out", help="write to this file instead of the terminal")
 
+    vm = sub.add_parser(
+        "validate-model",
+        help="run the baseline region kinds against the calibration targets; write a report",
+    )
+    vm.add_argument("--out", required=True, help="output folder (created if missing)")
+    vm.add_argument("--reps", help="replications per region kind (default: the scenarios' 8)")
+    vm.add_argument("--years", help="simulated years (default: the scenarios' 5)")
+    vm.add_argument("--seed", help="root seed (default: the scenarios')")
+    vm.add_argument("--population", help="residents in every town (default: each scenario's own)")
+    where = vm.add_mutually_exclusive_group()
+    where.add_argument("--workers", help="local worker processes (default: one per core)")
+    where.add_argument("--scheduler", help="run on a Dask cluster: its scheduler, tcp://HOST:PORT")
+    vm.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    odd = sub.add_parser(
+        "odd", help="regenerate the tables in docs/ODD.md from the code (or --check them)"
+    )
+    odd.add_argument("--file", default=None, help="the ODD document (default: docs/ODD.md)")
+    odd.add_argument(
+        "--check", action="store_true", help="exit 1 if a table is stale; change nothing"
+    )
+
     bench = sub.add_parser("bench", help="time the baseline against Mesa's Schelling example")
     bench.add_argument("--sizes", default="2000,10000,100000", help="town sizes, comma separated")
     bench.add_argument("--weeks", default="52", help="weeks per town")
@@ -292,6 +314,72 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_validate_model(args: argparse.Namespace) -> int:
+    from experiments.experiment import check_out_dir
+    from experiments.scenario import MAX_POPULATION, MAX_YEARS, MIN_POPULATION
+    from experiments.validation_report import run_validation
+
+    reps = _number("--reps", args.reps, minimum=1)
+    years = _number("--years", args.years, float, minimum=1)
+    if years is not None and years > MAX_YEARS:
+        raise InputError("command line", "--years", f"must be at most {MAX_YEARS}, got {years:g}")
+    seed = _number("--seed", args.seed, minimum=0)
+    population = _number("--population", args.population, minimum=MIN_POPULATION)
+    if population is not None and population > MAX_POPULATION:
+        raise InputError(
+            "command line",
+            "--population",
+            f"must be at most {MAX_POPULATION:,}, got {population:,}",
+        )
+    workers = _number("--workers", args.workers, minimum=1)
+    out = Path(args.out)
+    check_out_dir(out)
+    choice = _choice(args, workers, 3 * (reps or 8))
+    table, failures, wall = run_validation(
+        out, replications=reps, years=years, population=population, seed=seed, choice=choice,
+        progress=not args.no_progress,
+    )  # fmt: skip
+    verdicts = table["verdict"].value_counts()
+    judged = int(verdicts.get("pass", 0) + verdicts.get("miss", 0))
+    print(f"{int(verdicts.get('pass', 0))} of {judged} calibration targets met ({wall:.0f} s)")
+    for _, r in table[table["verdict"] != "pass"].iterrows():
+        print(f"  {r['verdict']}: {r['target']} ({r['region']}): model {r['model']}, "
+              f"published {r['published']}, match {r['match']}")  # fmt: skip
+    print(f"report: {out / 'validation.html'} (and validation.md); table: validation.csv")
+    if failures:
+        for f in failures:
+            print(f"kizuna: run failed: {f.spec.label}: {f.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_odd(args: argparse.Namespace) -> int:
+    from experiments import odd
+    from experiments.store import write_text
+
+    path = Path(args.file) if args.file else odd.ODD_PATH
+    if not path.is_file():
+        raise InputError(str(path), "(file)", "no such file")
+    text = path.read_text(encoding="utf-8")
+    names = odd.blocks(text)
+    if not names:
+        raise InputError(str(path), "(file)", "has no <!-- BEGIN GENERATED: NAME --> blocks")
+    try:
+        stale = odd.stale_blocks(text)
+    except KeyError as exc:
+        raise InputError(str(path), "(file)", str(exc.args[0])) from None
+    if args.check:
+        if stale:
+            print(f"{path}: stale tables: {', '.join(stale)} (run: kizuna odd)")
+            return 1
+        print(f"{path}: {len(names)} generated tables are current")
+        return 0
+    if stale:
+        write_text(odd.render(text), path)
+    print(f"{path}: {len(stale)} of {len(names)} tables regenerated")
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from experiments.bench import run_benchmark
 
@@ -325,6 +413,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_viz(args)
         if args.command == "bench":
             return _cmd_bench(args)
+        if args.command == "validate-model":
+            return _cmd_validate_model(args)
+        if args.command == "odd":
+            return _cmd_odd(args)
         if args.command == "validate":
             return _cmd_validate(args)
         if args.command == "paths":

@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -167,22 +168,25 @@ def iter_runs(
     *,
     executor: Executor | None = None,
     on_done: Callable[[RunResult | RunFailure], None] | None = None,
+    task: Callable[[RunSpec], Any] = run_safely,
 ) -> Iterator[RunResult | RunFailure]:
     """Yield each run's result or failure as it finishes (in completion order).
 
     ``executor`` may be any ``concurrent.futures.Executor`` (a process pool, a Dask
     client's ``get_executor()``); without one, runs go one after another in this process.
     A run lost with its worker (a crashed process, a lost Dask worker) is a failure too.
+    ``task`` is what runs each spec (a module-level function, so it pickles); it must
+    return a ``RunFailure`` rather than raise, as ``run_safely`` does.
     """
     if executor is None:
         for spec in specs:
-            outcome = run_safely(spec)
+            outcome = task(spec)
             if on_done is not None:
                 on_done(outcome)
             yield outcome
         return
     futures: dict[Future[RunResult | RunFailure], RunSpec] = {
-        executor.submit(run_safely, s): s for s in specs
+        executor.submit(task, s): s for s in specs
     }
     try:
         for fut in as_completed(futures):
