@@ -38,14 +38,19 @@ class _Parser(argparse.ArgumentParser):
         raise InputError("command line", self.prog, f"{message} (see {self.prog} --help)")
 
 
+def _add_where(p: argparse.ArgumentParser) -> None:
+    """Where runs execute: local workers or a Dask cluster (not both)."""
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", help="local worker processes (default: one per core)")
+    where.add_argument("--scheduler", help="run on a Dask cluster: its scheduler, tcp://HOST:PORT")
+
+
 def _add_experiment_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="output folder (created if missing)")
     p.add_argument("--reps", help="replications (default: the (first) scenario's)")
     p.add_argument("--seed", help="root seed (default: the (first) scenario's)")
     p.add_argument("--years", help="horizon in years (default: the scenario's)")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", help="local worker processes (default: one per core)")
-    where.add_argument("--scheduler", help="run on a Dask cluster: its scheduler, tcp://HOST:PORT")
+    _add_where(p)
     p.add_argument(
         "--fresh",
         action="store_true",
@@ -78,9 +83,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("file", help="sweep file, e.g. experiments/core_sweep.yaml")
     sweep.add_argument("--out", required=True, help="output folder (created if missing)")
-    where = sweep.add_mutually_exclusive_group()
-    where.add_argument("--workers", help="local worker processes (default: one per core)")
-    where.add_argument("--scheduler", help="run on a Dask cluster: its scheduler, tcp://HOST:PORT")
+    _add_where(sweep)
     sweep.add_argument("--fresh", action="store_true", help="rerun every run (default: resume)")
     sweep.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
@@ -117,9 +120,7 @@ def _build_parser() -> argparse.ArgumentParser:
     vm.add_argument("--years", help="simulated years (default: the scenarios' 5)")
     vm.add_argument("--seed", help="root seed (default: the scenarios')")
     vm.add_argument("--population", help="residents in every town (default: each scenario's own)")
-    where = vm.add_mutually_exclusive_group()
-    where.add_argument("--workers", help="local worker processes (default: one per core)")
-    where.add_argument("--scheduler", help="run on a Dask cluster: its scheduler, tcp://HOST:PORT")
+    _add_where(vm)
     vm.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     odd = sub.add_parser(
