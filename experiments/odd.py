@@ -17,6 +17,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from experiments.catalogue_view import render as render_paths
+from experiments.report import md_table
 from experiments.scenario import read_yaml
 from model import params as params_module
 from model.dashboard import CHALLENGES
@@ -35,14 +36,8 @@ BLOCK = re.compile(
 )
 
 
-def _cell(value: object) -> str:
-    return " ".join(str(value).replace("|", "\\|").split())
-
-
 def _table(head: list[str], rows: list[list[object]]) -> str:
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
+    return "\n".join(md_table(head, rows))
 
 
 def _number(x: object) -> str:

@@ -68,13 +68,14 @@ def _diff(r: pd.Series) -> str:
     return f"{signed(r['diff_mean'])} [{signed(r['diff_lo'])}, {signed(r['diff_hi'])}]{mark}"
 
 
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+def md_cell(text: object) -> str:
+    """A Markdown table cell: pipes escaped, on one line."""
+    return " ".join(str(text).replace("|", "\\|").split())
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+def md_table(header: list[str], rows: list[list]) -> list[str]:
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    out += ["| " + " | ".join(md_cell(c) for c in row) + " |" for row in rows]
     return out
 
 
@@ -122,7 +123,7 @@ def _headline(c: Comparison, outcomes: tuple[str, ...]) -> list[str]:
         for o in others:
             row += [_band(t.loc[(name, o)]), _diff(t.loc[(name, o)])]
         rows.append(row)
-    return _table(header, rows)
+    return md_table(header, rows)
 
 
 def _brief(c: Comparison, outcomes: tuple[str, ...]) -> list[str]:
@@ -230,7 +231,7 @@ def _costs(c: Comparison, outcomes: tuple[str, ...]) -> list[str]:
             continue
         lines.append(f"**{other}** (extra spend {fmt(float(rows['extra_cost_yen'].iloc[0]))} yen)")
         lines.append("")
-        lines += _table(
+        lines += md_table(
             ["outcome", "difference", f"yen per unit of difference [{LEVEL:.0%} interval]"],
             [
                 [
@@ -263,7 +264,7 @@ def _challenges(c: Comparison) -> list[str]:
         ]
         row += [_diff(t.loc[(ch.outcome, o)]) for o in others]
         rows.append(row)
-    return _table(header, rows)
+    return md_table(header, rows)
 
 
 def _runs(c: Comparison) -> list[str]:
@@ -301,7 +302,7 @@ def render_markdown(c: Comparison, figures: dict[str, Path]) -> str:
         "",
         "## Scenarios",
         "",
-        *_table(
+        *md_table(
             ["scenario", "file", "what it is", "paths", "shocks", "intervention yen (horizon)"],
             _scenario_rows(c),
         ),

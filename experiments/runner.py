@@ -94,6 +94,10 @@ class RunFailure:
     traceback: str
     host: str = field(default_factory=socket.gethostname)
 
+    @classmethod
+    def of(cls, spec: RunSpec, exc: BaseException, trace: str = "") -> RunFailure:
+        return cls(spec, f"{type(exc).__name__}: {exc}", trace)
+
 
 def plan_runs(scenario: Scenario, seed: int | None = None) -> list[RunSpec]:
     """The scenario's replications, seeded from ``seed`` (default: the scenario's).
@@ -131,7 +135,7 @@ def run_safely(spec: RunSpec) -> RunResult | RunFailure:
     try:
         return run_one(spec)
     except Exception as exc:
-        return RunFailure(spec, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        return RunFailure.of(spec, exc, traceback.format_exc())
 
 
 def default_workers(n_runs: int) -> int:
@@ -193,7 +197,7 @@ def iter_runs(
             try:
                 outcome = fut.result()
             except Exception as exc:  # the worker itself died
-                outcome = RunFailure(futures[fut], f"{type(exc).__name__}: {exc}", "")
+                outcome = RunFailure.of(futures[fut], exc)
             if on_done is not None:
                 on_done(outcome)
             yield outcome

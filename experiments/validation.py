@@ -22,7 +22,7 @@ from experiments.runner import RunFailure, RunSpec, plan_runs
 from experiments.scenario import Scenario, load_scenario
 from experiments.summary import BAND, year_figures
 from model.outcomes import tie_census
-from model.targets import PROFILE_GROUPS, Target, targets_for
+from model.targets import PROFILE_GROUPS, Target, format_value, targets_for
 from model.vital_rates import N_AGE_GROUPS, age_group
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,7 +83,7 @@ def validation_run(spec: RunSpec) -> ValidationRun | RunFailure:
             degree, strong, time.perf_counter() - t0,
         )  # fmt: skip
     except Exception as exc:
-        return RunFailure(spec, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        return RunFailure.of(spec, exc, traceback.format_exc())
 
 
 # --- planning ---------------------------------------------------------------------------------
@@ -113,10 +113,6 @@ def plan(scenarios: list[Scenario], seed: int | None = None) -> list[RunSpec]:
 
 
 # --- reading targets off runs -----------------------------------------------------------------
-def _year_rates(table: pd.DataFrame, year: int) -> pd.Series:
-    return year_figures(table, year)
-
-
 def full_years(table: pd.DataFrame) -> int:
     return int(table["week"].max()) // 52
 
@@ -127,16 +123,16 @@ def measure(target: Target, table: pd.DataFrame) -> float | str | None:
     if years < target.needs_years:
         return None
     if target.measure == "level":
-        return float(_year_rates(table, target.year)[target.outcome])
+        return float(year_figures(table, target.year)[target.outcome])
     if target.measure == "annual_change":
-        first = _year_rates(table, 1)[target.outcome]
-        last = _year_rates(table, years)[target.outcome]
+        first = year_figures(table, 1)[target.outcome]
+        last = year_figures(table, years)[target.outcome]
         return float((last - first) / (years - 1))
     if target.measure == "growth":
         pop = table.set_index("week")[target.outcome]
         weeks = int(table["week"].max())
         return float((pop.iloc[-1] / pop.loc[0]) ** (52 / weeks) - 1)
-    rates = _year_rates(table, target.year)
+    rates = year_figures(table, target.year)
     profile = {g: rates[f"volunteer_rate_{g}"] for g in PROFILE_GROUPS}
     pick = max if target.measure == "peak_group" else min
     return pick(profile, key=profile.get)
@@ -148,7 +144,7 @@ def profile_table(runs: list[ValidationRun], year: int = 1) -> pd.DataFrame:
     for r in runs:
         if full_years(r.table) < year:
             continue
-        rates = _year_rates(r.table, year)
+        rates = year_figures(r.table, year)
         for g in (*PROFILE_GROUPS, "75_plus"):
             rows.append(
                 {"region": r.region, "replication": r.spec.replication, "group": g,
@@ -198,11 +194,7 @@ def _verdict(t: Target, region: str, values: list, profiles: pd.DataFrame) -> di
     arr = np.asarray(got, dtype=float)
     med, lo, hi = np.median(arr), np.quantile(arr, BAND[0]), np.quantile(arr, BAND[1])
     row.update(median=med, p05=lo, p95=hi)
-    fmt = Target(t.key, "", (), t.outcome, t.measure, med, unit=t.unit).value_text
-    row["model"] = f"{fmt()} [{_band(lo, t)} to {_band(hi, t)}]"
+    fmt = [format_value(x, t.unit) for x in (med, lo, hi)]
+    row["model"] = f"{fmt[0]} [{fmt[1]} to {fmt[2]}]"
     row["verdict"] = "pass" if t.low <= med <= t.high else "miss"  # type: ignore[operator]
     return row
-
-
-def _band(x: float, t: Target) -> str:
-    return Target(t.key, "", (), t.outcome, t.measure, x, unit=t.unit).value_text()

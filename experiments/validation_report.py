@@ -23,7 +23,7 @@ import pandas as pd
 
 from experiments.executors import ExecutorChoice, open_executor
 from experiments.provenance import provenance
-from experiments.report import render_html
+from experiments.report import md_table, render_html
 from experiments.runner import Progress, RunFailure, iter_runs
 from experiments.store import write_csv, write_json, write_text
 from experiments.validation import (
@@ -119,10 +119,6 @@ def _write(out_dir, scenarios, runs, failures, seed, wall, choice) -> pd.DataFra
     return table
 
 
-def _cell(text: object) -> str:
-    return " ".join(str(text).replace("|", "/").split())
-
-
 def render_markdown(
     table: pd.DataFrame,
     scenarios,
@@ -143,28 +139,46 @@ def render_markdown(
         "each with its published source; `docs/ODD.md` says which parameters were tuned to "
         "which target.",
         "",
-        "| region | scenario | residents | years | replications |",
-        "|---|---|---|---|---|",
-    ]
-    for s in scenarios:
-        file = next((p.name for k, p in REGION_SCENARIOS.items() if k == s.region.kind), "")
-        lines.append(
-            f"| {s.region.kind} | `scenarios/{file}` | {s.region.population:,} | "
-            f"{s.weeks / 52:g} | {s.replications} |"
-        )
-    lines += [
+        *md_table(
+            ["region", "scenario", "residents", "years", "replications"],
+            [
+                [
+                    s.region.kind,
+                    f"`scenarios/{REGION_SCENARIOS[s.region.kind].name}`",
+                    f"{s.region.population:,}",
+                    f"{s.weeks / 52:g}",
+                    s.replications,
+                ]
+                for s in scenarios
+            ],
+        ),
         "",
         "## Targets",
         "",
-        "| target | region | quantity | published | match | model median [5-95%] | verdict |",
-        "|---|---|---|---|---|---|---|",
+        *md_table(
+            [
+                "target",
+                "region",
+                "quantity",
+                "published",
+                "match",
+                "model median [5-95%]",
+                "verdict",
+            ],
+            [
+                [
+                    f"`{r['target']}`",
+                    r["region"],
+                    r["quantity"],
+                    r["published"],
+                    r["match"],
+                    r["model"],
+                    "**miss**" if r["verdict"] == "miss" else r["verdict"],
+                ]
+                for _, r in table.iterrows()
+            ],
+        ),
     ]
-    for _, r in table.iterrows():
-        verdict = {"pass": "pass", "miss": "**miss**"}.get(r["verdict"], r["verdict"])
-        lines.append(
-            f"| `{r['target']}` | {r['region']} | {_cell(r['quantity'])} | {r['published']} | "
-            f"{r['match']} | {_cell(r['model'])} | {verdict} |"
-        )
     lines += ["", "How each is read off a run:", ""]
     lines += [f"- **{k}**: {v}" for k, v in MEASURES.items()]
     lines += ["", "Sources:", ""]
@@ -196,7 +210,7 @@ def render_markdown(
         lines += ["", f"## {title}", "", caption, "", f"![{title}]({rel})"]
     if failures:
         lines += ["", "## Failed runs", ""]
-        lines += [f"- {f.spec.label}: {_cell(f.error)}" for f in failures]
+        lines += [f"- {f.spec.label}: {' '.join(f.error.split())}" for f in failures]
     cmd = shlex.join(["kizuna", *sys.argv[1:]]) if sys.argv[1:] else "kizuna validate-model"
     lines += [
         "",

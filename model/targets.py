@@ -59,13 +59,16 @@ class Target:
     def band_text(self) -> str:
         if self.measure in ("peak_group", "lowest_group"):
             return str(self.value)
-        return f"{_fmt(self.low, self.unit)} to {_fmt(self.high, self.unit)}"
+        return f"{format_value(self.low, self.unit)} to {format_value(self.high, self.unit)}"
 
     def value_text(self) -> str:
-        return str(self.value) if isinstance(self.value, str) else _fmt(self.value, self.unit)
+        return (
+            str(self.value) if isinstance(self.value, str) else format_value(self.value, self.unit)
+        )
 
 
-def _fmt(x: float | None, unit: str) -> str:
+def format_value(x: float | None, unit: str) -> str:
+    """A figure in the unit's usual form: shares as percentages, yen with separators."""
     if x is None:
         return ""
     if unit == "share":
@@ -81,77 +84,73 @@ def _fmt(x: float | None, unit: str) -> str:
     return f"{x:g} {unit}".strip()
 
 
-def _t(*args, **kwargs) -> Target:
-    return Target(*args, **kwargs)
-
-
 NATIONAL = ("suburban",)
 
 TARGETS: tuple[Target, ...] = (
     # --- participation ---------------------------------------------------------------
-    _t("volunteer_rate", "volunteered in the last year, of those aged 10+", NATIONAL,
+    Target("volunteer_rate", "volunteered in the last year, of those aged 10+", NATIONAL,
        "volunteer_rate", "level", 0.260, 0.22, 0.30,
        source=f"{TIME_USE_2016}: 26.0% (2011: 26.3%)"),
-    _t("volunteer_peak", "age group with the highest volunteer rate", NATIONAL,
+    Target("volunteer_peak", "age group with the highest volunteer rate", NATIONAL,
        "volunteer_rate", "peak_group", "40_49", unit="age group",
        source=f"{TIME_USE_2016}: highest at 40-44"),
-    _t("volunteer_lowest", "age group with the lowest volunteer rate", NATIONAL,
+    Target("volunteer_lowest", "age group with the lowest volunteer rate", NATIONAL,
        "volunteer_rate", "lowest_group", "25_29", unit="age group",
        source=f"{TIME_USE_2016}: lowest at 25-29"),
-    _t("volunteer_rate_65_plus", "volunteered in the last year, of those aged 65+", NATIONAL,
+    Target("volunteer_rate_65_plus", "volunteered in the last year, of those aged 65+", NATIONAL,
        "volunteer_rate_65_plus", "level", 0.25, 0.18, 0.32,
        source=f"{TIME_USE_2016}: about a quarter of those 65+ (DESIGN.md)"),
-    _t("donor_rate", "gave money in the last year, adults", NATIONAL,
+    Target("donor_rate", "gave money in the last year, adults", NATIONAL,
        "donor_rate", "level", 0.436, 0.38, 0.50, source=f"{GIVING_JAPAN}: 43.6%"),
-    _t("gift_per_donor_median", "median yearly giving per donor", NATIONAL,
+    Target("gift_per_donor_median", "median yearly giving per donor", NATIONAL,
        "gift_per_donor_median", "level", 2300.0, 1600.0, 3000.0, unit="yen",
        source=f"{GIVING_JAPAN}: median about 2,300 yen"),
-    _t("gift_per_donor_mean", "mean yearly giving per donor", NATIONAL,
+    Target("gift_per_donor_mean", "mean yearly giving per donor", NATIONAL,
        "gift_per_donor_mean", "level", 17000.0, 12000.0, 22000.0, unit="yen",
        source=f"{GIVING_JAPAN}: mean about 17,000 yen"),
-    _t("elders_at_places", "of those 65+, share attending a community salon (kayoi-no-ba)",
+    Target("elders_at_places", "of those 65+, share attending a community salon (kayoi-no-ba)",
        NATIONAL, "elders_at_places", "level", 0.042, 0.03, 0.055,
        source="MHLW survey of the comprehensive preventive-care programme, 2015: 4.2%"),
     # --- population and households -----------------------------------------------------
-    _t("share_65_plus", "aged 65 and over", NATIONAL, "share_65_plus", "level",
+    Target("share_65_plus", "aged 65 and over", NATIONAL, "share_65_plus", "level",
        0.266, 0.246, 0.286, source=f"{CENSUS_2015}: 26.6%"),
-    _t("share_65_plus_urban", "aged 65 and over", ("urban_ward",), "share_65_plus", "level",
+    Target("share_65_plus_urban", "aged 65 and over", ("urban_ward",), "share_65_plus", "level",
        0.22, 0.20, 0.24, source=f"{CENSUS_2015}: about 22% in Tokyo's 23 special wards"),
-    _t("share_65_plus_rural", "aged 65 and over", ("rural_town",), "share_65_plus", "level",
+    Target("share_65_plus_rural", "aged 65 and over", ("rural_town",), "share_65_plus", "level",
        0.36, 0.33, 0.45, source=f"{CENSUS_2015}: above 33% in Japan's towns and villages"),
-    _t("household_size", "persons per household", NATIONAL, "mean_household_size", "level",
+    Target("household_size", "persons per household", NATIONAL, "mean_household_size", "level",
        2.33, 2.2, 2.45, unit="residents", source=f"{CENSUS_2015}: 2.33"),
-    _t("household_size_urban", "persons per household", ("urban_ward",),
+    Target("household_size_urban", "persons per household", ("urban_ward",),
        "mean_household_size", "level", 1.9, 1.75, 2.05, unit="residents",
        source=f"{CENSUS_2015}: about 1.9 in Tokyo's 23 special wards"),
-    _t("elders_living_alone", "living alone, of those 65+", NATIONAL, "elders_living_alone",
+    Target("elders_living_alone", "living alone, of those 65+", NATIONAL, "elders_living_alone",
        "level", 0.168, 0.14, 0.20,
        source=f"{CENSUS_2015}: 16.8% (men 12.5%, women 20.1%), Annual Report on the "
        "Ageing Society"),
-    _t("elders_living_alone_trend", "change in the share of those 65+ living alone",
+    Target("elders_living_alone_trend", "change in the share of those 65+ living alone",
        NATIONAL, "elders_living_alone", "annual_change", 0.0044, 0.001, 0.008,
        unit="points/year",
        source="2015 and 2020 censuses: 16.8% to 19.0%, about +0.44 points a year"),
-    _t("population_change", "population change per year", NATIONAL, "population",
+    Target("population_change", "population change per year", NATIONAL, "population",
        "growth", -0.001, -0.006, 0.004, unit="%/year",
        source="2010-2015 census: about -0.1% a year nationally"),
-    _t("population_change_rural", "population change per year", ("rural_town",),
+    Target("population_change_rural", "population change per year", ("rural_town",),
        "population", "growth", -0.015, -0.02, -0.01, unit="%/year",
        source="2010-2015 census: -1 to -2% a year in shrinking rural towns"),
     # --- ties and associations ----------------------------------------------------------
-    _t("association_membership", "households in a neighbourhood association", NATIONAL,
+    Target("association_membership", "households in a neighbourhood association", NATIONAL,
        "association_membership", "level", 0.78, 0.70, 0.80,
        source=f"{MIC}: about 78% (2010) falling to about 72% (2020)"),
-    _t("association_membership_trend", "change in association membership", NATIONAL,
+    Target("association_membership_trend", "change in association membership", NATIONAL,
        "association_membership", "annual_change", -0.006, -0.012, 0.0, unit="points/year",
        source=f"{MIC}: 78% (2010) to about 72% (2020), about -0.6 points a year"),
-    _t("association_membership_urban", "households in a neighbourhood association",
+    Target("association_membership_urban", "households in a neighbourhood association",
        ("urban_ward",), "association_membership", "level", 0.575, 0.50, 0.65,
        source=f"{MIC}: about 55-60% in big-city wards"),
-    _t("association_membership_rural", "households in a neighbourhood association",
+    Target("association_membership_rural", "households in a neighbourhood association",
        ("rural_town",), "association_membership", "level", 0.90, 0.85, 0.95,
        source=f"{MIC}: about 90% in rural towns"),
-    _t("no_close_friend_60_plus", "aged 60+ with no close friend outside the family",
+    Target("no_close_friend_60_plus", "aged 60+ with no close friend outside the family",
        NATIONAL, "no_close_friend_60_plus", "level", 0.26, 0.20, 0.32,
        source="Annual Report on the Ageing Society (international survey of older "
        "people): about 26% (2015) rising to 31% (2021)"),
