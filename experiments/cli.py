@@ -131,11 +131,23 @@ def _build_parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="exit 1 if a table is stale; change nothing"
     )
 
-    bench = sub.add_parser("bench", help="time the baseline against Mesa's Schelling example")
-    bench.add_argument("--sizes", default="2000,10000,100000", help="town sizes, comma separated")
+    bench = sub.add_parser(
+        "bench", help="time the model at town and city scale against Mesa's Schelling example"
+    )
+    bench.add_argument("--sizes", default="2000,10000", help="town sizes, comma separated")
     bench.add_argument("--weeks", default="52", help="weeks per town")
     bench.add_argument("--schelling-steps", default="100", help="Schelling steps")
     bench.add_argument("--repeat", default="2", help="runs per measurement (the best counts)")
+    bench.add_argument("--city", default="100000", help="residents in the city run")
+    bench.add_argument("--city-weeks", default="260", help="weeks of the city run")
+    bench.add_argument(
+        "--sweep", default=str(Path(__file__).parent / "core_sweep.yaml"),
+        help="sweep file to project (default the core sweep); 'none' to skip",
+    )  # fmt: skip
+    bench.add_argument("--sweep-sample", default="8", help="runs timed for the projection")
+    bench.add_argument("--workers", default="2", help="local workers for the sweep projection")
+    bench.add_argument("--long-years", default="50", help="years of the memory run (0: skip)")
+    bench.add_argument("--long-population", default="10000", help="residents in the memory run")
     return parser
 
 
@@ -387,10 +399,22 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     sizes = tuple(_number("--sizes", s, minimum=50) for s in args.sizes.split(",") if s.strip())
     if not sizes:
         raise InputError("command line", "--sizes", "give at least one town size")
-    weeks = _number("--weeks", args.weeks, minimum=1)
-    steps = _number("--schelling-steps", args.schelling_steps, minimum=1)
-    repeat = _number("--repeat", args.repeat, minimum=1)
-    run_benchmark(sizes, weeks, steps, repeat=repeat)
+    sweep = None if args.sweep.strip().lower() == "none" else Path(args.sweep)
+    if sweep is not None and not sweep.is_file():
+        raise InputError("command line", "--sweep", f"no sweep file {sweep} (or 'none')")
+    run_benchmark(
+        sizes,
+        _number("--weeks", args.weeks, minimum=1),
+        _number("--schelling-steps", args.schelling_steps, minimum=1),
+        repeat=_number("--repeat", args.repeat, minimum=1),
+        city=_number("--city", args.city, minimum=50),
+        city_weeks=_number("--city-weeks", args.city_weeks, minimum=1),
+        sweep=sweep,
+        sweep_sample=_number("--sweep-sample", args.sweep_sample, minimum=1),
+        workers=_number("--workers", args.workers, minimum=1),
+        long_years=_number("--long-years", args.long_years, minimum=0),
+        long_population=_number("--long-population", args.long_population, minimum=50),
+    )
     return 0
 
 
