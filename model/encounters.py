@@ -46,17 +46,49 @@ class GroupIndex:
         if n_groups > 4 * len(groups) + 1024:  # sparse keys: renumber them first
             _, groups = np.unique(groups, return_inverse=True)
             n_groups = int(groups.max()) + 1
-        order, _ = counting_order(groups, n_groups)
-        m = np.asarray(members, np.int64)[order]
-        g = np.asarray(groups)[order]
-        if len(g) == 0:
-            return cls(m, _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY)
-        first = np.flatnonzero(np.concatenate(([True], g[1:] != g[:-1])))
-        sizes = np.diff(np.append(first, len(g)))
-        return cls(
-            m, np.repeat(first, sizes), np.repeat(sizes, sizes), np.arange(len(g)),
-            order, first, g[first],
-        )  # fmt: skip
+        return cls(*_group_index(np.asarray(members, np.int64), groups, n_groups))
+
+
+@njit(cache=True, error_model="numpy")
+def _group_index(members, groups, n_groups):  # pragma: no cover - compiled
+    """The arrays of ``GroupIndex`` in one counting sort (stable: members keep their
+    input order within a group)."""
+    n = groups.shape[0]
+    offset = np.zeros(n_groups + 1, np.int64)
+    for i in range(n):
+        offset[groups[i] + 1] += 1
+    n_nonempty = 0
+    for g in range(n_groups):
+        if offset[g + 1] > 0:
+            n_nonempty += 1
+        offset[g + 1] += offset[g]
+    fill = offset[:n_groups].copy()
+    order = np.empty(n, np.int64)
+    for i in range(n):
+        g = groups[i]
+        order[fill[g]] = i
+        fill[g] += 1
+    sorted_members = np.empty(n, np.int64)
+    start = np.empty(n, np.int64)
+    size = np.empty(n, np.int64)
+    pos = np.empty(n, np.int64)
+    first = np.empty(n_nonempty, np.int64)
+    group = np.empty(n_nonempty, np.int64)
+    k = 0
+    for g in range(n_groups):
+        lo = offset[g]
+        hi = offset[g + 1]
+        if hi == lo:
+            continue
+        first[k] = lo
+        group[k] = g
+        k += 1
+        for j in range(lo, hi):
+            sorted_members[j] = members[order[j]]
+            start[j] = lo
+            size[j] = hi - lo
+            pos[j] = j
+    return sorted_members, start, size, pos, order, first, group
 
 
 def within_groups(index: GroupIndex, contacts: float, rng: np.random.Generator):
@@ -65,22 +97,48 @@ def within_groups(index: GroupIndex, contacts: float, rng: np.random.Generator):
         return _EMPTY, _EMPTY
     n = rng.poisson(contacts, size=len(index.members))
     n[index.size < 2] = 0
-    who = np.repeat(np.arange(len(index.members)), n)
-    start, size, pos = index.start[who], index.size[who], index.pos[who]
-    r = (rng.random(len(who)) * (size - 1)).astype(np.int64)
-    r += (start + r) >= pos  # skip oneself
-    return index.members[who], index.members[start + r]
+    draws = rng.random(int(n.sum()))
+    return _pairs_within(index.members, index.start, index.size, n, draws)
+
+
+@njit(cache=True, error_model="numpy")
+def _pairs_within(members, start, size, n, draws):  # pragma: no cover - compiled
+    """Member ``i`` meets ``n[i]`` others of its group, each picked uniformly by one
+    draw among the group's other members (draws consumed in member order)."""
+    u = np.empty(draws.shape[0], np.int64)
+    v = np.empty(draws.shape[0], np.int64)
+    k = 0
+    for i in range(members.shape[0]):
+        for _ in range(n[i]):
+            r = np.int64(draws[k] * (size[i] - 1))
+            if start[i] + r >= i:  # skip oneself
+                r += 1
+            u[k] = members[i]
+            v[k] = members[start[i] + r]
+            k += 1
+    return u, v
 
 
 def all_pairs(index: GroupIndex):
     """Every pair within every group (households meet in full each week)."""
-    later = index.start + index.size - 1 - index.pos  # members after me in my group
-    total = int(later.sum())
-    if total == 0:
-        return _EMPTY, _EMPTY
-    u_pos = np.repeat(index.pos, later)
-    step = np.arange(total) - np.repeat(np.cumsum(later) - later, later) + 1
-    return index.members[u_pos], index.members[u_pos + step]
+    return _all_pairs(index.members, index.start, index.size)
+
+
+@njit(cache=True, error_model="numpy")
+def _all_pairs(members, start, size):  # pragma: no cover - compiled
+    """Each member with every later member of its group, in member order."""
+    total = 0
+    for i in range(members.shape[0]):
+        total += start[i] + size[i] - 1 - i
+    u = np.empty(total, np.int64)
+    v = np.empty(total, np.int64)
+    k = 0
+    for i in range(members.shape[0]):
+        for j in range(i + 1, start[i] + size[i]):
+            u[k] = members[i]
+            v[k] = members[j]
+            k += 1
+    return u, v
 
 
 @dataclass

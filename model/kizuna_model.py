@@ -518,8 +518,8 @@ class KizunaModel(Model):
         participation.update_free_time(self, idx, hv)
         self._cells = encounters.CellIndex.build(idx, pop.cell[idx], self.geography.n_cells)
         access = participation.access_to_opportunities(self, idx, hv)
-        adjacency = self.ties.adjacency(pop.capacity, participation.peer_values(self))
-        peer_vol, peer_don, peer_aw, has_ties = participation.peer_shares(idx, adjacency)
+        adjacency = self.ties.adjacency(pop.capacity)
+        peer_vol, peer_don, peer_aw, has_ties = participation.peer_shares(self, idx, adjacency)
         return participation.WeekContext(
             idx, hv, access, peer_vol, peer_don, peer_aw, has_ties, adjacency
         )

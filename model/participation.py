@@ -107,15 +107,12 @@ def peer_values(model: KizunaModel) -> np.ndarray:
     return values
 
 
-def peer_shares(idx: np.ndarray, adjacency: Adjacency) -> tuple[np.ndarray, ...]:
-    """Tie-weighted shares of one's ties who volunteer and give, and their awareness
-    (from the sums of ``peer_values`` gathered while building the adjacency)."""
-    sums = adjacency.sums[idx]
-    strength = sums[:, 0]
-    has = strength > 0
-    shares = np.divide(
-        sums[:, 1:], strength[:, None], out=np.zeros((len(idx), 3)), where=has[:, None]
-    )
+def peer_shares(
+    model: KizunaModel, idx: np.ndarray, adjacency: Adjacency
+) -> tuple[np.ndarray, ...]:
+    """Tie-weighted shares of one's ties who volunteered and gave this year, and their
+    mean awareness (of ``peer_values``): what each resident's ties show them."""
+    shares, has = adjacency.peer_shares(idx, peer_values(model))
     return shares[:, 0], shares[:, 1], shares[:, 2], has
 
 

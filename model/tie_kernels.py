@@ -199,17 +199,11 @@ def counting_order(keys, n_keys):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
-def build_adjacency(
-    a, b, weight, capacity, values, indptr, nbr, nw, sums, fill
-):  # pragma: no cover
+def build_adjacency(a, b, weight, capacity, indptr, nbr, nw, fill):  # pragma: no cover
     """Both directions of every tie grouped by node (CSR) into the given buffers:
-    ``indptr`` (capacity + 1), neighbour ``nbr`` and weight ``nw`` (2 x edges).
-
-    Also ``sums`` per slot: total tie weight (column 0) and tie-weighted sums of the
-    three columns of ``values`` over the slot's ties (what one's ties do). ``fill`` is
-    scratch (capacity). Reusing buffers spares a fresh allocation (and its page faults)
-    every week.
-    """
+    ``indptr`` (capacity + 1), neighbour ``nbr`` and weight ``nw`` (2 x edges);
+    ``fill`` is scratch (capacity). Reusing buffers spares a fresh allocation (and its
+    page faults) every week."""
     indptr[:] = 0
     for e in range(a.shape[0]):
         indptr[a[e] + 1] += 1
@@ -229,8 +223,14 @@ def build_adjacency(
         nbr[fy] = x
         nw[fy] = w
         fill[y] = fy + 1
-    # three value columns, summed in registers (a loop over columns is ~40% slower)
-    for i in range(capacity):
+
+
+@njit(cache=True, error_model="numpy")
+def weighted_sums(indptr, nbr, nw, values, sums):  # pragma: no cover - compiled
+    """Per slot: total tie weight (column 0) and tie-weighted sums of the three columns
+    of ``values`` over the slot's ties (summed in registers: a loop over columns is ~40%
+    slower)."""
+    for i in range(indptr.shape[0] - 1):
         s0 = 0.0
         s1 = 0.0
         s2 = 0.0
@@ -246,6 +246,35 @@ def build_adjacency(
         sums[i, 1] = s1
         sums[i, 2] = s2
         sums[i, 3] = s3
+
+
+@njit(cache=True, error_model="numpy")
+def peer_shares(indptr, nbr, nw, idx, values):  # pragma: no cover - compiled
+    """For each slot in ``idx``: the tie-weighted means of the three columns of
+    ``values`` over its ties, and whether it has any tie weight at all (means 0 if
+    not). The sums of ``weighted_sums``, in the same order, divided by the weight."""
+    n = idx.shape[0]
+    shares = np.zeros((n, 3))
+    has = np.zeros(n, np.bool_)
+    for k in range(n):
+        i = idx[k]
+        s0 = 0.0
+        s1 = 0.0
+        s2 = 0.0
+        s3 = 0.0
+        for j in range(indptr[i], indptr[i + 1]):
+            o = nbr[j]
+            wj = nw[j]
+            s0 += wj
+            s1 += wj * values[o, 0]
+            s2 += wj * values[o, 1]
+            s3 += wj * values[o, 2]
+        if s0 > 0:
+            has[k] = True
+            shares[k, 0] = s1 / s0
+            shares[k, 1] = s2 / s0
+            shares[k, 2] = s3 / s0
+    return shares, has
 
 
 @njit(cache=True, error_model="numpy")

@@ -79,6 +79,11 @@ class Adjacency:
     def degree(self, nodes: np.ndarray) -> np.ndarray:
         return self.indptr[nodes + 1] - self.indptr[nodes]
 
+    def peer_shares(self, idx: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each slot in ``idx``, the tie-weighted means of the three columns of
+        ``values`` (capacity x 3) over its ties (0 without ties), and whether it has ties."""
+        return kernels.peer_shares(self.indptr, self.nbr, self.weight, idx, values)
+
     def introductions(
         self, introducers: np.ndarray, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -231,21 +236,26 @@ class TieNetwork:
         The arrays are reused: a later call overwrites the Adjacency this one returns.
 
         With ``values`` (shape (capacity, k), k <= 3), ``sums[:, 0]`` is each slot's total
-        tie weight and ``sums[:, 1 + j]`` the tie-weighted sum of column ``j`` over its ties.
+        tie weight and ``sums[:, 1 + j]`` the tie-weighted sum of column ``j`` over its ties
+        (without, ``sums`` is empty: ``Adjacency.peer_shares`` sums for the residents
+        asked about only).
         """
         k = 0 if values is None else values.shape[1]
         if k > 3:
             raise ValueError("at most three value columns")
-        padded = np.zeros((capacity, 3))
-        if k:
-            padded[:, :k] = values
         buf = self._adjacency_buffers(capacity)
         kernels.build_adjacency(
-            self.a, self.b, self.weight, capacity, padded,
-            buf["indptr"], buf["nbr"], buf["nw"], buf["sums"], buf["fill"],
+            self.a, self.b, self.weight, capacity, buf["indptr"], buf["nbr"], buf["nw"],
+            buf["fill"],
         )  # fmt: skip
         n = 2 * self.n
-        return Adjacency(buf["indptr"], buf["nbr"][:n], buf["nw"][:n], buf["sums"][:, : k + 1])
+        indptr, nbr, nw = buf["indptr"], buf["nbr"][:n], buf["nw"][:n]
+        if values is None:
+            return Adjacency(indptr, nbr, nw, np.zeros((capacity, 0)))
+        padded = np.zeros((capacity, 3))
+        padded[:, :k] = values
+        kernels.weighted_sums(indptr, nbr, nw, padded, buf["sums"])
+        return Adjacency(indptr, nbr, nw, buf["sums"][:, : k + 1])
 
     def _adjacency_buffers(self, capacity: int) -> dict[str, np.ndarray]:
         """Buffers reused by every ``adjacency()`` call (each call overwrites the last)."""
