@@ -543,11 +543,10 @@ class KizunaModel(Model):
         v = np.concatenate([v, *ov])
         ctx = np.concatenate([ctx, *(np.full(len(x), c) for x, c in zip(ou, oc, strict=True))])
         organisations.npos.word_of_mouth(self, u, v)
-        formed = self.ties.apply_encounters(
+        formed, dissolved = self.ties.apply_week(
             u, v, ctx, np.minimum(self._form_prob * self._formation_scale, 1.0),
-            p.tie_strengthen, self.week, rng,
+            p.tie_strengthen, self.week, rng, p.tie_decay, p.tie_floor,
         )  # fmt: skip
-        dissolved = self.ties.decay(p.tie_decay, p.tie_floor)
 
         participation.update_awareness(self, wk, volunteers)
         participation.update_trust(self, wk, volunteers)

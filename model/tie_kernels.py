@@ -18,19 +18,25 @@ PAIR_BITS = 32
 
 
 @njit(inline="always")
-def _copy_edges(key, a, b, weight, context, formed, i, j, o_key, o_a, o_b, o_w, o_c, o_f, o):
-    """Copy edges [i, j) to the output starting at ``o``; returns the next output slot.
+def _copy_edges(
+    key, a, b, weight, context, formed, i, j, o_key, o_a, o_b, o_w, o_c, o_f, o, factor, floor
+):
+    """Copy edges [i, j) to the output from slot ``o``, each weight multiplied by
+    ``factor`` (float32, as ``decay_mask`` does) and dropped if it falls below ``floor``;
+    returns the next output slot.
 
     An element loop: slicing six arrays for every short run costs more than it saves.
     """
     for k in range(i, j):
-        o_key[o] = key[k]
-        o_a[o] = a[k]
-        o_b[o] = b[k]
-        o_w[o] = weight[k]
-        o_c[o] = context[k]
-        o_f[o] = formed[k]
-        o += 1
+        w = weight[k] * factor
+        if w >= floor:
+            o_key[o] = key[k]
+            o_a[o] = a[k]
+            o_b[o] = b[k]
+            o_w[o] = w
+            o_c[o] = context[k]
+            o_f[o] = formed[k]
+            o += 1
     return o
 
 
@@ -53,14 +59,20 @@ def merge_encounters(
     o_w,
     o_c,
     o_f,
+    factor,
+    floor,
 ):  # pragma: no cover - compiled
-    """Fold a week's sorted encounters into the sorted edges, writing into ``o_*``.
+    """Fold a week's sorted encounters into the sorted edges, writing into ``o_*``, and
+    decay every resulting tie on the way out.
 
     ``packed`` holds ((lo << 32 | hi) << 4 | context) per encounter, sorted. Existing
     ties gain ``1 - (1 - s)^count`` of their gap to 1; a pair of strangers forms a tie
     if ``draws[g] < 1 - prod(1 - form_prob[ctx])`` over its encounters (g counts pairs).
-    The output arrays need room for ``len(key) + len(packed)`` edges. Returns the new
-    number of edges and the number of ties formed.
+    Then every weight is multiplied by ``factor`` (float32) and ties below ``floor``
+    dissolve: the same numbers as merging, then ``decay_mask`` and ``compact``, in one
+    pass instead of three (``factor`` 1 and ``floor`` -inf merge only). The output arrays
+    need room for ``len(key) + len(packed)`` edges. Returns the number of edges kept,
+    the number of ties formed and the number dissolved.
     """
     n_enc = packed.shape[0]
     n_edges = key.shape[0]
@@ -69,6 +81,7 @@ def merge_encounters(
     o = 0  # next output slot
     g = 0  # pair counter (indexes draws)
     formed_n = 0
+    merged = 0  # edges after the merge, before decay
     e = 0
     while e < n_enc:
         pair = packed[e] >> CTX_BITS
@@ -83,29 +96,44 @@ def merge_encounters(
         j = i
         while j < n_edges and key[j] < pair:
             j += 1
-        o = _copy_edges(key, a, b, weight, context, formed, i, j, o_key, o_a, o_b, o_w, o_c, o_f, o)
+        merged += j - i
+        o = _copy_edges(
+            key, a, b, weight, context, formed, i, j, o_key, o_a, o_b, o_w, o_c, o_f, o,
+            factor, floor,
+        )  # fmt: skip
         i = j
         gain = 1.0 - keep_s**count
         if i < n_edges and key[i] == pair:
-            o = _copy_edges(
-                key, a, b, weight, context, formed, i, i + 1, o_key, o_a, o_b, o_w, o_c, o_f, o
-            )
-            o_w[o - 1] = weight[i] + gain * (1.0 - weight[i])
+            w = np.float32(weight[i] + gain * (1.0 - weight[i])) * factor
+            merged += 1
+            if w >= floor:
+                o_key[o] = key[i]
+                o_a[o] = a[i]
+                o_b[o] = b[i]
+                o_w[o] = w
+                o_c[o] = context[i]
+                o_f[o] = formed[i]
+                o += 1
             i += 1
         elif draws[g] < 1.0 - fail:
-            o_key[o] = pair
-            o_a[o] = pair >> PAIR_BITS
-            o_b[o] = pair & 0xFFFFFFFF
-            o_w[o] = gain
-            o_c[o] = first_ctx  # lowest context code among the encounters
-            o_f[o] = week
-            o += 1
             formed_n += 1
+            merged += 1
+            w = np.float32(gain) * factor
+            if w >= floor:
+                o_key[o] = pair
+                o_a[o] = pair >> PAIR_BITS
+                o_b[o] = pair & 0xFFFFFFFF
+                o_w[o] = w
+                o_c[o] = first_ctx  # lowest context code among the encounters
+                o_f[o] = week
+                o += 1
         g += 1
+    merged += n_edges - i
     o = _copy_edges(
-        key, a, b, weight, context, formed, i, n_edges, o_key, o_a, o_b, o_w, o_c, o_f, o
-    )
-    return o, formed_n
+        key, a, b, weight, context, formed, i, n_edges, o_key, o_a, o_b, o_w, o_c, o_f, o,
+        factor, floor,
+    )  # fmt: skip
+    return o, formed_n, merged - o
 
 
 @njit(cache=True, error_model="numpy")

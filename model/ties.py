@@ -165,6 +165,29 @@ class TieNetwork:
         between strangers; several encounters in a week combine as independent tries.
         Returns the number of ties formed.
         """
+        formed, _ = self._merge(u, v, ctx, form_prob, strengthen, week, rng, None, -np.inf)
+        return formed
+
+    def apply_week(
+        self,
+        u: np.ndarray,
+        v: np.ndarray,
+        ctx: np.ndarray,
+        form_prob: np.ndarray,
+        strengthen: float,
+        week: int,
+        rng: np.random.Generator,
+        decay_rate: float,
+        floor: float,
+    ) -> tuple[int, int]:
+        """A week of ties: ``apply_encounters`` then ``decay``, in one pass over the
+        edges (the same numbers). Returns (formed, dissolved)."""
+        return self._merge(u, v, ctx, form_prob, strengthen, week, rng, decay_rate, floor)
+
+    def _merge(
+        self, u, v, ctx, form_prob, strengthen, week, rng, decay_rate: float | None, floor: float
+    ) -> tuple[int, int]:
+        """Merge the encounters and, with a ``decay_rate``, decay in the same pass."""
         u = np.asarray(u, np.int64)
         v = np.asarray(v, np.int64)
         lo = np.minimum(u, v)
@@ -173,18 +196,19 @@ class TieNetwork:
         packed = (((lo << _PAIR_BITS) | hi) << _CTX_BITS) | np.asarray(ctx, np.int64)
         packed = np.sort(packed[keep])
         if len(packed) == 0:
-            return 0
+            return 0, (self.decay(decay_rate, floor) if decay_rate is not None else 0)
         draws = rng.random(len(packed))
         need = self.n + len(packed)
         if self._back.capacity < need:
             self._back = _EdgeBuffer(max(need, 2 * self._back.capacity))
-        n, formed = kernels.merge_encounters(
+        n, formed, dissolved = kernels.merge_encounters(
             *self._views(), packed, np.asarray(form_prob, np.float64), float(strengthen),
             draws, np.int32(week), *self._back.arrays(),
+            np.float32(1.0 if decay_rate is None else 1.0 - decay_rate), np.float32(floor),
         )  # fmt: skip
         self._front, self._back = self._back, self._front
         self.n = int(n)
-        return int(formed)
+        return int(formed), int(dissolved)
 
     def decay(self, rate: float, floor: float) -> int:
         """Weaken every tie; dissolve those that fall below the floor. Returns dissolved."""

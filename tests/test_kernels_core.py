@@ -1,0 +1,141 @@
+"""The compiled kernels of the weekly core (grouping, encounters, peer shares, the tie
+merge with decay) against plain reference implementations on small random inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model.encounters import GroupIndex, all_pairs, within_groups
+from model.ties import TieNetwork
+
+
+def reference_index(members: np.ndarray, groups: np.ndarray) -> dict[str, np.ndarray]:
+    """Stable sort by group, then each member's group start and size, the obvious way."""
+    order = np.argsort(groups, kind="stable")
+    g = groups[order]
+    start = np.array([np.flatnonzero(g == x)[0] for x in g], np.int64)
+    size = np.array([np.count_nonzero(g == x) for x in g], np.int64)
+    first = np.array(sorted({int(s) for s in start}), np.int64)
+    return {
+        "members": members[order],
+        "order": order,
+        "start": start,
+        "size": size,
+        "pos": np.arange(len(g)),
+        "first": first,
+        "group": g[first] if len(g) else first,
+    }
+
+
+def random_groups(seed: int, n: int, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    r = np.random.default_rng(seed)
+    members = r.choice(10 * n + 10, size=n, replace=False).astype(np.int64)
+    return members, r.integers(0, n_groups, n)
+
+
+@pytest.mark.parametrize(
+    ("seed", "n", "n_groups"), [(0, 0, 1), (1, 1, 1), (2, 30, 4), (3, 200, 50), (4, 60, 10**6)]
+)
+def test_group_index_matches_a_stable_sort(seed, n, n_groups):
+    members, groups = random_groups(seed, n, n_groups)
+    index = GroupIndex.build(members, groups)
+    if n_groups > 4 * n + 1024:  # sparse ids are renumbered by rank first
+        groups = np.unique(groups, return_inverse=True)[1]
+    for name, want in reference_index(members, groups).items():
+        np.testing.assert_array_equal(getattr(index, name), want, err_msg=name)
+
+
+def reference_within(members, groups, contacts, rng):
+    """The draws of ``within_groups``, spent by a plain loop."""
+    ref = reference_index(members, groups)
+    n = rng.poisson(contacts, size=len(ref["members"]))
+    n[ref["size"] < 2] = 0
+    draws = iter(rng.random(int(n.sum())))
+    u, v = [], []
+    for i, k in enumerate(n):
+        others = [j for j in range(ref["start"][i], ref["start"][i] + ref["size"][i]) if j != i]
+        for _ in range(k):
+            u.append(ref["members"][i])
+            v.append(ref["members"][others[int(next(draws) * len(others))]])
+    return np.array(u, np.int64), np.array(v, np.int64)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_within_groups_picks_the_same_partners_as_a_loop(seed):
+    members, groups = random_groups(seed, 80, 12)
+    u, v = within_groups(GroupIndex.build(members, groups), 2.5, np.random.default_rng(seed))
+    ru, rv = reference_within(members, groups, 2.5, np.random.default_rng(seed))
+    np.testing.assert_array_equal(u, ru)
+    np.testing.assert_array_equal(v, rv)
+    assert len(u) > 0 and not np.any(u == v)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_all_pairs_lists_every_pair_of_each_group_once(seed):
+    members, groups = random_groups(seed, 40, 9)
+    u, v = all_pairs(GroupIndex.build(members, groups))
+    want = {
+        (int(x), int(y))
+        for g in np.unique(groups)
+        for i, x in enumerate(members[groups == g])
+        for y in members[groups == g][i + 1 :]
+    }
+    got = [(int(x), int(y)) for x, y in zip(u, v, strict=True)]
+    assert len(got) == len(set(got))
+    assert {tuple(sorted(p)) for p in got} == {tuple(sorted(p)) for p in want}
+
+
+def random_network(seed: int, capacity: int, n_edges: int) -> TieNetwork:
+    r = np.random.default_rng(seed)
+    a = r.integers(0, capacity, 3 * n_edges)
+    b = r.integers(0, capacity, 3 * n_edges)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    key = np.unique(((lo << 32) | hi)[lo != hi])[:n_edges]
+    return TieNetwork.from_arrays(
+        key=key, a=key >> 32, b=key & 0xFFFFFFFF, weight=r.uniform(0.05, 1, len(key)),
+        context=r.integers(0, 14, len(key)), formed=r.integers(0, 50, len(key)),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("seed", "capacity", "n_edges"), [(0, 5, 0), (1, 12, 20), (2, 60, 300)])
+def test_peer_shares_are_tie_weighted_means(seed, capacity, n_edges):
+    net = random_network(seed, capacity, n_edges)
+    r = np.random.default_rng(seed)
+    values = np.column_stack(
+        [r.random(capacity) < 0.4, r.random(capacity) < 0.6, r.random(capacity)]
+    )
+    idx = np.sort(r.choice(capacity, capacity // 2 + 1, replace=False))
+    shares, has = net.adjacency(capacity).peer_shares(idx, values)
+    dense = np.zeros((capacity, capacity))
+    dense[net.a, net.b] = dense[net.b, net.a] = net.weight
+    strength = dense.sum(axis=1)[idx]
+    np.testing.assert_array_equal(has, strength > 0)
+    want = np.zeros((len(idx), 3))
+    want[has] = (dense @ values)[idx][has] / strength[has, None]
+    np.testing.assert_allclose(shares, want, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_week_of_ties_in_one_pass_equals_merge_then_decay(seed):
+    r = np.random.default_rng(seed)
+    fused, apart = random_network(seed, 40, 150), random_network(seed, 40, 150)
+    u, v = r.integers(0, 40, 120), r.integers(0, 40, 120)
+    ctx, prob = r.integers(0, 14, 120), r.uniform(0, 0.6, 14)
+    formed, dissolved = fused.apply_week(
+        u, v, ctx, prob, 0.3, 9, np.random.default_rng(seed), 0.2, 0.3
+    )
+    assert formed == apart.apply_encounters(u, v, ctx, prob, 0.3, 9, np.random.default_rng(seed))
+    assert dissolved == apart.decay(0.2, 0.3) > 0
+    for name in ("key", "a", "b", "weight", "context", "formed"):
+        np.testing.assert_array_equal(getattr(fused, name), getattr(apart, name), err_msg=name)
+
+
+def test_a_week_without_encounters_still_decays():
+    net, ref = random_network(5, 30, 80), random_network(5, 30, 80)
+    empty = np.empty(0, np.int64)
+    got = net.apply_week(
+        empty, empty, empty, np.ones(14), 0.3, 1, np.random.default_rng(), 0.5, 0.3
+    )
+    assert got == (0, ref.decay(0.5, 0.3))
+    np.testing.assert_array_equal(net.weight, ref.weight)
