@@ -274,7 +274,7 @@ def week_encounters(
         cs.append(np.full(len(u), int(ctx), np.int64))
 
     add(*all_pairs(hv.index), Context.HOUSEHOLD, False)
-    cells = CellIndex.build(idx, pop.cell[idx], geo.n_cells)
+    cells = model.cell_index()  # built with the week's context
     rate = (
         p.neighbourhood_contacts
         * pop.sociability[idx]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model import ledger
+from model import participation_kernels as kernels
 from model.households import HouseholdView
 from model.organisations.community import association_access
 from model.population import N_GIFT_BUCKETS, NO_EMPLOYER
@@ -45,19 +46,17 @@ class WeekContext:
 
 
 def update_free_time(model: KizunaModel, idx: np.ndarray, hv: HouseholdView) -> None:
-    """Time free for community life: age, paid work and care (mostly on women)."""
+    """Time free for community life: age, paid work and care (mostly on women).
+
+    From 6 to 17 a child has 0.35 free, an adult 0.75, less 0.40 for a local job or 0.45
+    for a job elsewhere; adults lose 0.25 (women) or 0.08 (men) with an infant at home
+    and 0.15 / 0.05 caring for a frail member (unless frail themselves); then clipped to
+    0.05-1 and scaled by (1 - frailty)^2 (see ``participation_kernels.free_time``)."""
     pop = model.population
-    age = pop.age[idx]
-    female = pop.female[idx]
-    hh = pop.household[idx]
-    frailty = pop.frailty[idx]
-    base = np.where(age < 6, 0.0, np.where(age < 18, 0.35, 0.75))
-    employer = pop.employer[idx]
-    base = base - np.where(employer == NO_EMPLOYER, 0.0, np.where(employer >= 0, 0.40, 0.45))
-    adult = age >= 18
-    base = base - adult * hv.infants[hh] * np.where(female, 0.25, 0.08)
-    base = base - adult * hv.frail[hh] * (frailty <= 0.6) * np.where(female, 0.15, 0.05)
-    pop.free_time[idx] = np.clip(base, 0.05, 1.0) * (1.0 - frailty) ** 2 * (age >= 6)
+    kernels.free_time(
+        idx, pop.age, pop.female, pop.employer, pop.household, pop.frailty, hv.infants,
+        hv.frail, NO_EMPLOYER, pop.free_time,
+    )  # fmt: skip
 
 
 def access_to_opportunities(model: KizunaModel, idx: np.ndarray, hv: HouseholdView) -> np.ndarray:
@@ -124,24 +123,24 @@ def school_parent(model: KizunaModel, idx: np.ndarray, hv: HouseholdView) -> np.
 
 
 def volunteer_hazard(model: KizunaModel, wk: WeekContext) -> np.ndarray:
-    """Weekly volunteering hazard of each resident in ``wk.idx`` (no side effects)."""
+    """Weekly volunteering hazard of each resident in ``wk.idx`` (no side effects): the
+    product of disposition, awareness, peers, access, school-parent duties, an employer's
+    programme, free time, motivation, age, the paths' factors and post-disaster
+    solidarity (see ``participation_kernels.volunteer_hazard``)."""
     p = model.params
     pop = model.population
     idx = wk.idx
-    return (
-        p.volunteer_hazard
-        * pop.disposition(idx, p.propensity_scale)
-        * (p.volunteer_awareness_floor + (1.0 - p.volunteer_awareness_floor) * pop.awareness[idx])
-        * (1.0 + p.volunteer_peer_effect * wk.peer_volunteer)
-        * (1.0 + p.volunteer_access_effect * wk.access)
-        * (1.0 + p.school_parent_effect * school_parent(model, idx, wk.households))
-        * (1.0 + p.company_programme_effect * programme_employee(model, idx))
-        * pop.free_time[idx]
-        * pop.motivation[idx]
-        * (pop.age[idx] >= p.volunteer_min_age)
-        * model.interventions.factor("volunteer_factor", model, idx)
-        * (1.0 + model.solidarity[pop.cell[idx]])  # people pitch in after a disaster
-    )
+    factor = model.interventions.factor("volunteer_factor", model, idx)
+    return kernels.volunteer_hazard(
+        idx, pop.propensity, np.float32(p.propensity_scale), np.float32(p.volunteer_hazard),
+        np.float32(p.volunteer_awareness_floor), np.float32(1.0 - p.volunteer_awareness_floor),
+        pop.awareness, wk.peer_volunteer, p.volunteer_peer_effect, wk.access,
+        p.volunteer_access_effect, wk.households.pupils, pop.household, p.school_parent_effect,
+        model.programme, pop.employer, p.company_programme_effect, pop.free_time,
+        pop.motivation, pop.age, np.float32(p.volunteer_min_age),
+        np.broadcast_to(np.asarray(factor, np.float64), idx.shape).copy(), model.solidarity,
+        pop.cell,
+    )  # fmt: skip
 
 
 def volunteer(model: KizunaModel, wk: WeekContext) -> np.ndarray:
@@ -160,20 +159,16 @@ def volunteer(model: KizunaModel, wk: WeekContext) -> np.ndarray:
 
 
 def update_awareness(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray) -> None:
+    """Awareness grows with access to information, drifts towards one's ties' awareness,
+    jumps with volunteering and decays (see ``participation_kernels.update_awareness``)."""
     p = model.params
     pop = model.population
-    idx = wk.idx
-    aw = pop.awareness[idx].astype(np.float64)
     did = np.zeros(pop.capacity, dtype=bool)
     did[volunteers] = True
-    aw = (
-        aw
-        + p.awareness_info * wk.access * (1.0 - aw)
-        + p.awareness_peer * wk.has_ties * (wk.peer_awareness - aw)
-        + p.awareness_volunteer * did[idx] * (1.0 - aw)
-        - p.awareness_decay * aw
-    )
-    pop.awareness[idx] = np.clip(aw, 0.0, 1.0)
+    kernels.update_awareness(
+        wk.idx, pop.awareness, p.awareness_info, wk.access, p.awareness_peer, wk.has_ties,
+        wk.peer_awareness, p.awareness_volunteer, did, p.awareness_decay,
+    )  # fmt: skip
 
 
 def update_trust(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray) -> None:

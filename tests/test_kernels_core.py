@@ -6,8 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from model import participation
 from model.encounters import GroupIndex, all_pairs, within_groups
+from model.population import NO_EMPLOYER
 from model.ties import TieNetwork
+from tests.towns import small_town
 
 
 def reference_index(members: np.ndarray, groups: np.ndarray) -> dict[str, np.ndarray]:
@@ -139,3 +142,94 @@ def test_a_week_without_encounters_still_decays():
     )
     assert got == (0, ref.decay(0.5, 0.3))
     np.testing.assert_array_equal(net.weight, ref.weight)
+
+
+# --- participation rules: the compiled formulas against the NumPy ones they replaced ------------
+@pytest.fixture(scope="module")
+def town_week():
+    """A small town mid-run, with a disaster's solidarity and every path's factors live."""
+    from model.interventions import CATALOGUE
+
+    town = small_town(600, seed=4, warmup_weeks=8, interventions=tuple(
+        p(intensity=p.default_intensity(), start=0) for p in CATALOGUE
+    ))  # fmt: skip
+    for _ in range(3):
+        town.step()
+    town.solidarity[:] = np.random.default_rng(0).random(len(town.solidarity)) * 0.3
+    town.population.frailty[town.population.alive_idx()[:40]] = np.float32(0.6)  # the edge
+    return town, town._week_context()
+
+
+def reference_free_time(model, idx, hv):
+    pop = model.population
+    age, female, hh, frailty = pop.age[idx], pop.female[idx], pop.household[idx], pop.frailty[idx]
+    base = np.where(age < 6, 0.0, np.where(age < 18, 0.35, 0.75))
+    employer = pop.employer[idx]
+    base = base - np.where(employer == NO_EMPLOYER, 0.0, np.where(employer >= 0, 0.40, 0.45))
+    adult = age >= 18
+    base = base - adult * hv.infants[hh] * np.where(female, 0.25, 0.08)
+    base = base - adult * hv.frail[hh] * (frailty <= 0.6) * np.where(female, 0.15, 0.05)
+    return (np.clip(base, 0.05, 1.0) * (1.0 - frailty) ** 2 * (age >= 6)).astype(np.float32)
+
+
+def reference_hazard(model, wk):
+    p, pop, idx = model.params, model.population, wk.idx
+    age = pop.age[idx]
+    parent = wk.households.pupils[pop.household[idx]] & (age >= 25) & (age < 60)
+    employer = pop.employer[idx]
+    programme = (employer >= 0) & model.programme[np.maximum(employer, 0)]
+    return (
+        p.volunteer_hazard
+        * np.clip(pop.propensity[idx] * p.propensity_scale, 0.0, 1.0)
+        * (p.volunteer_awareness_floor + (1.0 - p.volunteer_awareness_floor) * pop.awareness[idx])
+        * (1.0 + p.volunteer_peer_effect * wk.peer_volunteer)
+        * (1.0 + p.volunteer_access_effect * wk.access)
+        * (1.0 + p.school_parent_effect * parent)
+        * (1.0 + p.company_programme_effect * programme)
+        * pop.free_time[idx]
+        * pop.motivation[idx]
+        * (age >= p.volunteer_min_age)
+        * model.interventions.factor("volunteer_factor", model, idx)
+        * (1.0 + model.solidarity[pop.cell[idx]])
+    )
+
+
+def reference_awareness(model, wk, volunteers):
+    p, pop, idx = model.params, model.population, wk.idx
+    aw = pop.awareness[idx].astype(np.float64)
+    did = np.zeros(pop.capacity, dtype=bool)
+    did[volunteers] = True
+    aw = (
+        aw
+        + p.awareness_info * wk.access * (1.0 - aw)
+        + p.awareness_peer * wk.has_ties * (wk.peer_awareness - aw)
+        + p.awareness_volunteer * did[idx] * (1.0 - aw)
+        - p.awareness_decay * aw
+    )
+    return np.clip(aw, 0.0, 1.0).astype(np.float32)
+
+
+def test_free_time_is_the_numpy_formula_to_the_bit(town_week):
+    town, wk = town_week
+    want = reference_free_time(town, wk.idx, wk.households)
+    participation.update_free_time(town, wk.idx, wk.households)
+    np.testing.assert_array_equal(town.population.free_time[wk.idx], want)
+    assert 0 < np.count_nonzero(want == 0) < len(want) and len(np.unique(want)) > 50
+
+
+def test_volunteer_hazard_is_the_numpy_formula_to_the_bit(town_week):
+    town, wk = town_week
+    got = participation.volunteer_hazard(town, wk)
+    np.testing.assert_array_equal(got, reference_hazard(town, wk))
+    assert got.dtype == np.float64 and np.count_nonzero(got) > len(got) // 3
+
+
+def test_awareness_update_is_the_numpy_formula_to_the_bit(town_week):
+    town, wk = town_week
+    volunteers = wk.idx[::7]
+    want = reference_awareness(town, wk, volunteers)
+    before = town.population.awareness.copy()
+    participation.update_awareness(town, wk, volunteers)
+    np.testing.assert_array_equal(town.population.awareness[wk.idx], want)
+    assert not np.array_equal(before[wk.idx], want)
+    town.population.awareness[:] = before

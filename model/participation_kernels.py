@@ -1,0 +1,105 @@
+"""Compiled weekly participation rules: each formula of ``participation`` in one pass.
+
+NumPy evaluates a long product such as the volunteering hazard as a dozen full-length
+temporaries, each with its own gather (``pop.x[idx]``); these kernels walk the living
+residents once. They reproduce NumPy's arithmetic exactly, including its types: a
+float32 column times a Python float stays float32 in NumPy, so the callers pass such
+constants as ``np.float32`` and the kernels multiply in the same order. Transcendental
+functions (``expm1``, ``exp``) stay in NumPy, whose implementations may differ from
+numba's in the last bit. No random numbers are drawn here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, error_model="numpy")
+def free_time(
+    idx, age, female, employer, household, frailty, infants, frail, no_employer, out
+):  # pragma: no cover - compiled
+    """``participation.update_free_time`` for the slots in ``idx``, written into ``out``."""
+    for k in range(idx.shape[0]):
+        i = idx[k]
+        a = age[i]
+        base = 0.0 if a < 6 else (0.35 if a < 18 else 0.75)
+        e = employer[i]
+        base = base - (0.0 if e == no_employer else (0.40 if e >= 0 else 0.45))
+        adult = a >= 18
+        h = household[i]
+        fr = frailty[i]
+        base = base - np.float64(adult and infants[h]) * (0.25 if female[i] else 0.08)
+        base = base - np.float64(adult and frail[h] and fr <= np.float32(0.6)) * (
+            0.15 if female[i] else 0.05
+        )
+        clipped = min(max(base, 0.05), 1.0)
+        rest = np.float32(1.0) - fr
+        out[i] = np.float32(clipped * np.float64(rest * rest) * np.float64(a >= 6))
+
+
+@njit(cache=True, error_model="numpy")
+def volunteer_hazard(
+    idx,
+    propensity,
+    scale,
+    hazard,
+    floor,
+    one_minus_floor,
+    awareness,
+    peer,
+    peer_effect,
+    access,
+    access_effect,
+    pupils,
+    household,
+    parent_effect,
+    programme,
+    employer,
+    programme_effect,
+    free,
+    motivation,
+    age,
+    min_age,
+    factor,
+    solidarity,
+    cell,
+):  # pragma: no cover - compiled
+    """``participation.volunteer_hazard``: float32 until the first float64 factor (the
+    peer share), as NumPy computes it. ``scale``, ``hazard``, ``floor``,
+    ``one_minus_floor`` and ``min_age`` come as float32; ``factor`` is per resident."""
+    out = np.empty(idx.shape[0])
+    for k in range(idx.shape[0]):
+        i = idx[k]
+        a = age[i]
+        disposition = min(max(propensity[i] * scale, np.float32(0.0)), np.float32(1.0))
+        h32 = hazard * disposition
+        h32 = h32 * (floor + one_minus_floor * awareness[i])
+        h = np.float64(h32) * (1.0 + peer_effect * peer[k])
+        h = h * (1.0 + access_effect * access[k])
+        parent = pupils[household[i]] and a >= 25 and a < 60
+        h = h * (1.0 + parent_effect * np.float64(parent))
+        e = employer[i]
+        works = e >= 0 and programme[max(e, 0)]
+        h = h * (1.0 + programme_effect * np.float64(works))
+        h = h * np.float64(free[i])
+        h = h * np.float64(motivation[i])
+        h = h * np.float64(a >= min_age)
+        h = h * factor[k]
+        out[k] = h * (1.0 + solidarity[cell[i]])
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def update_awareness(
+    idx, awareness, info, access, peer_rate, has_ties, peer, volunteer_rate, did, decay
+):  # pragma: no cover - compiled
+    """``participation.update_awareness`` in place, in float64 as NumPy computes it."""
+    for k in range(idx.shape[0]):
+        i = idx[k]
+        aw = np.float64(awareness[i])
+        new = aw + info * access[k] * (1.0 - aw)
+        new = new + peer_rate * np.float64(has_ties[k]) * (peer[k] - aw)
+        new = new + volunteer_rate * np.float64(did[i]) * (1.0 - aw)
+        new = new - decay * aw
+        awareness[i] = np.float32(min(max(new, 0.0), 1.0))
