@@ -229,6 +229,36 @@ def _neighbour_pairs(
     return u[:k], v[:k]
 
 
+@njit(cache=True, error_model="numpy")
+def _contact_rates(
+    idx,
+    rate,
+    free_offset,
+    sociability,
+    free_time,
+    frailty,
+    age,
+    min_age,
+    solidarity,
+    cell,
+    with_solidarity,
+):  # pragma: no cover - compiled
+    """``rate * sociability * (free_offset + free_time) * (1 - frailty / 2)`` for those aged
+    ``min_age`` or more (0 for younger), times ``1 + 2 * solidarity`` of the home cell
+    ``with_solidarity``. In float32 up to the solidarity factor, as NumPy computes the
+    same expression from float32 columns and Python floats (float32 rates are exact in
+    the float64 result, which is what ``Generator.poisson`` takes)."""
+    out = np.empty(idx.shape[0])
+    for k in range(idx.shape[0]):
+        i = idx[k]
+        r = rate * sociability[i]
+        r = r * (free_offset + free_time[i])
+        r = r * (np.float32(1.0) - np.float32(0.5) * frailty[i])
+        r = r * np.float32(age[i] >= min_age)
+        out[k] = np.float64(r) * (1.0 + 2.0 * solidarity[cell[i]]) if with_solidarity else r
+    return out
+
+
 def homophily(u, v, age: np.ndarray, scale: float, rng: np.random.Generator):
     """Keep an encounter with probability exp(-|age gap| / scale).
 
@@ -275,14 +305,12 @@ def week_encounters(
 
     add(*all_pairs(hv.index), Context.HOUSEHOLD, False)
     cells = model.cell_index()  # built with the week's context
-    rate = (
-        p.neighbourhood_contacts
-        * pop.sociability[idx]
-        * (0.5 + pop.free_time[idx])
-        * (1.0 - 0.5 * pop.frailty[idx])
-        * (age[idx] >= 3)
-        * (1.0 + 2.0 * model.solidarity[pop.cell[idx]])  # after a disaster, neighbours meet
-    )
+    # sociable people with free time meet more; frailty keeps one in; after a disaster,
+    # neighbours meet more (solidarity); infants do not count
+    rate = _contact_rates(
+        idx, np.float32(p.neighbourhood_contacts), np.float32(0.5), pop.sociability,
+        pop.free_time, pop.frailty, age, np.float32(3.0), model.solidarity, pop.cell, True,
+    )  # fmt: skip
     add(
         *neighbourhood(
             idx, pop.cell[idx], rate, cells, geo.width, geo.height,
@@ -314,12 +342,11 @@ def week_encounters(
         Context.ACTIVITY,
     )
     visits = np.zeros(pop.capacity, np.int64)
-    visits[idx] = rng.poisson(
-        p.visit_rate
-        * pop.sociability[idx]
-        * (0.3 + pop.free_time[idx])
-        * (1.0 - 0.5 * pop.frailty[idx])
-    )
+    visit_rate = _contact_rates(
+        idx, np.float32(p.visit_rate), np.float32(0.3), pop.sociability, pop.free_time,
+        pop.frailty, age, np.float32(-1.0), model.solidarity, pop.cell, False,
+    )  # fmt: skip
+    visits[idx] = rng.poisson(visit_rate)
     adjacency = wk.adjacency
     add(*adjacency.visits(visits, pop.household, rng), Context.VISIT, False)
     introducers = idx[rng.random(len(idx)) < p.introduction_rate]

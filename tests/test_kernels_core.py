@@ -233,3 +233,36 @@ def test_awareness_update_is_the_numpy_formula_to_the_bit(town_week):
     np.testing.assert_array_equal(town.population.awareness[wk.idx], want)
     assert not np.array_equal(before[wk.idx], want)
     town.population.awareness[:] = before
+
+
+def test_contact_rates_are_the_numpy_formulas_to_the_bit(town_week):
+    from model.encounters import _contact_rates
+
+    town, wk = town_week
+    pop, p, idx = town.population, town.params, wk.idx
+    near = (
+        p.neighbourhood_contacts
+        * pop.sociability[idx]
+        * (0.5 + pop.free_time[idx])
+        * (1.0 - 0.5 * pop.frailty[idx])
+        * (pop.age[idx] >= 3)
+        * (1.0 + 2.0 * town.solidarity[pop.cell[idx]])
+    )
+    visit = (
+        p.visit_rate
+        * pop.sociability[idx]
+        * (0.3 + pop.free_time[idx])
+        * (1.0 - 0.5 * pop.frailty[idx])
+    )
+    args = (pop.sociability, pop.free_time, pop.frailty, pop.age)
+    got_near = _contact_rates(
+        idx, np.float32(p.neighbourhood_contacts), np.float32(0.5), *args, np.float32(3.0),
+        town.solidarity, pop.cell, True,
+    )  # fmt: skip
+    got_visit = _contact_rates(
+        idx, np.float32(p.visit_rate), np.float32(0.3), *args, np.float32(-1.0),
+        town.solidarity, pop.cell, False,
+    )  # fmt: skip
+    np.testing.assert_array_equal(got_near, near)
+    np.testing.assert_array_equal(got_visit, visit)
+    assert np.count_nonzero(near == 0) > 0 and np.count_nonzero(near) > len(near) // 2
