@@ -137,6 +137,21 @@ def merge_encounters(
 
 
 @njit(cache=True, error_model="numpy")
+def pack_encounters(u, v, ctx):  # pragma: no cover - compiled
+    """Each encounter as ((lo << 32 | hi) << 4 | context), meetings with oneself left out
+    (unsorted: the caller sorts)."""
+    out = np.empty(u.shape[0], np.int64)
+    k = 0
+    for i in range(u.shape[0]):
+        lo = min(u[i], v[i])
+        hi = max(u[i], v[i])
+        if lo != hi:
+            out[k] = (((lo << PAIR_BITS) | hi) << CTX_BITS) | ctx[i]
+            k += 1
+    return out[:k]
+
+
+@njit(cache=True, error_model="numpy")
 def compact(key, a, b, weight, context, formed, keep):  # pragma: no cover - compiled
     """Keep the edges where ``keep`` is true, in place; returns the new length."""
     o = 0

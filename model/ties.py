@@ -188,13 +188,10 @@ class TieNetwork:
         self, u, v, ctx, form_prob, strengthen, week, rng, decay_rate: float | None, floor: float
     ) -> tuple[int, int]:
         """Merge the encounters and, with a ``decay_rate``, decay in the same pass."""
-        u = np.asarray(u, np.int64)
-        v = np.asarray(v, np.int64)
-        lo = np.minimum(u, v)
-        hi = np.maximum(u, v)
-        keep = lo != hi
-        packed = (((lo << _PAIR_BITS) | hi) << _CTX_BITS) | np.asarray(ctx, np.int64)
-        packed = np.sort(packed[keep])
+        packed = kernels.pack_encounters(
+            np.asarray(u, np.int64), np.asarray(v, np.int64), np.asarray(ctx, np.int64)
+        )
+        packed.sort()
         if len(packed) == 0:
             return 0, (self.decay(decay_rate, floor) if decay_rate is not None else 0)
         draws = rng.random(len(packed))
