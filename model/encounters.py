@@ -193,14 +193,24 @@ def _neighbour_pairs(
 ):  # pragma: no cover - compiled
     side = 2 * radius + 1
     ring = side * side - 1
+    # the ring's offsets, looked up rather than divided out per attempt (integer
+    # division is the slowest step of the loop); the home block itself is skipped
+    dx = np.empty(ring, np.int64)
+    dy = np.empty(ring, np.int64)
+    for j in range(ring):
+        off = j + 1 if j >= ring // 2 else j
+        dx[j] = off // side - radius
+        dy[j] = off % side - radius
     u = np.empty(draws.shape[0], np.int64)
     v = np.empty(draws.shape[0], np.int64)
     k = 0
     d = 0
     for i in range(idx.shape[0]):
+        if n[i] == 0:
+            continue
         me = idx[i]
         x = home[i] // height
-        y = home[i] % height
+        y = home[i] - x * height
         for _ in range(n[i]):
             r_away, r_off, r_pick, r_keep = draws[d, 0], draws[d, 1], draws[d, 2], draws[d, 3]
             d += 1
@@ -208,10 +218,8 @@ def _neighbour_pairs(
             ty = y
             if r_away >= same_share:  # a block in the ring around home, uniformly
                 off = int(r_off * ring)
-                if off >= ring // 2:
-                    off += 1
-                tx = x + off // side - radius
-                ty = y + off % side - radius
+                tx = x + dx[off]
+                ty = y + dy[off]
                 if tx < 0 or tx >= width or ty < 0 or ty >= height:
                     continue
             c = tx * height + ty

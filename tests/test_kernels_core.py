@@ -266,3 +266,52 @@ def test_contact_rates_are_the_numpy_formulas_to_the_bit(town_week):
     np.testing.assert_array_equal(got_near, near)
     np.testing.assert_array_equal(got_visit, visit)
     assert np.count_nonzero(near == 0) > 0 and np.count_nonzero(near) > len(near) // 2
+
+
+def reference_neighbours(idx, home, n, draws, cells, width, height, radius, same, age, accept):
+    """Chance meetings near home, spelled out: the block itself or one of the ring's."""
+    side = 2 * radius + 1
+    ring = side * side - 1
+    u, v, d = [], [], 0
+    for i, me in enumerate(idx):
+        x, y = divmod(int(home[i]), height)
+        for _ in range(n[i]):
+            r_away, r_off, r_pick, r_keep = draws[d]
+            d += 1
+            tx, ty = x, y
+            if r_away >= same:
+                off = int(r_off * ring)
+                off += off >= ring // 2
+                tx, ty = x + off // side - radius, y + off % side - radius
+                if not (0 <= tx < width and 0 <= ty < height):
+                    continue
+            c = tx * height + ty
+            if cells.count[c] == 0:
+                continue
+            other = cells.members[cells.start[c] + int(r_pick * cells.count[c])]
+            gap = abs(int(age[me]) - int(age[other]))
+            if other != me and r_keep < accept[min(gap, 127)]:
+                u.append(me)
+                v.append(other)
+    return np.array(u, np.int64), np.array(v, np.int64)
+
+
+@pytest.mark.parametrize(("seed", "radius"), [(0, 1), (1, 2), (2, 3)])
+def test_neighbourhood_meetings_match_a_plain_loop(seed, radius):
+    from model.encounters import CellIndex, _acceptance_table, _neighbour_pairs
+
+    r = np.random.default_rng(seed)
+    width, height, n_res = 7, 5, 120
+    idx = np.sort(r.choice(200, n_res, replace=False)).astype(np.int64)
+    home = r.integers(0, width * height, n_res).astype(np.int64)
+    age = np.zeros(200, np.float32)
+    age[idx] = r.uniform(0, 90, n_res)
+    cells = CellIndex.build(idx, home, width * height)
+    n = r.poisson(2.0, n_res)
+    draws = r.random((int(n.sum()), 4))
+    args = (idx, home, n, draws, cells, width, height, radius, 0.3, age, _acceptance_table(12.0))
+    want = reference_neighbours(*args)
+    got = _neighbour_pairs(idx, home, n, draws, cells.start, cells.count, cells.members, *args[5:])
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    assert 0 < len(want[0]) < n.sum()
