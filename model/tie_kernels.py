@@ -327,38 +327,41 @@ def visit_partners(indptr, nbr, nw, household, visits, draws):  # pragma: no cov
     they are closest to). ``draws`` holds one uniform per visit, consumed by slot.
     Returns (visitor, visited) arrays; residents with no outside ties make none."""
     total = 0
+    max_degree = 0
     for i in range(visits.shape[0]):
         total += visits[i]
+        if visits[i] > 0:
+            max_degree = max(max_degree, indptr[i + 1] - indptr[i])
     u = np.empty(total, np.int64)
     v = np.empty(total, np.int64)
+    # each visitor's outside ties and their running weight, found once (not per visit)
+    cum = np.empty(max_degree)
+    pick_of = np.empty(max_degree, np.int64)
     n = 0
     d = 0
     for i in range(visits.shape[0]):
         k = visits[i]
         if k == 0:
             continue
-        lo = indptr[i]
-        hi = indptr[i + 1]
+        home = household[i]
+        m = 0
         w_sum = 0.0
-        for j in range(lo, hi):
-            if household[nbr[j]] != household[i]:
+        for j in range(indptr[i], indptr[i + 1]):
+            if household[nbr[j]] != home:
                 w_sum += nw[j]
+                cum[m] = w_sum
+                pick_of[m] = nbr[j]
+                m += 1
         for _ in range(k):
             r = draws[d] * w_sum
             d += 1
             if w_sum <= 0.0:
                 continue
-            acc = 0.0
-            pick = -1
-            for j in range(lo, hi):
-                if household[nbr[j]] == household[i]:
-                    continue
-                acc += nw[j]
-                pick = j
-                if acc >= r:
-                    break
+            c = 0  # the first outside tie whose running weight reaches r (else the last)
+            while c < m - 1 and cum[c] < r:
+                c += 1
             u[n] = i
-            v[n] = nbr[pick]
+            v[n] = pick_of[c]
             n += 1
     return u[:n], v[:n]
 

@@ -315,3 +315,46 @@ def test_neighbourhood_meetings_match_a_plain_loop(seed, radius):
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])
     assert 0 < len(want[0]) < n.sum()
+
+
+def reference_visits(adj, household, visits, draws):
+    """Each visit picks an outside tie with chance proportional to its weight, by
+    walking the running sum (the original loop)."""
+    u, v, d = [], [], 0
+    for i, k in enumerate(visits):
+        ties = range(adj.indptr[i], adj.indptr[i + 1])
+        outside = [j for j in ties if household[adj.nbr[j]] != household[i]]
+        total = 0.0
+        for j in outside:
+            total += adj.weight[j]
+        for _ in range(k):
+            r = draws[d] * total
+            d += 1
+            if total <= 0:
+                continue
+            acc = 0.0
+            for j in outside:
+                acc += adj.weight[j]
+                if acc >= r:
+                    break
+            u.append(i)
+            v.append(adj.nbr[j])
+    return np.array(u, np.int64), np.array(v, np.int64)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_visits_pick_the_same_ties_as_the_running_sum_loop(seed):
+    from model import tie_kernels
+
+    capacity = 40
+    net = random_network(seed, capacity, 160)
+    r = np.random.default_rng(seed)
+    household = r.integers(0, 12, capacity)
+    visits = r.poisson(1.5, capacity)
+    draws = r.random(int(visits.sum()))
+    adj = net.adjacency(capacity)
+    got = tie_kernels.visit_partners(adj.indptr, adj.nbr, adj.weight, household, visits, draws)
+    want = reference_visits(adj, household, visits, draws)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    assert len(set(want[1].tolist())) > 5
