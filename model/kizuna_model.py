@@ -496,7 +496,7 @@ class KizunaModel(Model):
             )
         arrived = demography.arrivals(self)
         if not migration_only:
-            self.population.age[self.population.alive] += np.float32(1.0 / 52.0)
+            self.population.age[self.population.alive_idx()] += np.float32(1.0 / 52.0)
         self.flows.update(
             births=float(len(mothers)),
             deaths=float(len(dead)),

@@ -59,6 +59,10 @@ class Population:
     def __init__(self, capacity: int) -> None:
         self.capacity = 0
         self._free: list[int] = []
+        # the alive slots and their count change only in allocate/release; the weekly
+        # rules ask for them about a dozen times a week, so they are kept, not recounted
+        self._alive_idx: np.ndarray | None = None
+        self._size = 0
         for name, (dtype, fill) in COLUMNS.items():
             setattr(self, name, np.full(0, fill, dtype=dtype))
         self.gifts = np.zeros((N_GIFT_BUCKETS, 0), dtype=np.float32)
@@ -121,11 +125,15 @@ class Population:
             getattr(self, name)[slots] = fill
         self.gifts[:, slots] = 0.0
         self.alive[slots] = True
+        self._alive_idx = None
+        self._size += n
         return slots
 
     def release(self, slots: np.ndarray) -> None:
         """Free the slots of residents who died or left."""
         slots = np.asarray(slots, dtype=np.int64)
+        self._size -= int(np.count_nonzero(self.alive[np.unique(slots)]))
+        self._alive_idx = None
         self.alive[slots] = False
         self.household[slots] = -1
         self.cell[slots] = -1
@@ -137,7 +145,12 @@ class Population:
         return np.clip(self.propensity[slots] * scale, 0.0, 1.0)
 
     def alive_idx(self) -> np.ndarray:
-        return np.flatnonzero(self.alive)
+        """The alive slots in ascending order; shared and read-only until slots change."""
+        if self._alive_idx is None:
+            idx = np.flatnonzero(self.alive)
+            idx.flags.writeable = False
+            self._alive_idx = idx
+        return self._alive_idx
 
     def within(
         self, column: str, week: int, weeks: int = 52, slots: np.ndarray | None = None
@@ -151,4 +164,4 @@ class Population:
 
     @property
     def size(self) -> int:
-        return int(self.alive.sum())
+        return self._size
