@@ -8,8 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from model import vital_kernels
 from model.ledger import CHANNELS, Ledger
 from model.population import Population
+from model.vital_rates import (
+    FERTILITY,
+    FERTILITY_FIRST_GROUP,
+    WEEKLY_DEATH_FEMALE,
+    WEEKLY_DEATH_MALE,
+    WEEKLY_OUT_MIGRATION,
+    age_group,
+)
 
 
 class ListLedger:
@@ -119,3 +128,94 @@ def test_cached_alive_index_and_size_follow_allocate_and_release(seed: int) -> N
         assert not pop.alive_idx().flags.writeable  # callers must not change the shared copy
     pop.release(np.empty(0, np.int64))
     assert pop.size == int(pop.alive.sum())
+
+
+# --- weekly vital chances: the compiled passes against the numpy rules they replaced -----------
+def _town(seed: int, n: int):
+    """A random population of ``n`` slots (about 80% alive) in ``n // 3 + 1`` households."""
+    rng = np.random.default_rng(seed)
+    cap = n + 5
+    age = rng.uniform(0, 104, cap).astype(np.float32)
+    age[rng.random(cap) < 0.1] = np.float32(rng.choice([15.0, 18.0, 25.0, 50.0, 65.0, 100.0]))
+    female = rng.random(cap) < 0.5
+    n_hh = n // 3 + 1
+    household = rng.integers(0, n_hh, cap).astype(np.int32)
+    frailty = rng.random(cap).astype(np.float32)
+    rr = rng.lognormal(0, 0.4, cap).astype(np.float32)
+    alone = rng.random(cap) < 0.2
+    idx = np.flatnonzero(rng.random(cap) < 0.8)[:n]
+    return idx, age, female, household, frailty, rr, alone, n_hh
+
+
+SEEDS_AND_SIZES = [(0, 0), (1, 1), (2, 7), (3, 300), (4, 2000)]
+
+
+@pytest.mark.parametrize(("seed", "n"), SEEDS_AND_SIZES)
+def test_dying(seed: int, n: int) -> None:
+    idx, age, female, _hh, _fr, rr, _alone, _n_hh = _town(seed, n)
+    u = np.random.default_rng(seed + 10).random(len(idx)) * 0.002  # some below the hazard
+    g = age_group(age[idx])
+    h = np.where(female[idx], WEEKLY_DEATH_FEMALE[g], WEEKLY_DEATH_MALE[g]) * rr[idx]
+    want = idx[u < h]
+    got = vital_kernels.dying(idx, age, female, rr, WEEKLY_DEATH_MALE, WEEKLY_DEATH_FEMALE, u)
+    assert np.array_equal(got, want)
+    assert n < 300 or len(want) > 0  # the draws do select someone
+    # a draw exactly at a hazard does not die; just below it does
+    if len(idx):
+        assert len(vital_kernels.dying(idx, age, female, rr, WEEKLY_DEATH_MALE,
+                                       WEEKLY_DEATH_FEMALE, h)) == 0  # fmt: skip
+        below = np.nextafter(h, -1.0)
+        assert np.array_equal(
+            vital_kernels.dying(idx, age, female, rr, WEEKLY_DEATH_MALE, WEEKLY_DEATH_FEMALE,
+                                below), idx,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize(("seed", "n"), SEEDS_AND_SIZES)
+def test_birth_chances(seed: int, n: int) -> None:
+    idx, age, female, household, _fr, _rr, _alone, n_hh = _town(seed, n)
+    scale = 1.3
+    a = age[idx]
+    man = ~female[idx] & (a >= 18) & (a < 65)
+    men_in_hh = np.bincount(household[idx], weights=man, minlength=n_hh)
+    women = idx[female[idx] & (a >= 15) & (a < 50)]
+    g = age_group(age[women]) - FERTILITY_FIRST_GROUP
+    partnered = men_in_hh[household[women]] > 0
+    n_all = np.bincount(g, minlength=len(FERTILITY))
+    n_partnered = np.bincount(g[partnered], minlength=len(FERTILITY))
+    boost = np.divide(n_all, n_partnered, out=np.zeros(len(FERTILITY)), where=n_partnered > 0)
+    annual = FERTILITY[g] * scale * boost[g] * partnered
+    want = np.minimum(annual, 0.9) / 52.0
+    got_women, got = vital_kernels.birth_chances(
+        idx, age, female, household, n_hh, FERTILITY, FERTILITY_FIRST_GROUP, scale
+    )
+    assert np.array_equal(got_women, women)
+    assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize(("seed", "n"), SEEDS_AND_SIZES)
+def test_leaving(seed: int, n: int) -> None:
+    idx, age, _female, household, frailty, _rr, lives_alone, n_hh = _town(seed, n)
+    scale, youth, care_rate, kin_rate = 1.1, 1.7, 0.013, 0.02
+    draws = np.random.default_rng(seed + 20)
+    u = draws.random(len(idx)) * 0.01
+    u_household = draws.random(n_hh) * 0.01
+    a = age[idx]
+    weekly = WEEKLY_OUT_MIGRATION[age_group(a)] * scale
+    weekly = np.where((a >= 15) & (a < 25), weekly * youth, weekly)
+    young = (a >= 18) & (a < 30)
+    alone = lives_alone[idx]
+    care = (a >= 65) * care_rate * frailty[idx] ** 2 * (1.0 + 0.5 * alone)
+    to_kin = (a >= 65) * alone * kin_rate
+    individual = np.where(young, weekly, 0.0) + (care + to_kin) / 52.0
+    hh = household[idx]
+    rate_sum = np.bincount(hh[~young], weights=weekly[~young], minlength=n_hh)
+    count = np.bincount(hh[~young], minlength=n_hh)
+    hh_rate = np.divide(rate_sum, count, out=np.zeros(n_hh), where=count > 0)
+    want = idx[(u < individual) | (u_household < hh_rate)[hh]]
+    got = vital_kernels.leaving(
+        idx, age, frailty, household, lives_alone, WEEKLY_OUT_MIGRATION * scale,
+        youth, care_rate, kin_rate, u, u_household,
+    )  # fmt: skip
+    assert np.array_equal(got, want)
+    assert n < 300 or 0 < len(want) < len(idx)
