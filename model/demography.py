@@ -158,6 +158,15 @@ def out_migrants(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
     )  # fmt: skip
 
 
+def sorted_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.setdiff1d(a, b)`` for sorted, unique slot arrays (as the weekly events
+    return them), by binary search instead of sorting both again."""
+    if len(b) == 0 or len(a) == 0:
+        return a
+    at = np.minimum(np.searchsorted(b, a), len(b) - 1)
+    return a[b[at] != a]
+
+
 # household templates for arrivals: name, age range of the first adult, whether a
 # partner comes along, and the chance and number of children
 _ARRIVALS = ("young_single", "young_couple", "family", "single_adult", "retired_couple")

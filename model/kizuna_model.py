@@ -483,7 +483,7 @@ class KizunaModel(Model):
         dead = empty if migration_only else demography.deaths(self, idx)
         mothers = empty if migration_only else demography.births(self, idx)
         leaving = demography.out_migrants(self, idx)
-        leaving = np.setdiff1d(leaving, dead)
+        leaving = demography.sorted_difference(leaving, dead)
         self.remove_residents(np.concatenate((dead, leaving)))
         mothers = mothers[self.population.alive[mothers]]
         if len(mothers):

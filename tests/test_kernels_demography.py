@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import vital_kernels
+from model import demography, vital_kernels
 from model.ledger import CHANNELS, Ledger
 from model.population import Population
 from model.vital_rates import (
@@ -219,3 +219,16 @@ def test_leaving(seed: int, n: int) -> None:
     )  # fmt: skip
     assert np.array_equal(got, want)
     assert n < 300 or 0 < len(want) < len(idx)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sorted_difference_is_setdiff1d_on_sorted_slots(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    universe = np.arange(int(rng.integers(1, 60)))
+    a = np.flatnonzero(rng.random(len(universe)) < rng.random())
+    b = np.flatnonzero(rng.random(len(universe)) < rng.random())
+    for x, y in ((a, b), (a, a), (a, np.empty(0, np.int64)), (np.empty(0, np.int64), b)):
+        got = demography.sorted_difference(x, y)
+        want = np.setdiff1d(x, y)
+        assert got.dtype == want.dtype
+        assert np.array_equal(got, want)
