@@ -7,10 +7,12 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 import pytest
+from mesa.experimental.mesa_signals import ModelSignals
 
 from model import demography, vital_kernels
 from model.ledger import CHANNELS, Ledger
 from model.population import Population
+from model.residents import Resident, remove_handles
 from model.vital_rates import (
     FERTILITY,
     FERTILITY_FIRST_GROUP,
@@ -232,3 +234,60 @@ def test_sorted_difference_is_setdiff1d_on_sorted_slots(seed: int) -> None:
         want = np.setdiff1d(x, y)
         assert got.dtype == want.dtype
         assert np.array_equal(got, want)
+
+
+# --- Mesa handles in batches against Mesa's per-agent path -------------------------------------
+def _handle_state(model) -> tuple:
+    """Everything Mesa keeps about residents: ids in registration order, per type and
+    per cell, plus each handle's slot and cell."""
+    residents = list(model.agents_by_type[Resident])
+    return (
+        [a.unique_id for a in model.agents],
+        [a.unique_id for a in residents],
+        [(a.slot, a.cell.coordinate, a.pos) for a in residents],
+        [[a.unique_id for a in cell.agents] for cell in model.cells],
+        [cell.empty for cell in model.cells],
+        model.agent_id_counter,
+    )
+
+
+def _churn(model, seed: int) -> None:
+    """Add and remove handles the way demography does, several times."""
+    rng = np.random.default_rng(seed)
+    for _ in range(4):
+        slots = np.sort(rng.choice(model.population.capacity, int(rng.integers(0, 9)), False))
+        slots = slots[model._handles[slots] == None]  # noqa: E711 - object array
+        model.population.cell[slots] = rng.integers(0, len(model.cells), len(slots))
+        model._create_handles(slots)
+        alive = np.flatnonzero(model._handles != None)  # noqa: E711
+        gone = rng.choice(alive, int(rng.integers(0, min(len(alive), 7) + 1)), False)
+        remove_handles(model, model._handles[gone].tolist())
+        model._handles[gone] = None
+
+
+class _Observer:
+    """Mesa keeps weak references to bound methods only."""
+
+    def __init__(self) -> None:
+        self.signals: list = []
+
+    def note(self, signal: object) -> None:
+        self.signals.append(signal)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_batched_handles_match_mesa(seed: int) -> None:
+    from tests.towns import small_town
+
+    fast = small_town(300, seed=seed, warmup_weeks=2)
+    slow = small_town(300, seed=seed, warmup_weeks=2)
+    assert _handle_state(fast) == _handle_state(slow)
+    # an observer of added/removed agents forces Mesa's own path on ``slow``
+    seen = _Observer()
+    slow.observe("agents", ModelSignals.AGENT_ADDED, seen.note)
+    slow.observe("agents", ModelSignals.AGENT_REMOVED, seen.note)
+    _churn(fast, seed)
+    _churn(slow, seed)
+    assert seen.signals  # the slow town really went through Mesa's path
+    assert _handle_state(fast) == _handle_state(slow)
+    assert len(fast.agents_by_type[Resident]) == int(np.count_nonzero(fast._handles != None))  # noqa: E711
