@@ -111,7 +111,6 @@ def _quiet(model: KizunaModel, signal: str) -> bool:
         not Resident._datasets
         and model._batch_context is None
         and not model._has_subscribers("agents", signal)
-        and Resident in model._agents_by_type
     )
 
 
@@ -119,6 +118,10 @@ def create_handles(model: KizunaModel, slots: list[int], cells: list[Cell]) -> l
     """Mesa agents for new residents at ``slots`` living in ``cells``, in order."""
     if not _quiet(model, ModelSignals.AGENT_ADDED):
         return [Resident(model, s) for s in slots]
+    if not slots:
+        return []
+    if Resident not in model._agents_by_type:  # Mesa sets up the agent type
+        return [Resident(model, slots[0]), *create_handles(model, slots[1:], cells[1:])]
     every = model._all_agents._agents
     by_type = model._agents_by_type[Resident]._agents
     first_id = model.agent_id_counter
@@ -141,7 +144,7 @@ def create_handles(model: KizunaModel, slots: list[int], cells: list[Cell]) -> l
 
 def remove_handles(model: KizunaModel, agents: list[Resident]) -> None:
     """Remove residents' Mesa agents from the model and from their cells."""
-    if not _quiet(model, ModelSignals.AGENT_REMOVED):
+    if not _quiet(model, ModelSignals.AGENT_REMOVED) or Resident not in model._agents_by_type:
         for agent in agents:
             agent.remove()
         return

@@ -7,12 +7,14 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 import pytest
+from mesa import Model
+from mesa.discrete_space import OrthogonalMooreGrid
 from mesa.experimental.mesa_signals import ModelSignals
 
 from model import demography, vital_kernels
 from model.ledger import CHANNELS, Ledger
 from model.population import Population
-from model.residents import Resident, remove_handles
+from model.residents import Resident, create_handles, remove_handles
 from model.vital_rates import (
     FERTILITY,
     FERTILITY_FIRST_GROUP,
@@ -291,3 +293,35 @@ def test_batched_handles_match_mesa(seed: int) -> None:
     assert seen.signals  # the slow town really went through Mesa's path
     assert _handle_state(fast) == _handle_state(slow)
     assert len(fast.agents_by_type[Resident]) == int(np.count_nonzero(fast._handles != None))  # noqa: E711
+
+
+class _Bare(Model):
+    """Just what a resident handle needs: a population and the grid's cells."""
+
+    def __init__(self, n: int, seed: int) -> None:
+        super().__init__(rng=seed)
+        self.grid = OrthogonalMooreGrid((3, 3), torus=False, random=self.random)
+        self.cells = list(self.grid.all_cells)
+        self.population = Population(n)
+        slots = self.population.allocate(n)
+        self.population.cell[slots] = self.rng.integers(0, len(self.cells), n)
+
+
+@pytest.mark.parametrize(("seed", "n"), [(0, 0), (1, 1), (2, 5), (3, 40)])
+def test_first_handles_of_a_new_model_match_mesa(seed: int, n: int) -> None:
+    fast, slow = _Bare(n, seed), _Bare(n, seed)
+    slots = fast.population.alive_idx().tolist()
+    cells = [fast.cells[c] for c in fast.population.cell[slots].tolist()]
+    made = create_handles(fast, slots, cells)
+    expected = [Resident(slow, s) for s in slots]
+    assert [a.unique_id for a in made] == [a.unique_id for a in expected]
+    assert [a.unique_id for a in fast.agents] == [a.unique_id for a in slow.agents]
+    assert [[a.unique_id for a in c.agents] for c in fast.cells] == [
+        [a.unique_id for a in c.agents] for c in slow.cells
+    ]
+    assert fast.agent_id_counter == slow.agent_id_counter
+    remove_handles(fast, made[::2])
+    for agent in expected[::2]:
+        agent.remove()
+    assert [a.unique_id for a in fast.agents] == [a.unique_id for a in slow.agents]
+    assert [c.empty for c in fast.cells] == [c.empty for c in slow.cells]
