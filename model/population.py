@@ -59,10 +59,9 @@ class Population:
     def __init__(self, capacity: int) -> None:
         self.capacity = 0
         self._free: list[int] = []
-        # the alive slots and their count change only in allocate/release; the weekly
-        # rules ask for them about a dozen times a week, so they are kept, not recounted
+        # the alive slots change only in allocate/release; the weekly rules ask for them
+        # (and their number) about a dozen times a week, so they are kept, not recounted
         self._alive_idx: np.ndarray | None = None
-        self._size = 0
         for name, (dtype, fill) in COLUMNS.items():
             setattr(self, name, np.full(0, fill, dtype=dtype))
         self.gifts = np.zeros((N_GIFT_BUCKETS, 0), dtype=np.float32)
@@ -126,18 +125,16 @@ class Population:
         self.gifts[:, slots] = 0.0
         self.alive[slots] = True
         self._alive_idx = None
-        self._size += n
         return slots
 
     def release(self, slots: np.ndarray) -> None:
         """Free the slots of residents who died or left."""
         slots = np.asarray(slots, dtype=np.int64)
-        self._size -= int(np.count_nonzero(self.alive[np.unique(slots)]))
         self._alive_idx = None
         self.alive[slots] = False
         self.household[slots] = -1
         self.cell[slots] = -1
-        self._free.extend(int(s) for s in np.sort(slots)[::-1])
+        self._free.extend(np.sort(slots)[::-1].tolist())
 
     def disposition(self, slots: np.ndarray, scale: float) -> np.ndarray:
         """Civic propensity scaled by the model's ``propensity_scale``: the willingness
@@ -164,4 +161,4 @@ class Population:
 
     @property
     def size(self) -> int:
-        return self._size
+        return len(self.alive_idx())
