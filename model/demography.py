@@ -16,7 +16,7 @@ import numpy as np
 
 from model import vital_kernels
 from model.population import NO_EMPLOYER, OUTSIDE_EMPLOYER
-from model.venues import STUDENT_AGES
+from model.venues import SCHOOL_LEVELS, STUDENT_AGES
 from model.vital_rates import (
     EMPLOYMENT_FEMALE,
     EMPLOYMENT_MALE,
@@ -73,6 +73,15 @@ def update_frailty(model: KizunaModel, idx: np.ndarray) -> None:
     pop.frailty[idx] = 1.0 / (1.0 + np.exp(-z))
 
 
+# below this age nobody is at school or university, works or earns (the employment
+# tables are zero for the first groups), so a newborn's roles are a fresh slot's defaults
+FIRST_ROLE_AGE = min(
+    SCHOOL_LEVELS[0][1],
+    STUDENT_AGES[0],
+    5 * int(np.flatnonzero(EMPLOYMENT_MALE + EMPLOYMENT_FEMALE)[0]),
+)
+
+
 def assign_roles(model: KizunaModel, idx: np.ndarray) -> None:
     """School, work and income from age and sex (run at the start and every year)."""
     pop = model.population
@@ -99,8 +108,11 @@ def assign_roles(model: KizunaModel, idx: np.ndarray) -> None:
     current = pop.employer[idx]
     starting = works & (current == NO_EMPLOYER)
     new_employer = np.full(int(starting.sum()), OUTSIDE_EMPLOYER, dtype=np.int32)
-    local = model.rng.random(len(new_employer)) < region.local_work_share
-    new_employer[local] = model.venues.draw_workplaces(int(local.sum()), model.rng)
+    if len(new_employer):  # (drawing nothing leaves the generator as it was)
+        local = model.rng.random(len(new_employer)) < region.local_work_share
+        n_local = int(np.count_nonzero(local))
+        if n_local:
+            new_employer[local] = model.venues.draw_workplaces(n_local, model.rng)
     current = current.copy()
     current[starting] = new_employer
     current[~works] = NO_EMPLOYER

@@ -290,7 +290,8 @@ class KizunaModel(Model):
         pop.arrival_week[slots] = self.week
         demography.init_traits(self, slots)
         demography.update_frailty(self, slots)
-        demography.assign_roles(self, slots)
+        if len(age) and age.max() >= demography.FIRST_ROLE_AGE:  # newborns keep the defaults
+            demography.assign_roles(self, slots)
         self._create_handles(slots)
         return slots
 

@@ -325,3 +325,29 @@ def test_first_handles_of_a_new_model_match_mesa(seed: int, n: int) -> None:
         agent.remove()
     assert [a.unique_id for a in fast.agents] == [a.unique_id for a in slow.agents]
     assert [c.empty for c in fast.cells] == [c.empty for c in slow.cells]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_newborns_skip_assign_roles_without_a_difference(seed: int) -> None:
+    """add_residents skips assign_roles for babies: running it changes nothing."""
+    from tests.towns import small_town
+
+    town = small_town(300, seed=seed, warmup_weeks=1)
+    pop = town.population
+    mothers = pop.alive_idx()[:4]
+    ages = np.array([0.0, 0.5, 3.0, demography.FIRST_ROLE_AGE - 0.01], np.float32)
+    slots = town.add_residents(ages, np.array([True, False, True, False]),
+                               pop.household[mothers], pop.cell[mothers])  # fmt: skip
+    before = [pop.school[slots].copy(), pop.employer[slots].copy(), pop.income[slots].copy()]
+    state = town.rng.bit_generator.state
+    demography.assign_roles(town, slots)
+    after = [pop.school[slots], pop.employer[slots], pop.income[slots]]
+    for b, a in zip(before, after, strict=True):
+        assert np.array_equal(b, a)
+        assert np.array_equal(np.signbit(b), np.signbit(a))
+    assert town.rng.bit_generator.state == state
+    # from the first role age on, roles are assigned
+    older = town.add_residents(np.full(200, 30.0, np.float32), np.zeros(200, bool),
+                               pop.household[mothers[:1]].repeat(200),
+                               pop.cell[mothers[:1]].repeat(200))  # fmt: skip
+    assert np.count_nonzero(pop.income[older]) > 0
