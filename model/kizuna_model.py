@@ -498,7 +498,8 @@ class KizunaModel(Model):
             )
         arrived = demography.arrivals(self)
         if not migration_only:
-            self.population.age[self.population.alive_idx()] += np.float32(1.0 / 52.0)
+            pop = self.population  # in place over the alive mask: no gather and scatter
+            np.add(pop.age, np.float32(1.0 / 52.0), out=pop.age, where=pop.alive)
         self.flows.update(
             births=float(len(mothers)),
             deaths=float(len(dead)),
