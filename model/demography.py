@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model import vital_kernels
 from model.population import NO_EMPLOYER, OUTSIDE_EMPLOYER
-from model.venues import STUDENT_AGES
+from model.venues import SCHOOL_LEVELS, STUDENT_AGES
 from model.vital_rates import (
     EMPLOYMENT_FEMALE,
     EMPLOYMENT_MALE,
@@ -72,6 +73,15 @@ def update_frailty(model: KizunaModel, idx: np.ndarray) -> None:
     pop.frailty[idx] = 1.0 / (1.0 + np.exp(-z))
 
 
+# below this age nobody is at school or university, works or earns (the employment
+# tables are zero for the first groups), so a newborn's roles are a fresh slot's defaults
+FIRST_ROLE_AGE = min(
+    SCHOOL_LEVELS[0][1],
+    STUDENT_AGES[0],
+    5 * int(np.flatnonzero(EMPLOYMENT_MALE + EMPLOYMENT_FEMALE)[0]),
+)
+
+
 def assign_roles(model: KizunaModel, idx: np.ndarray) -> None:
     """School, work and income from age and sex (run at the start and every year)."""
     pop = model.population
@@ -98,8 +108,11 @@ def assign_roles(model: KizunaModel, idx: np.ndarray) -> None:
     current = pop.employer[idx]
     starting = works & (current == NO_EMPLOYER)
     new_employer = np.full(int(starting.sum()), OUTSIDE_EMPLOYER, dtype=np.int32)
-    local = model.rng.random(len(new_employer)) < region.local_work_share
-    new_employer[local] = model.venues.draw_workplaces(int(local.sum()), model.rng)
+    if len(new_employer):  # (drawing nothing leaves the generator as it was)
+        local = model.rng.random(len(new_employer)) < region.local_work_share
+        n_local = int(np.count_nonzero(local))
+        if n_local:
+            new_employer[local] = model.venues.draw_workplaces(n_local, model.rng)
     current = current.copy()
     current[starting] = new_employer
     current[~works] = NO_EMPLOYER
@@ -118,29 +131,22 @@ def assign_roles(model: KizunaModel, idx: np.ndarray) -> None:
 # --- weekly events --------------------------------------------------------------------------
 def deaths(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
     pop = model.population
-    g = age_group(pop.age[idx])
-    h = np.where(pop.female[idx], WEEKLY_DEATH_FEMALE[g], WEEKLY_DEATH_MALE[g])
-    die = model.rng.random(len(idx)) < h * pop.mortality_rr[idx]
-    return idx[die]
+    u = model.rng.random(len(idx))
+    return vital_kernels.dying(
+        idx, pop.age, pop.female, pop.mortality_rr, WEEKLY_DEATH_MALE, WEEKLY_DEATH_FEMALE, u
+    )
 
 
 def births(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
     """Mothers giving birth this week (women 15-49 living with a man of working age)."""
     pop = model.population
-    age = pop.age[idx]
-    man = ~pop.female[idx] & (age >= 18) & (age < 65)
-    men_in_hh = np.bincount(pop.household[idx], weights=man, minlength=len(model.households))
-    fertile = pop.female[idx] & (age >= 15) & (age < 50)
-    women = idx[fertile]
-    g = age_group(pop.age[women]) - FERTILITY_FIRST_GROUP
-    partnered = men_in_hh[pop.household[women]] > 0
-    # nearly all births in Japan are to couples: concentrate each age group's births
+    # nearly all births in Japan are to couples: each age group's births are concentrated
     # on its partnered women so the group's total stays at the national rate
-    n_all = np.bincount(g, minlength=len(FERTILITY))
-    n_partnered = np.bincount(g[partnered], minlength=len(FERTILITY))
-    boost = np.divide(n_all, n_partnered, out=np.zeros(len(FERTILITY)), where=n_partnered > 0)
-    annual = FERTILITY[g] * model.region.fertility_scale * boost[g] * partnered
-    give_birth = model.rng.random(len(women)) < np.minimum(annual, 0.9) / 52.0
+    women, chance = vital_kernels.birth_chances(
+        idx, pop.age, pop.female, pop.household, len(model.households),
+        FERTILITY, FERTILITY_FIRST_GROUP, model.region.fertility_scale,
+    )  # fmt: skip
+    give_birth = model.rng.random(len(women)) < chance
     return women[give_birth]
 
 
@@ -149,29 +155,28 @@ def out_migrants(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
     everyone else with their household."""
     pop = model.population
     region = model.region
-    age = pop.age[idx]
-    g = age_group(age)
-    weekly = WEEKLY_OUT_MIGRATION[g] * region.out_migration_scale
-    weekly = np.where((age >= 15) & (age < 25), weekly * region.youth_exodus, weekly)
-    young = (age >= 18) & (age < 30)
+    p = model.params
     # about 1% of those 65+ enter long-term care facilities each year, mostly the frail
     # and those with nobody at home (Survey of Institutions and Establishments for
-    # Long-term Care 2015: about 4% of elders live in one, stays of 3-4 years)
-    alone = model.lives_alone[idx]
-    p = model.params
-    care = (age >= 65) * p.care_entry_rate * pop.frailty[idx] ** 2 * (1.0 + 0.5 * alone)
-    # elders living alone also move in with children or relatives elsewhere
-    to_kin = (age >= 65) * alone * p.elder_alone_move_rate
-    individual = np.where(young, weekly, 0.0) + (care + to_kin) / 52.0
-    leave_alone = model.rng.random(len(idx)) < individual
-    # household moves: the household's mean rate over members who are not young adults
-    hh = pop.household[idx]
-    n_hh = len(model.households)
-    rate_sum = np.bincount(hh[~young], weights=weekly[~young], minlength=n_hh)
-    count = np.bincount(hh[~young], minlength=n_hh)
-    hh_rate = np.divide(rate_sum, count, out=np.zeros(n_hh), where=count > 0)
-    moving = model.rng.random(n_hh) < hh_rate
-    return idx[leave_alone | moving[hh]]
+    # Long-term Care 2015: about 4% of elders live in one, stays of 3-4 years); elders
+    # living alone also move in with children or relatives elsewhere; households move
+    # at the mean rate of their members who are not young adults
+    u = model.rng.random(len(idx))  # one draw per resident, then one per household id
+    u_household = model.rng.random(len(model.households))
+    return vital_kernels.leaving(
+        idx, pop.age, pop.frailty, pop.household, model.lives_alone,
+        WEEKLY_OUT_MIGRATION * region.out_migration_scale, region.youth_exodus,
+        p.care_entry_rate, p.elder_alone_move_rate, u, u_household,
+    )  # fmt: skip
+
+
+def sorted_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.setdiff1d(a, b)`` for sorted, unique slot arrays (as the weekly events
+    return them), by binary search instead of sorting both again."""
+    if len(b) == 0 or len(a) == 0:
+        return a
+    at = np.minimum(np.searchsorted(b, a), len(b) - 1)
+    return a[b[at] != a]
 
 
 # household templates for arrivals: name, age range of the first adult, whether a

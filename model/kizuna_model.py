@@ -58,7 +58,7 @@ from model.params import Params, check_params
 from model.places import Place, visit_places
 from model.population import Population
 from model.regions import RegionProfile, get_region
-from model.residents import Resident
+from model.residents import Resident, create_handles, remove_handles
 from model.resilience import ShockTrack
 from model.rolling import RollingTallies
 from model.synthesis import synthesise
@@ -264,10 +264,12 @@ class KizunaModel(Model):
             self._handles = np.concatenate((self._handles, np.empty(grow, dtype=object)))
             self._agent_id = np.concatenate((self._agent_id, np.full(grow, -1, np.int64)))
             self.lives_alone = np.concatenate((self.lives_alone, np.zeros(grow, bool)))
-        for s in slots.tolist():
-            agent = Resident(self, s)
-            self._handles[s] = agent
-            self._agent_id[s] = agent.unique_id
+        cells = self.cells
+        agents = create_handles(
+            self, slots.tolist(), [cells[c] for c in self.population.cell[slots].tolist()]
+        )
+        self._handles[slots] = agents
+        self._agent_id[slots] = [agent.unique_id for agent in agents]
 
     # --- population changes (called by demography) -----------------------------------------------
     @property
@@ -288,7 +290,8 @@ class KizunaModel(Model):
         pop.arrival_week[slots] = self.week
         demography.init_traits(self, slots)
         demography.update_frailty(self, slots)
-        demography.assign_roles(self, slots)
+        if len(age) and age.max() >= demography.FIRST_ROLE_AGE:  # newborns keep the defaults
+            demography.assign_roles(self, slots)
         self._create_handles(slots)
         return slots
 
@@ -297,10 +300,9 @@ class KizunaModel(Model):
         if len(slots) == 0:
             return
         self.ties.remove_residents(slots, self.population.capacity)
-        for s in slots.tolist():
-            self._handles[s].remove()
-            self._handles[s] = None
-            self._agent_id[s] = -1
+        remove_handles(self, self._handles[slots].tolist())
+        self._handles[slots] = None
+        self._agent_id[slots] = -1
         self.population.release(slots)
 
     def move_residents(self, slots: np.ndarray, households: np.ndarray, cells: np.ndarray) -> None:
@@ -483,7 +485,7 @@ class KizunaModel(Model):
         dead = empty if migration_only else demography.deaths(self, idx)
         mothers = empty if migration_only else demography.births(self, idx)
         leaving = demography.out_migrants(self, idx)
-        leaving = np.setdiff1d(leaving, dead)
+        leaving = demography.sorted_difference(leaving, dead)
         self.remove_residents(np.concatenate((dead, leaving)))
         mothers = mothers[self.population.alive[mothers]]
         if len(mothers):
@@ -496,7 +498,8 @@ class KizunaModel(Model):
             )
         arrived = demography.arrivals(self)
         if not migration_only:
-            self.population.age[self.population.alive] += np.float32(1.0 / 52.0)
+            pop = self.population  # in place over the alive mask: no gather and scatter
+            np.add(pop.age, np.float32(1.0 / 52.0), out=pop.age, where=pop.alive)
         self.flows.update(
             births=float(len(mothers)),
             deaths=float(len(dead)),

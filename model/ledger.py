@@ -53,20 +53,45 @@ CHANNELS = (
 )
 
 
+_CHANNEL_CODE = {name: code for code, name in enumerate(CHANNELS)}
+_COLUMNS = (("_week", np.int32), ("_source", np.int32), ("_dest", np.int32),
+            ("_channel", np.int8), ("_amount", np.int64))  # fmt: skip
+
+
 class Ledger:
-    """Balances plus a list of transfers (week, source, destination, channel, amount)."""
+    """Balances plus every transfer (week, source, destination, channel, amount).
+
+    A long run records millions of transfers, so they are stored compactly: accounts
+    and channels as small integer codes (with a name table), every column in a numpy
+    array that doubles its capacity when full (about 21 bytes per transfer rather than
+    five list entries and a Python int).
+    """
 
     def __init__(self) -> None:
         self.balances: defaultdict[str, int] = defaultdict(int)
-        self._week: list[int] = []
-        self._source: list[str] = []
-        self._dest: list[str] = []
-        self._channel: list[str] = []
-        self._amount: list[int] = []
+        self._account_code: dict[str, int] = {}
+        self._accounts: list[str] = []
+        self._n = 0
+        for name, dtype in _COLUMNS:
+            setattr(self, name, np.zeros(1024, dtype))
         self.week = 0
 
     def balance(self, account: str) -> int:
         return self.balances.get(account, 0)
+
+    def _code(self, account: str) -> int:
+        code = self._account_code.get(account)
+        if code is None:
+            code = self._account_code[account] = len(self._accounts)
+            self._accounts.append(account)
+        return code
+
+    def _grow(self) -> None:
+        for name, _dtype in _COLUMNS:
+            old = getattr(self, name)
+            column = np.zeros(2 * len(old), old.dtype)
+            column[: len(old)] = old
+            setattr(self, name, column)
 
     def transfer(self, source: str, dest: str, channel: str, amount: float) -> int:
         """Move ``amount`` yen (rounded to whole yen); returns what moved.
@@ -74,7 +99,8 @@ class Ledger:
         Organisations may go into overdraft (negative funds) — closing an NPO that
         stays in deficit is a rule of the NPO, not of the ledger.
         """
-        if channel not in CHANNELS:
+        channel_code = _CHANNEL_CODE.get(channel)
+        if channel_code is None:
             raise ValueError(f"unknown channel {channel!r}")
         yen = round(amount)
         if yen < 0:
@@ -83,35 +109,55 @@ class Ledger:
             return 0
         self.balances[source] -= yen
         self.balances[dest] += yen
-        self._week.append(self.week)
-        self._source.append(source)
-        self._dest.append(dest)
-        self._channel.append(channel)
-        self._amount.append(yen)
+        i = self._n
+        if i == len(self._amount):
+            self._grow()
+        self._week[i] = self.week
+        self._source[i] = self._code(source)
+        self._dest[i] = self._code(dest)
+        self._channel[i] = channel_code
+        self._amount[i] = yen
+        self._n = i + 1
         return yen
 
     def flows(self) -> pd.DataFrame:
         """Every transfer, one row each."""
+        n = self._n
+        names = np.array(self._accounts, dtype=object)
+        channels = np.array(CHANNELS, dtype=object)
         return pd.DataFrame(
             {
-                "week": np.asarray(self._week, np.int64),
-                "source": self._source,
-                "destination": self._dest,
-                "channel": self._channel,
-                "amount": np.asarray(self._amount, np.int64),
+                "week": self._week[:n].astype(np.int64),
+                "source": names[self._source[:n]].tolist(),
+                "destination": names[self._dest[:n]].tolist(),
+                "channel": channels[self._channel[:n]].tolist(),
+                "amount": self._amount[:n].copy(),
             }
         )
 
     def week_totals(self, week: int) -> dict[str, int]:
-        """Yen moved in one week, by channel (the recent tail is scanned from the end)."""
+        """Yen moved in one week, by channel, in order of the latest transfer first.
+
+        Only the recent tail is read: the scan stops at the latest transfer of an
+        earlier week, searched for backwards in growing chunks.
+        """
+        weeks = self._week
+        start = 0
+        end = self._n
+        chunk = 256
+        while end > 0:
+            lo = max(0, end - chunk)
+            earlier = np.flatnonzero(weeks[lo:end] < week)
+            if len(earlier):
+                start = lo + int(earlier[-1]) + 1
+                break
+            end = lo
+            chunk *= 2
+        hit = np.flatnonzero(weeks[start : self._n] == week)[::-1] + start
         totals: dict[str, int] = defaultdict(int)
-        for i in range(len(self._week) - 1, -1, -1):
-            if self._week[i] != week:
-                if self._week[i] < week:
-                    break
-                continue
-            totals[self._channel[i]] += self._amount[i]
+        for code, yen in zip(self._channel[hit].tolist(), self._amount[hit].tolist(), strict=True):
+            totals[CHANNELS[code]] += yen
         return totals
 
     def __len__(self) -> int:
-        return len(self._amount)
+        return self._n

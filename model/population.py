@@ -59,6 +59,9 @@ class Population:
     def __init__(self, capacity: int) -> None:
         self.capacity = 0
         self._free: list[int] = []
+        # the alive slots change only in allocate/release; the weekly rules ask for them
+        # (and their number) about a dozen times a week, so they are kept, not recounted
+        self._alive_idx: np.ndarray | None = None
         for name, (dtype, fill) in COLUMNS.items():
             setattr(self, name, np.full(0, fill, dtype=dtype))
         self.gifts = np.zeros((N_GIFT_BUCKETS, 0), dtype=np.float32)
@@ -121,15 +124,17 @@ class Population:
             getattr(self, name)[slots] = fill
         self.gifts[:, slots] = 0.0
         self.alive[slots] = True
+        self._alive_idx = None
         return slots
 
     def release(self, slots: np.ndarray) -> None:
         """Free the slots of residents who died or left."""
         slots = np.asarray(slots, dtype=np.int64)
+        self._alive_idx = None
         self.alive[slots] = False
         self.household[slots] = -1
         self.cell[slots] = -1
-        self._free.extend(int(s) for s in np.sort(slots)[::-1])
+        self._free.extend(np.sort(slots)[::-1].tolist())
 
     def disposition(self, slots: np.ndarray, scale: float) -> np.ndarray:
         """Civic propensity scaled by the model's ``propensity_scale``: the willingness
@@ -137,7 +142,12 @@ class Population:
         return np.clip(self.propensity[slots] * scale, 0.0, 1.0)
 
     def alive_idx(self) -> np.ndarray:
-        return np.flatnonzero(self.alive)
+        """The alive slots in ascending order; shared and read-only until slots change."""
+        if self._alive_idx is None:
+            idx = np.flatnonzero(self.alive)
+            idx.flags.writeable = False
+            self._alive_idx = idx
+        return self._alive_idx
 
     def within(
         self, column: str, week: int, weeks: int = 52, slots: np.ndarray | None = None
@@ -151,4 +161,4 @@ class Population:
 
     @property
     def size(self) -> int:
-        return int(self.alive.sum())
+        return len(self.alive_idx())
