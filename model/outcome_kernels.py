@@ -1,0 +1,211 @@
+"""Compiled passes behind the weekly outcomes (numba).
+
+Measuring a week used to take some thirty boolean masks and gathers over the living
+residents, one per share; ``resident_tallies`` walks them once and counts every
+numerator and denominator. A share is a ratio of two integer counts, and a mean of
+integer degrees is an exact integer sum over a count, so the figures are the same to
+the last bit as the NumPy expressions they replace. Means of floating-point columns
+(awareness, trust, ...) stay in NumPy, whose pairwise summation sets their last bit;
+these kernels only hand back which residents they run over.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from model.population import NEVER
+
+# positions in the counts ``resident_tallies`` returns
+(
+    ALIVE, UNDER_15, AGE_15_64, AGE_65, AGE_75, ELDER_ALONE, DEGREE, STRONG_DEGREE,
+    ELDER_OUT_DEGREE, ISOLATED, ISOLATED_ELDER_ALONE, AGE_60, AGE_60_NO_CLOSE,
+    CAN_VOL, CAN_VOL_VOL, MALE, MALE_VOL, FEMALE, FEMALE_VOL, EMPLOYEES, EMPLOYEES_VOL,
+    ADULT, ADULT_DONOR, ADULT_LOCAL_DONOR, ATTACHED, CAN_VOL_ATTACHED, BRIGADE,
+    ELDER_AT_PLACE, HOUSEHOLDS, MEMBER_HOUSEHOLDS, GROUPS,
+) = range(31)  # fmt: skip
+# then, for each volunteer age group g: GROUPS + 2g residents who can volunteer, + 1 volunteers
+
+
+@njit(cache=True)
+def _within(last: int, week: int, weeks: int) -> bool:  # pragma: no cover - compiled
+    """``Population.within`` for one resident."""
+    return last != NEVER and week - last < weeks
+
+
+@njit(cache=True)
+def resident_tallies(
+    idx,
+    age,
+    female,
+    household,
+    employer,
+    attach_kind,
+    npo_kind,
+    brigade,
+    by_class,
+    last_volunteer,
+    last_donation,
+    last_local_gift,
+    last_place,
+    week,
+    place_weeks,
+    member,
+    min_vol_age,
+    min_donor_age,
+    group_lo,
+    group_hi,
+):  # pragma: no cover - compiled
+    """Counts for every per-resident share of the week, over the living ``idx``.
+
+    Age thresholds come cast to ``age``'s dtype, as NumPy compares a float32 column
+    with a Python number. Also returns the living aged ``min_vol_age``+, ``min_donor_age``+
+    and 18+ (in ``idx`` order), the residents the float means run over.
+    """
+    n = idx.shape[0]
+    c = np.zeros(GROUPS + 2 * group_lo.shape[0], np.int64)
+    size = np.zeros(member.shape[0], np.int64)
+    for k in range(n):
+        size[household[idx[k]]] += 1
+    for h in range(member.shape[0]):
+        if size[h] > 0:
+            c[HOUSEHOLDS] += 1
+            if member[h]:
+                c[MEMBER_HOUSEHOLDS] += 1
+    ten = np.empty(n, np.int64)
+    adults = np.empty(n, np.int64)
+    eighteen = np.empty(n, np.int64)
+    n_ten = 0
+    n_adult = 0
+    n_18 = 0
+    age18 = age.dtype.type(18)
+    c[ALIVE] = n
+    for k in range(n):
+        s = idx[k]
+        a = age[s]
+        elder = a >= 65
+        alone = size[household[s]] == 1
+        deg = by_class[s, 0] + by_class[s, 1] + by_class[s, 2] + by_class[s, 3]
+        out_deg = by_class[s, 2] + by_class[s, 3]
+        vol = _within(last_volunteer[s], week, 52)
+        if a < 15:
+            c[UNDER_15] += 1
+        elif a < 65:
+            c[AGE_15_64] += 1
+        if elder:
+            c[AGE_65] += 1
+            c[ELDER_OUT_DEGREE] += out_deg
+            if alone:
+                c[ELDER_ALONE] += 1
+            if _within(last_place[s], week, place_weeks):
+                c[ELDER_AT_PLACE] += 1
+        if a >= 75:
+            c[AGE_75] += 1
+        c[DEGREE] += deg
+        c[STRONG_DEGREE] += by_class[s, 1] + by_class[s, 3]
+        if out_deg == 0:
+            c[ISOLATED] += 1
+            if elder and alone:
+                c[ISOLATED_ELDER_ALONE] += 1
+        if a >= 60:
+            c[AGE_60] += 1
+            if by_class[s, 3] == 0:
+                c[AGE_60_NO_CLOSE] += 1
+        attached = attach_kind[s] == npo_kind
+        if attached:
+            c[ATTACHED] += 1
+        if brigade[s]:
+            c[BRIGADE] += 1
+        if a >= min_vol_age:
+            ten[n_ten] = s
+            n_ten += 1
+            c[CAN_VOL] += 1
+            c[CAN_VOL_VOL] += vol
+            c[CAN_VOL_ATTACHED] += attached
+            if female[s]:
+                c[FEMALE] += 1
+                c[FEMALE_VOL] += vol
+            else:
+                c[MALE] += 1
+                c[MALE_VOL] += vol
+            for g in range(group_lo.shape[0]):
+                if a >= group_lo[g] and a < group_hi[g]:
+                    c[GROUPS + 2 * g] += 1
+                    c[GROUPS + 2 * g + 1] += vol
+        if a >= age18:
+            eighteen[n_18] = s
+            n_18 += 1
+            if employer[s] >= 0:
+                c[EMPLOYEES] += 1
+                c[EMPLOYEES_VOL] += vol
+        if a >= min_donor_age:
+            adults[n_adult] = s
+            n_adult += 1
+            c[ADULT] += 1
+            c[ADULT_DONOR] += _within(last_donation[s], week, 52)
+            c[ADULT_LOCAL_DONOR] += _within(last_local_gift[s], week, 52)
+    return c, ten[:n_ten], adults[:n_adult], eighteen[:n_18]
+
+
+@njit(cache=True)
+def neighbour_lists(a, b, nodes, capacity):  # pragma: no cover - compiled
+    """The ties of each of ``nodes`` (sorted, unique): ``other[start[k]:start[k] + deg[k]]``
+    are node k's neighbours in edge order, as ``tie_kernels.incident_lists`` groups them."""
+    rank = np.full(capacity, -1, np.int64)
+    for k in range(nodes.shape[0]):
+        rank[nodes[k]] = k
+    deg = np.zeros(nodes.shape[0], np.int64)
+    for e in range(a.shape[0]):
+        if rank[a[e]] >= 0:
+            deg[rank[a[e]]] += 1
+        if rank[b[e]] >= 0:
+            deg[rank[b[e]]] += 1
+    start = np.zeros(nodes.shape[0], np.int64)
+    total = 0
+    for k in range(nodes.shape[0]):
+        start[k] = total
+        total += deg[k]
+    other = np.empty(total, np.int64)
+    fill = start.copy()
+    for e in range(a.shape[0]):
+        x = a[e]
+        y = b[e]
+        if rank[x] >= 0:
+            other[fill[rank[x]]] = y
+            fill[rank[x]] += 1
+        if rank[y] >= 0:
+            other[fill[rank[y]]] = x
+            fill[rank[y]] += 1
+    return start, deg, other
+
+
+@njit(cache=True)
+def count_tied(key, pair_bits, x, y):  # pragma: no cover - compiled
+    """How many of the pairs (x[i], y[i]) are tied (binary search in the sorted keys)."""
+    closed = 0
+    for i in range(x.shape[0]):
+        lo = min(x[i], y[i])
+        hi = max(x[i], y[i])
+        target = (np.int64(lo) << pair_bits) | np.int64(hi)
+        pos = np.searchsorted(key, target)
+        if pos < key.shape[0] and key[pos] == target:
+            closed += 1
+    return closed
+
+
+@njit(cache=True)
+def layer_counts(idx, cell, n_cells, age, volunteered_since, week, degree, lives_alone):
+    # pragma: no cover - compiled
+    """Per grid cell: residents, volunteers (10+, last 52 weeks), sum of degrees and
+    elders (65+) living alone, as integer counts."""
+    counts = np.zeros((4, n_cells), np.int64)
+    for k in range(idx.shape[0]):
+        s = idx[k]
+        c = cell[s]
+        counts[0, c] += 1
+        if age[s] >= 10 and _within(volunteered_since[s], week, 52):
+            counts[1, c] += 1
+        counts[2, c] += degree[s]
+        if lives_alone[s] and age[s] >= 65:
+            counts[3, c] += 1
+    return counts
