@@ -19,6 +19,7 @@ from enum import IntEnum
 import networkx as nx
 import numpy as np
 
+from model import outcome_kernels
 from model import tie_kernels as kernels
 
 _PAIR_BITS = kernels.PAIR_BITS
@@ -293,19 +294,18 @@ class TieNetwork:
         nodes = np.unique(nodes)
         if len(nodes) == 0:
             return float("nan")
-        node, other = self.incident(nodes, capacity)
-        if len(node) == 0:
+        start, deg, other = outcome_kernels.neighbour_lists(self.a, self.b, nodes, capacity)
+        if len(other) == 0:
             return 0.0
-        first = np.flatnonzero(np.concatenate(([True], node[1:] != node[:-1])))
-        deg = np.diff(np.append(first, len(node)))
         ok = deg >= 2
-        first, deg = np.repeat(first[ok], wedges_per_node), np.repeat(deg[ok], wedges_per_node)
+        first, deg = np.repeat(start[ok], wedges_per_node), np.repeat(deg[ok], wedges_per_node)
         i = (rng.random(len(deg)) * deg).astype(np.int64)
         j = (rng.random(len(deg)) * (deg - 1)).astype(np.int64)
         j = j + (j >= i)
-        x, y = other[first + i], other[first + j]
-        closed = self.has_edges(np.minimum(x, y), np.maximum(x, y))
-        return float(closed.sum() / (len(nodes) * wedges_per_node))
+        closed = outcome_kernels.count_tied(
+            self.key, _PAIR_BITS, other[first + i], other[first + j]
+        )
+        return float(closed / (len(nodes) * wedges_per_node))
 
     def to_networkx(
         self, labels: np.ndarray | None = None, strong_threshold: float = 0.5
