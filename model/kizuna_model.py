@@ -42,6 +42,7 @@ from model import (
     encounters,
     membership,
     organisations,
+    outcome_kernels,
     participation,
     resilience,
 )
@@ -575,28 +576,31 @@ class KizunaModel(Model):
     def _observe(self) -> None:
         census = tie_census(self)
         self.latest = measure(self, census)
-        self._update_layers(census.degree)
+        self._update_layers(census.by_class)
         self.datacollector.collect(self)
 
-    def _update_layers(self, degree: np.ndarray) -> None:
+    def _update_layers(self, by_class: np.ndarray) -> None:
+        """The map's layers: per-cell residents, volunteer rate, mean degree and elders
+        living alone, counted in one compiled pass (``by_class``: the week's tie census)."""
         pop = self.population
-        idx = pop.alive_idx()
-        n_cells = self.geography.n_cells
-        shape = (self.geography.width, self.geography.height)
-        cell = pop.cell[idx]
-        residents = np.bincount(cell, minlength=n_cells).astype(float)
-        vol = pop.within("last_volunteer_week", self.week, slots=idx) & (pop.age[idx] >= 10)
-        deg = degree[idx]
-        elder_alone = self.lives_alone[idx] & (pop.age[idx] >= 65)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            layers = {
-                "residents": residents,
-                "volunteer_rate": np.bincount(cell, weights=vol, minlength=n_cells) / residents,
-                "mean_degree": np.bincount(cell, weights=deg, minlength=n_cells) / residents,
-                "elders_alone": np.bincount(cell, weights=elder_alone, minlength=n_cells),
-            }
-        for name, values in layers.items():
-            self.layers[name].data = np.nan_to_num(values).reshape(shape)
+        geo = self.geography
+        counts = outcome_kernels.layer_counts(
+            pop.alive_idx(), pop.cell, geo.n_cells, pop.age, pop.last_volunteer_week,
+            self.week, by_class, self.lives_alone,
+        )  # fmt: skip
+        residents = counts[0].astype(float)
+        occupied = residents > 0
+        rates = [
+            np.divide(counts[k], residents, where=occupied, out=np.zeros(geo.n_cells))
+            for k in (1, 2)
+        ]
+        layers = zip(
+            ("residents", "volunteer_rate", "mean_degree", "elders_alone"),
+            (residents, *rates, counts[3].astype(float)),
+            strict=True,
+        )
+        for name, values in layers:
+            self.layers[name].data = values.reshape(geo.width, geo.height)
 
     # --- outputs -------------------------------------------------------------------------------
     def outcomes(self):

@@ -194,18 +194,19 @@ def count_tied(key, pair_bits, x, y):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def layer_counts(idx, cell, n_cells, age, volunteered_since, week, degree, lives_alone):
-    # pragma: no cover - compiled
-    """Per grid cell: residents, volunteers (10+, last 52 weeks), sum of degrees and
-    elders (65+) living alone, as integer counts."""
+def layer_counts(
+    idx, cell, n_cells, age, last_volunteer, week, by_class, lives_alone
+):  # pragma: no cover - compiled
+    """Per grid cell: residents, volunteers (10+, last 52 weeks), their ties (from the
+    tie census ``by_class``) and elders (65+) living alone, as integer counts."""
     counts = np.zeros((4, n_cells), np.int64)
     for k in range(idx.shape[0]):
         s = idx[k]
         c = cell[s]
         counts[0, c] += 1
-        if age[s] >= 10 and _within(volunteered_since[s], week, 52):
+        if age[s] >= 10 and _within(last_volunteer[s], week, 52):
             counts[1, c] += 1
-        counts[2, c] += degree[s]
+        counts[2, c] += by_class[s, 0] + by_class[s, 1] + by_class[s, 2] + by_class[s, 3]
         if lives_alone[s] and age[s] >= 65:
             counts[3, c] += 1
     return counts
