@@ -379,17 +379,14 @@ class KizunaModel(Model):
         each NPO, and someone from each of the ten largest firms."""
         pop = self.population
         people = [o.leader for o in self.community_organisations() if o.leader >= 0]
-        vol = np.flatnonzero(pop.alive & (pop.attach_kind == attachment.NPO))
+        volunteers, size, first_worker = outcome_kernels.roster_candidates(
+            pop.alive, pop.attach_kind, attachment.NPO, pop.attach_id, len(self.npos),
+            pop.employer, self.venues.n_workplaces,
+        )  # fmt: skip
         for npo in self.npos:
             if npo.active:
-                mine = vol[pop.attach_id[vol] == npo.index]
-                people.extend(mine[:2].tolist())
-        workers = np.flatnonzero(pop.alive & (pop.employer >= 0))
-        size = np.bincount(pop.employer[workers], minlength=self.venues.n_workplaces)
-        for w in np.argsort(-size)[:10]:
-            staff = workers[pop.employer[workers] == w]
-            if len(staff):
-                people.append(int(staff[0]))
+                people.extend(s for s in volunteers[npo.index].tolist() if s >= 0)
+        people.extend(int(first_worker[w]) for w in np.argsort(-size)[:10] if size[w])
         return np.unique(np.asarray(people, np.int64))
 
     # --- places ----------------------------------------------------------------------------------

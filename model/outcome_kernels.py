@@ -210,3 +210,35 @@ def layer_counts(
         if lives_alone[s] and age[s] >= 65:
             counts[3, c] += 1
     return counts
+
+
+@njit(cache=True)
+def roster_candidates(
+    alive, attach_kind, npo_kind, attach_id, n_npos, employer, n_workplaces
+):  # pragma: no cover - compiled
+    """For ``KizunaModel.organisation_people``, in one pass over the slots: the two
+    lowest-slot living volunteers of each NPO (-1 where fewer), the living staff of
+    each workplace and the lowest-slot one of them (-1 where none)."""
+    n_wp = n_workplaces
+    for s in range(alive.shape[0]):
+        if alive[s] and employer[s] >= n_wp:
+            n_wp = employer[s] + 1
+    volunteers = np.full((n_npos, 2), -1, np.int64)
+    size = np.zeros(n_wp, np.int64)
+    first_worker = np.full(n_wp, -1, np.int64)
+    for s in range(alive.shape[0]):
+        if not alive[s]:
+            continue
+        if attach_kind[s] == npo_kind:
+            i = attach_id[s]
+            if 0 <= i < n_npos:
+                if volunteers[i, 0] < 0:
+                    volunteers[i, 0] = s
+                elif volunteers[i, 1] < 0:
+                    volunteers[i, 1] = s
+        w = employer[s]
+        if w >= 0:
+            if size[w] == 0:
+                first_worker[w] = s
+            size[w] += 1
+    return volunteers, size, first_worker
