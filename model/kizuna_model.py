@@ -54,7 +54,7 @@ from model.ledger import RESIDENTS, Ledger
 from model.organisations import setup as organisation_setup
 from model.organisations.base import Organisation
 from model.organisations.npos import NPO, IntermediarySupport
-from model.outcomes import OUTCOMES, measure, tie_census
+from model.outcomes import OUTCOMES, clustering_sample, measure, tie_census
 from model.params import Params, check_params
 from model.places import Place, visit_places
 from model.population import Population
@@ -571,7 +571,7 @@ class KizunaModel(Model):
             self.tallies.add(f"yen_{channel}", yen)
 
     def _observe(self) -> None:
-        census = tie_census(self)
+        census = tie_census(self, clustering_sample(self, self.population.alive_idx()))
         self.latest = measure(self, census)
         self._update_layers(census.by_class)
         self.datacollector.collect(self)

@@ -148,34 +148,88 @@ def resident_tallies(
 
 
 @njit(cache=True)
+def tie_census(
+    a, b, weight, household, generation, strong_threshold, capacity, nodes
+):  # pragma: no cover - compiled
+    """One pass over the ties for the weekly outcomes (as ``tie_kernels.tie_census``) that
+    also gathers the neighbours of the sorted, unique ``nodes`` (the clustering sample).
+
+    Returns per-slot counts by class (0 household weak, 1 household strong, 2 outside
+    weak, 3 outside strong), the ties outside households, how many of those link
+    generations, and ``start, deg, other`` as ``neighbour_lists`` returns them.
+    """
+    counts = np.zeros((capacity, 4), np.int32)
+    rank = np.full(capacity, -1, np.int64)
+    for k in range(nodes.shape[0]):
+        rank[nodes[k]] = k
+    hits = np.empty(a.shape[0], np.int64)  # ties whose higher slot is a node
+    n_hits = 0
+    n_outside = 0
+    n_bridge = 0
+    for e in range(a.shape[0]):
+        x = a[e]
+        y = b[e]
+        outside = household[x] != household[y]
+        c = 2 * outside + (weight[e] >= strong_threshold)
+        counts[x, c] += 1
+        counts[y, c] += 1
+        if outside:
+            n_outside += 1
+            if generation[x] != generation[y]:
+                n_bridge += 1
+        if rank[y] >= 0:
+            hits[n_hits] = e
+            n_hits += 1
+    start, deg, other = _gather_neighbours(a, b, nodes, rank, hits[:n_hits])
+    return counts, n_outside, n_bridge, start, deg, other
+
+
+@njit(cache=True)
 def neighbour_lists(a, b, nodes, capacity):  # pragma: no cover - compiled
     """The ties of each of ``nodes`` (sorted, unique): ``other[start[k]:start[k] + deg[k]]``
     are node k's neighbours in edge order, as ``tie_kernels.incident_lists`` groups them."""
     rank = np.full(capacity, -1, np.int64)
     for k in range(nodes.shape[0]):
         rank[nodes[k]] = k
-    deg = np.zeros(nodes.shape[0], np.int64)
-    for e in range(a.shape[0]):
-        if rank[a[e]] >= 0:
-            deg[rank[a[e]]] += 1
+    hits = np.empty(a.shape[0], np.int64)
+    n_hits = 0
+    for e in range(b.shape[0]):
         if rank[b[e]] >= 0:
-            deg[rank[b[e]]] += 1
-    start = np.zeros(nodes.shape[0], np.int64)
+            hits[n_hits] = e
+            n_hits += 1
+    return _gather_neighbours(a, b, nodes, rank, hits[:n_hits])
+
+
+@njit(cache=True)
+def _gather_neighbours(a, b, nodes, rank, hits):  # pragma: no cover - compiled
+    """Neighbour lists from the ties whose higher slot is a node (``hits``, in edge order)
+    and, edges being sorted by (a, b) with a < b, the contiguous run where ``a`` is the
+    node: lower neighbours first, then higher ones, which is edge order."""
+    m = nodes.shape[0]
+    deg = np.zeros(m, np.int64)
+    for h in range(hits.shape[0]):
+        deg[rank[b[hits[h]]]] += 1
+    below = deg.copy()
+    lo = np.searchsorted(a, nodes)
+    hi = np.searchsorted(a, nodes, side="right")
+    start = np.zeros(m, np.int64)
     total = 0
-    for k in range(nodes.shape[0]):
+    for k in range(m):
+        deg[k] += hi[k] - lo[k]
         start[k] = total
         total += deg[k]
     other = np.empty(total, np.int64)
     fill = start.copy()
-    for e in range(a.shape[0]):
-        x = a[e]
-        y = b[e]
-        if rank[x] >= 0:
-            other[fill[rank[x]]] = y
-            fill[rank[x]] += 1
-        if rank[y] >= 0:
-            other[fill[rank[y]]] = x
-            fill[rank[y]] += 1
+    for h in range(hits.shape[0]):
+        e = hits[h]
+        r = rank[b[e]]
+        other[fill[r]] = a[e]
+        fill[r] += 1
+    for k in range(m):
+        o = start[k] + below[k]
+        for e in range(lo[k], hi[k]):
+            other[o] = b[e]
+            o += 1
     return start, deg, other
 
 

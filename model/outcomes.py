@@ -16,6 +16,7 @@ import numpy as np
 from model import dashboard, resilience
 from model import outcome_kernels as ok
 from model.attachment import NPO as NPO_ATTACHED
+from model.ties import Neighbours
 
 if TYPE_CHECKING:
     from model.kizuna_model import KizunaModel
@@ -185,18 +186,32 @@ class TieCensus:
     by_class: np.ndarray  # (capacity, 4): household weak/strong, outside weak/strong
     n_outside: int
     n_bridge: int
+    sample: np.ndarray | None = None  # the clustering sample, if drawn before the census
+    neighbours: Neighbours | None = None  # the sample's ties, gathered in the same pass
 
     @property
     def degree(self) -> np.ndarray:
         return self.by_class.sum(axis=1)
 
 
-def tie_census(model: KizunaModel) -> TieCensus:
+def tie_census(model: KizunaModel, sample: np.ndarray | None = None) -> TieCensus:
+    """The week's tie census; with a clustering ``sample`` (see ``clustering_sample``) it
+    also gathers the sample's neighbour lists, saving the estimate a pass over the ties."""
     pop = model.population
     generation = np.searchsorted(GENERATIONS, pop.age, side="right").astype(np.int8)
-    return TieCensus(
-        *model.ties.census(pop.household, generation, model.params.strong_threshold, pop.capacity)
-    )
+    args = (pop.household, generation, model.params.strong_threshold, pop.capacity)
+    if sample is None:
+        return TieCensus(*model.ties.census(*args))
+    by_class, n_out, n_bridge, neighbours = model.ties.census_with_neighbours(*args, sample)
+    return TieCensus(by_class, n_out, n_bridge, sample, neighbours)
+
+
+def clustering_sample(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
+    """The residents (sorted, unique) whose wedges estimate clustering this week: all of
+    them in a small town, else ``CLUSTERING_SAMPLE`` drawn from ``model.metrics_rng``."""
+    if len(idx) > CLUSTERING_SAMPLE:
+        return np.sort(model.metrics_rng.choice(idx, CLUSTERING_SAMPLE, replace=False))
+    return idx
 
 
 def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, float]:
@@ -212,7 +227,7 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
     week = model.week
     flows = model.flows
     p = model.params
-    census = tie_census(model) if census is None else census
+    census = tie_census(model, clustering_sample(model, idx)) if census is None else census
     adt = pop.age.dtype.type  # thresholds compared in the age column's type, as NumPy does
     c, ten, adults, eighteen = ok.resident_tallies(
         idx, pop.age, pop.female, pop.household, pop.employer, pop.attach_kind,
@@ -241,10 +256,10 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
 
     # ties: the census counted each resident's ties by (outside household, strong)
     n_out, n_bridge = census.n_outside, census.n_bridge
-    sample = idx
-    if n > CLUSTERING_SAMPLE:
-        sample = np.sort(model.metrics_rng.choice(idx, CLUSTERING_SAMPLE, replace=False))
-    clustering = net.average_clustering(sample, pop.capacity, CLUSTERING_WEDGES, model.metrics_rng)
+    sample = census.sample if census.sample is not None else clustering_sample(model, idx)
+    clustering = net.average_clustering(
+        sample, pop.capacity, CLUSTERING_WEDGES, model.metrics_rng, census.neighbours
+    )
     out.update(
         {
             "ties": float(len(net)),
