@@ -75,75 +75,97 @@ def resident_tallies(
     ten = np.empty(n, np.int64)
     adults = np.empty(n, np.int64)
     eighteen = np.empty(n, np.int64)
-    n_ten = 0
-    n_adult = 0
-    n_18 = 0
+    n_ten = n_adult = n_18 = 0
     age18 = age.dtype.type(18)
-    c[ALIVE] = n
+    groups = np.zeros(2 * group_lo.shape[0], np.int64)
+    # flags are added as 0/1 rather than branched on: ages and histories are random,
+    # so branches would mispredict about half the time
+    under_15 = age_15_64 = age_65 = age_75 = elder_alone = degree = strong = 0
+    elder_out = isolated = isolated_elder_alone = age_60 = age_60_no_close = 0
+    can_vol = can_vol_vol = female_n = female_vol = employees = employees_vol = 0
+    adult_donor = adult_local = attached_n = can_vol_attached = brigade_n = 0
+    elder_at_place = 0
     for k in range(n):
         s = idx[k]
         a = age[s]
         elder = a >= 65
         alone = size[household[s]] == 1
-        deg = by_class[s, 0] + by_class[s, 1] + by_class[s, 2] + by_class[s, 3]
-        out_deg = by_class[s, 2] + by_class[s, 3]
+        c0 = by_class[s, 0]
+        c1 = by_class[s, 1]
+        c2 = by_class[s, 2]
+        c3 = by_class[s, 3]
+        out_deg = c2 + c3
         vol = _within(last_volunteer[s], week, 52)
-        if a < 15:
-            c[UNDER_15] += 1
-        elif a < 65:
-            c[AGE_15_64] += 1
-        if elder:
-            c[AGE_65] += 1
-            c[ELDER_OUT_DEGREE] += out_deg
-            if alone:
-                c[ELDER_ALONE] += 1
-            if _within(last_place[s], week, place_weeks):
-                c[ELDER_AT_PLACE] += 1
-        if a >= 75:
-            c[AGE_75] += 1
-        c[DEGREE] += deg
-        c[STRONG_DEGREE] += by_class[s, 1] + by_class[s, 3]
-        if out_deg == 0:
-            c[ISOLATED] += 1
-            if elder and alone:
-                c[ISOLATED_ELDER_ALONE] += 1
-        if a >= 60:
-            c[AGE_60] += 1
-            if by_class[s, 3] == 0:
-                c[AGE_60_NO_CLOSE] += 1
+        young = a < 15
+        under_15 += young
+        age_15_64 += (not young) & (a < 65)
+        age_65 += elder
+        age_75 += a >= 75
+        elder_out += elder * out_deg
+        elder_alone += elder & alone
+        elder_at_place += elder & _within(last_place[s], week, place_weeks)
+        degree += c0 + c1 + c2 + c3
+        strong += c1 + c3
+        isolated += out_deg == 0
+        isolated_elder_alone += (out_deg == 0) & elder & alone
+        sixty = a >= 60
+        age_60 += sixty
+        age_60_no_close += sixty & (c3 == 0)
         attached = attach_kind[s] == npo_kind
-        if attached:
-            c[ATTACHED] += 1
-        if brigade[s]:
-            c[BRIGADE] += 1
+        attached_n += attached
+        brigade_n += brigade[s]
         if a >= min_vol_age:
             ten[n_ten] = s
             n_ten += 1
-            c[CAN_VOL] += 1
-            c[CAN_VOL_VOL] += vol
-            c[CAN_VOL_ATTACHED] += attached
-            if female[s]:
-                c[FEMALE] += 1
-                c[FEMALE_VOL] += vol
-            else:
-                c[MALE] += 1
-                c[MALE_VOL] += vol
+            can_vol_vol += vol
+            can_vol_attached += attached
+            female_n += female[s]
+            female_vol += female[s] & vol
             for g in range(group_lo.shape[0]):
-                if a >= group_lo[g] and a < group_hi[g]:
-                    c[GROUPS + 2 * g] += 1
-                    c[GROUPS + 2 * g + 1] += vol
+                inside = (a >= group_lo[g]) & (a < group_hi[g])
+                groups[2 * g] += inside
+                groups[2 * g + 1] += inside & vol
         if a >= age18:
             eighteen[n_18] = s
             n_18 += 1
-            if employer[s] >= 0:
-                c[EMPLOYEES] += 1
-                c[EMPLOYEES_VOL] += vol
+            works = employer[s] >= 0
+            employees += works
+            employees_vol += works & vol
         if a >= min_donor_age:
             adults[n_adult] = s
             n_adult += 1
-            c[ADULT] += 1
-            c[ADULT_DONOR] += _within(last_donation[s], week, 52)
-            c[ADULT_LOCAL_DONOR] += _within(last_local_gift[s], week, 52)
+            adult_donor += _within(last_donation[s], week, 52)
+            adult_local += _within(last_local_gift[s], week, 52)
+    can_vol = n_ten
+    c[ALIVE] = n
+    c[UNDER_15] = under_15
+    c[AGE_15_64] = age_15_64
+    c[AGE_65] = age_65
+    c[AGE_75] = age_75
+    c[ELDER_ALONE] = elder_alone
+    c[DEGREE] = degree
+    c[STRONG_DEGREE] = strong
+    c[ELDER_OUT_DEGREE] = elder_out
+    c[ISOLATED] = isolated
+    c[ISOLATED_ELDER_ALONE] = isolated_elder_alone
+    c[AGE_60] = age_60
+    c[AGE_60_NO_CLOSE] = age_60_no_close
+    c[CAN_VOL] = can_vol
+    c[CAN_VOL_VOL] = can_vol_vol
+    c[MALE] = can_vol - female_n
+    c[MALE_VOL] = can_vol_vol - female_vol
+    c[FEMALE] = female_n
+    c[FEMALE_VOL] = female_vol
+    c[EMPLOYEES] = employees
+    c[EMPLOYEES_VOL] = employees_vol
+    c[ADULT] = n_adult
+    c[ADULT_DONOR] = adult_donor
+    c[ADULT_LOCAL_DONOR] = adult_local
+    c[ATTACHED] = attached_n
+    c[CAN_VOL_ATTACHED] = can_vol_attached
+    c[BRIGADE] = brigade_n
+    c[ELDER_AT_PLACE] = elder_at_place
+    c[GROUPS:] = groups
     return c, ten[:n_ten], adults[:n_adult], eighteen[:n_18]
 
 
