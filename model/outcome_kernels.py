@@ -318,3 +318,48 @@ def roster_candidates(
                 first_worker[w] = s
             size[w] += 1
     return volunteers, size, first_worker
+
+
+@njit(cache=True)
+def challenge_tallies(
+    idx,
+    age,
+    min_vol_age,
+    last_volunteer,
+    last_local_gift,
+    informed_week,
+    week,
+    lives_alone,
+    frailty,
+    frail,
+    last_served,
+    last_place,
+    recent_weeks,
+    attach_kind,
+    npo_kind,
+    school,
+):  # pragma: no cover - compiled
+    """Counts for the dashboard's shares over the living ``idx`` (thresholds cast to
+    their column's dtype): those aged ``min_vol_age``+, of them who volunteered or gave
+    locally and who heard of an NPO in the last 52 weeks; elders in need (65+, alone or
+    frailer than ``frail``) and of them those reached lately; pupils; those aged 25+."""
+    ten = ten_active = ten_informed = in_need = reached = pupils = age_25 = 0
+    for k in range(idx.shape[0]):
+        s = idx[k]
+        a = age[s]
+        if a >= min_vol_age:
+            ten += 1
+            ten_active += _within(last_volunteer[s], week, 52) | _within(
+                last_local_gift[s], week, 52
+            )
+            ten_informed += _within(informed_week[s], week, 52)
+        if a >= 65 and (lives_alone[s] or frailty[s] > frail):
+            in_need += 1
+            reached += (
+                _within(last_served[s], week, recent_weeks)
+                | _within(last_place[s], week, recent_weeks)
+                | (attach_kind[s] == npo_kind)
+            )
+        pupils += school[s] >= 0
+        age_25 += a >= 25
+    return np.array([ten, ten_active, ten_informed, in_need, reached, pupils, age_25])

@@ -218,3 +218,31 @@ def test_roster_candidates_match_masks(seed: int) -> None:
     for w in range(len(size)):
         staff = workers[t["employer"][workers] == w]
         assert first_worker[w] == (staff[0] if len(staff) else -1)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("capacity", [1, 3, 200])
+def test_challenge_tallies_match_masks(seed: int, capacity: int) -> None:
+    t = _town(seed, capacity)
+    rng = np.random.default_rng(seed + 7)
+    frailty = rng.random(capacity).astype(np.float32)
+    informed, served = t["last_donation"], t["last_local_gift"]  # any event histories
+    school = rng.integers(-1, 3, capacity).astype(np.int32)
+    idx = np.flatnonzero(t["alive"])
+    week = t["week"]
+    got = ok.challenge_tallies(
+        idx, t["age"], np.float32(10), t["last_volunteer"], t["last_place"], informed, week,
+        t["lives_alone"], frailty, np.float32(0.4), served, t["last_place"], 8,
+        t["attach_kind"], 1, school,
+    )  # fmt: skip
+    alive, age = t["alive"], t["age"]
+    ten = alive & (age >= 10)
+    active = _within(t["last_volunteer"], week, 52) | _within(t["last_place"], week, 52)
+    need = alive & (age >= 65) & (t["lives_alone"] | (frailty > 0.4))
+    reached = _within(served, week, 8) | _within(t["last_place"], week, 8) | (t["attach_kind"] == 1)
+    expected = [
+        ten.sum(), (ten & active).sum(), (ten & _within(informed, week, 52)).sum(),
+        need.sum(), (need & reached).sum(), (alive & (school >= 0)).sum(),
+        (alive & (age >= 25)).sum(),
+    ]  # fmt: skip
+    assert got.tolist() == [int(x) for x in expected]
