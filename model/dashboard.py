@@ -31,6 +31,7 @@ from numba import njit
 from model import outcome_kernels
 from model.attachment import NPO as NPO_ATTACHED
 from model.organisations.community import association_access
+from model.pairwise import mean
 from model.population import NEVER
 
 if TYPE_CHECKING:
@@ -363,10 +364,10 @@ def indicators(model: KizunaModel, measured: dict[str, float]) -> dict[str, floa
         10: _ratio(with_programme, at_company),
         11: measured["volunteer_rate_employees"],
         12: measured["se_self_reliant_share"],
-        13: _mean(np.array([se.know_how for se in ses])),
+        13: mean([se.know_how for se in ses]) if ses else NAN,
         14: _per(len(ses), int(companies.sum()) + len(ses)),
         15: _per(tallies.per_year("bank_advice"), len(npos) + len(ses)),
-        16: _mean(np.array(in_touch)),
+        16: sum(in_touch) / len(in_touch) if in_touch else NAN,
         17: tallies.per_year("platform_meetings"),
         18: measured["volunteer_rate_10_19"],
         19: _per(tallies.per_year("school_day_participations"), pupils),

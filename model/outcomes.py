@@ -16,6 +16,7 @@ import numpy as np
 from model import dashboard, resilience
 from model import outcome_kernels as ok
 from model.attachment import NPO as NPO_ATTACHED
+from model.pairwise import mean
 from model.ties import Neighbours
 
 if TYPE_CHECKING:
@@ -332,18 +333,18 @@ def organisation_outcomes(model: KizunaModel, counts: list[int]) -> dict[str, fl
     assoc = model.associations
     return {
         "active_npos": float(len(npos)),
-        "npo_capacity_mean": float(np.mean([n.capacity for n in npos])) if npos else np.nan,
+        "npo_capacity_mean": mean([n.capacity for n in npos]) if npos else np.nan,
         "npo_staff": float(sum(n.staff for n in npos)),
-        "npo_know_how": float(np.mean([n.know_how for n in npos])) if npos else np.nan,
-        "npo_reserve_months": float(np.mean([n.funds / max(n.monthly_costs, 1.0) for n in npos]))
+        "npo_know_how": mean([n.know_how for n in npos]) if npos else np.nan,
+        "npo_reserve_months": mean([n.funds / max(n.monthly_costs, 1.0) for n in npos])
         if npos
         else np.nan,
         "volunteers_per_npo": counts[ok.ATTACHED] / len(npos) if npos else np.nan,
         "npos_founded": model.flows["npos_founded"],
         "npos_closed": model.flows["npos_closed"],
         "social_enterprises": float(len(ses)),
-        "se_self_reliance": float(np.mean([x.self_reliance for x in ses])) if ses else np.nan,
-        "se_self_reliant_share": float(np.mean(reliant)) if ses else np.nan,
+        "se_self_reliance": mean([x.self_reliance for x in ses]) if ses else np.nan,
+        "se_self_reliant_share": sum(reliant) / len(reliant) if ses else np.nan,
         "loans_outstanding": model.bank.outstanding if model.bank is not None else 0.0,
         "loans_issued": model.flows["loans_issued"],
         "loan_defaults": model.flows["loan_defaults"],
@@ -355,8 +356,8 @@ def organisation_outcomes(model: KizunaModel, counts: list[int]) -> dict[str, fl
         "csr_donations": float(moved["csr_donation"]),
         "social_investment": float(moved["social_investment"]),
         "intervention_cost": model.flows["intervention_cost"],
-        "association_vitality": float(np.mean([a.vitality for a in assoc])) if assoc else np.nan,
-        "associations_with_leader": float(np.mean([a.leader >= 0 for a in assoc]))
+        "association_vitality": mean([a.vitality for a in assoc]) if assoc else np.nan,
+        "associations_with_leader": sum(a.leader >= 0 for a in assoc) / len(assoc)
         if assoc
         else np.nan,
         "npo_volunteer_share": _ratio(counts[ok.CAN_VOL_ATTACHED], counts[ok.CAN_VOL]),

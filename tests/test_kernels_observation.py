@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from model import outcome_kernels as ok
-from model import tie_kernels
+from model import pairwise, tie_kernels
 from model.population import NEVER
 from model.ties import TieNetwork
 
@@ -246,3 +246,14 @@ def test_challenge_tallies_match_masks(seed: int, capacity: int) -> None:
         (alive & (age >= 25)).sum(),
     ]  # fmt: skip
     assert got.tolist() == [int(x) for x in expected]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_pairwise_mean_is_numpy_mean(seed: int) -> None:
+    """Bit for bit, for every length that switches NumPy's summation path."""
+    rng = np.random.default_rng(seed)
+    for n in [*range(1, 40), 127, 128, 129, 255, 256, 257, 300, 1000, 1031]:
+        values = (rng.standard_normal(n) * 10 ** rng.uniform(-3, 8, n)).tolist()
+        assert pairwise.mean(values) == float(np.mean(values)), n
+        flags = (rng.random(n) < 0.5).tolist()
+        assert pairwise.mean(flags) == float(np.mean(flags)), n
