@@ -254,20 +254,6 @@ def _gather_neighbours(a, b, nodes, rank, hits):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def count_tied(key, pair_bits, x, y):  # pragma: no cover - compiled
-    """How many of the pairs (x[i], y[i]) are tied (binary search in the sorted keys)."""
-    closed = 0
-    for i in range(x.shape[0]):
-        lo = min(x[i], y[i])
-        hi = max(x[i], y[i])
-        target = (np.int64(lo) << pair_bits) | np.int64(hi)
-        pos = np.searchsorted(key, target)
-        if pos < key.shape[0] and key[pos] == target:
-            closed += 1
-    return closed
-
-
-@njit(cache=True)
 def layer_counts(
     idx, cell, n_cells, age, last_volunteer, week, by_class, lives_alone
 ):  # pragma: no cover - compiled

@@ -339,8 +339,8 @@ class TieNetwork:
         j = (rng.random(len(deg)) * (deg - 1)).astype(np.int64)
         j = j + (j >= i)
         x, y = other[first + i], other[first + j]
-        closed = outcome_kernels.count_tied(self.key, _PAIR_BITS, x, y)
-        return float(closed / (len(nodes) * wedges_per_node))
+        closed = self.has_edges(np.minimum(x, y), np.maximum(x, y))
+        return float(closed.sum() / (len(nodes) * wedges_per_node))
 
     def to_networkx(
         self, labels: np.ndarray | None = None, strong_threshold: float = 0.5

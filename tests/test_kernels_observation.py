@@ -158,18 +158,6 @@ def test_census_and_neighbour_lists_match_incident_lists(
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_count_tied_matches_edge_set(seed: int) -> None:
-    net = _network(seed, 25, 120)
-    edges = set(zip(net.a.tolist(), net.b.tolist(), strict=True))
-    rng = np.random.default_rng(seed)
-    x, y = rng.integers(0, 25, 200), rng.integers(0, 25, 200)
-    expected = sum((min(p, q), max(p, q)) in edges for p, q in zip(x, y, strict=True))
-    assert ok.count_tied(net.key, 32, x, y) == expected
-    assert ok.count_tied(TieNetwork().key, 32, x, y) == 0
-    assert ok.count_tied(net.key, 32, x[:0], y[:0]) == 0
-
-
-@pytest.mark.parametrize("seed", SEEDS)
 def test_average_clustering_same_with_census_lists(seed: int) -> None:
     """The fused path (lists from the census) gives the same estimate and draws."""
     net = _network(seed, 60, 400)
