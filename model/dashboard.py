@@ -259,6 +259,7 @@ CHALLENGES: tuple[Challenge, ...] = (
 )  # fmt: skip
 
 CHALLENGE_BY_NUMBER = {c.number: c for c in CHALLENGES}
+_OUTCOME_NUMBERS = tuple((c.outcome, c.number) for c in CHALLENGES)
 
 
 def _ratio(count: int, of: int) -> float:
@@ -288,7 +289,7 @@ def _cross_sector_share(model: KizunaModel) -> float:
     leaders = [o.leader for o in model.community_organisations() if o.leader >= 0]
     sector[np.asarray(leaders, np.int64)] = 0
     tied = _tied_across(model.ties.a, model.ties.b, sector)
-    return float(tied[roster].mean())
+    return np.count_nonzero(tied[roster]) / len(roster)
 
 
 @njit(cache=True)
@@ -377,4 +378,4 @@ def indicators(model: KizunaModel, measured: dict[str, float]) -> dict[str, floa
         23: tallies.grant_effect(),
         24: _per(tallies.per_year("coordinator_introductions"), n, 10_000),
     }
-    return {c.outcome: values[c.number] for c in CHALLENGES}
+    return {outcome: values[number] for outcome, number in _OUTCOME_NUMBERS}

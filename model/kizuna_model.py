@@ -402,9 +402,8 @@ class KizunaModel(Model):
             pop.alive, pop.attach_kind, attachment.NPO, pop.attach_id, len(self.npos),
             pop.employer, self.venues.n_workplaces,
         )  # fmt: skip
-        for npo in self.npos:
-            if npo.active:
-                people.extend(s for s in volunteers[npo.index].tolist() if s >= 0)
+        mine = volunteers[[npo.index for npo in self.npos if npo.active]].ravel()
+        people.extend(mine[mine >= 0].tolist())
         people.extend(int(first_worker[w]) for w in np.argsort(-size)[:10] if size[w])
         return np.unique(np.asarray(people, np.int64))
 
