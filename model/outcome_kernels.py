@@ -7,6 +7,10 @@ integer degrees is an exact integer sum over a count, so the figures are the sam
 the last bit as the NumPy expressions they replace. Means of floating-point columns
 (awareness, trust, ...) stay in NumPy, whose pairwise summation sets their last bit;
 these kernels only hand back which residents they run over.
+
+The others: the tie census, which in its pass over the ties also gathers the clustering
+sample's neighbour lists; the map layers' per-cell counts; the dashboard's counts; and
+the candidates for the cross-sector roster. None draws random numbers.
 """
 
 from __future__ import annotations
