@@ -360,7 +360,7 @@ def indicators(model: KizunaModel, measured: dict[str, float]) -> dict[str, floa
         5: _ratio(informed, ten),
         6: _per(sum(x.staff for x in npos), n, 10_000),
         7: _ratio(reached, in_need),
-        8: _mean(model.programme[companies]),
+        8: _ratio(np.count_nonzero(model.programme & companies), np.count_nonzero(companies)),
         9: _per(tallies.last_year("yen_csr_budget"), at_company),
         10: _ratio(with_programme, at_company),
         11: measured["volunteer_rate_employees"],

@@ -43,6 +43,7 @@ from model import (
     membership,
     organisations,
     outcome_kernels,
+    pairwise,
     participation,
     resilience,
 )
@@ -344,8 +345,7 @@ class KizunaModel(Model):
     def recent_volunteers(self) -> float:
         """Residents volunteering per week, averaged over the last four weeks."""
         past = self.datacollector.model_vars.get("volunteers_this_week", [])[-3:]
-        values = [*past, self.flows.get("volunteers", 0.0)]
-        return float(np.mean(values))
+        return pairwise.mean([*past, self.flows.get("volunteers", 0.0)])
 
     def district_volunteer_share(self) -> np.ndarray:
         """Per district, the share of residents who volunteered in the last four weeks."""
