@@ -28,8 +28,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
+from model import outcome_kernels
 from model.attachment import NPO as NPO_ATTACHED
 from model.organisations.community import association_access
+from model.pairwise import mean
 from model.population import NEVER
 
 if TYPE_CHECKING:
@@ -257,11 +259,11 @@ CHALLENGES: tuple[Challenge, ...] = (
 )  # fmt: skip
 
 CHALLENGE_BY_NUMBER = {c.number: c for c in CHALLENGES}
+_OUTCOME_NUMBERS = tuple((c.outcome, c.number) for c in CHALLENGES)
 
 
-def _share(mask: np.ndarray, of: np.ndarray) -> float:
-    n = np.count_nonzero(of)
-    return np.count_nonzero(mask & of) / n if n else NAN
+def _ratio(count: int, of: int) -> float:
+    return count / of if of else NAN
 
 
 def _mean(values: np.ndarray) -> float:
@@ -287,7 +289,7 @@ def _cross_sector_share(model: KizunaModel) -> float:
     leaders = [o.leader for o in model.community_organisations() if o.leader >= 0]
     sector[np.asarray(leaders, np.int64)] = 0
     tied = _tied_across(model.ties.a, model.ties.b, sector)
-    return float(tied[roster].mean())
+    return np.count_nonzero(tied[roster]) / len(roster)
 
 
 @njit(cache=True)
@@ -315,21 +317,25 @@ def indicators(model: KizunaModel, measured: dict[str, float]) -> dict[str, floa
     tallies = model.tallies
     week = model.week
     alive = pop.alive
-    n = pop.size
+    idx = pop.alive_idx()
+    n = len(idx)
+    ten, active, informed, in_need, reached, pupils, age_25 = outcome_kernels.challenge_tallies(
+        idx, pop.age, pop.age.dtype.type(model.params.volunteer_min_age),
+        pop.last_volunteer_week, pop.last_local_gift_week, pop.informed_week, week,
+        model.lives_alone, pop.frailty, pop.frailty.dtype.type(FRAIL), pop.last_served_week,
+        pop.last_place_week, RECENT_WEEKS, pop.attach_kind, NPO_ATTACHED, pop.school,
+    ).tolist()  # fmt: skip
 
-    age = pop.age
-    ten_plus = alive & (age >= model.params.volunteer_min_age)
-    volunteered = pop.within("last_volunteer_week", week, YEAR)
-
-    # firms: every workplace is run by a company unless it became a social enterprise
+    # firms: every workplace is run by a company unless it became a social enterprise;
+    # shares of company staff are staff-weighted sums over workplaces (exact counts)
     n_wp = model.venues.n_workplaces
     works = alive & (pop.employer >= 0)
-    employer = pop.employer[works]
-    staff = np.bincount(employer, minlength=n_wp)
+    staff = np.bincount(pop.employer[works], minlength=n_wp)
     company = np.ones(n_wp, bool)
     ses = [se for se in model.social_enterprises if se.active]
     company[[se.workplace for se in model.social_enterprises]] = False
-    at_company = employer[company[employer]]  # workplaces of company employees
+    at_company = int(staff[company].sum())  # residents working for companies
+    with_programme = int(staff[company & model.programme].sum())
     companies = company & (staff > 0)
 
     npos = [x for x in model.npos if x.active]
@@ -341,12 +347,6 @@ def indicators(model: KizunaModel, measured: dict[str, float]) -> dict[str, floa
         for o in (*proper_npos, *ses)
     ]
 
-    in_need = alive & (age >= 65) & (model.lives_alone | (pop.frailty > FRAIL))
-    reached = (
-        pop.within("last_served_week", week, RECENT_WEEKS)
-        | pop.within("last_place_week", week, RECENT_WEEKS)
-        | (pop.attach_kind == NPO_ATTACHED)
-    )
     budget = tallies.last_year("yen_budget")
     to_voluntary = tallies.last_year("yen_government_grant") + tallies.last_year(
         "yen_association_subsidy"
@@ -354,32 +354,28 @@ def indicators(model: KizunaModel, measured: dict[str, float]) -> dict[str, floa
 
     values = {
         1: measured["awareness_mean"],
-        2: _share(volunteered | pop.within("last_local_gift_week", week, YEAR), ten_plus),
-        3: _mean(association_access(model, pop.alive_idx())),
+        2: _ratio(active, ten),
+        3: _mean(association_access(model, idx)),
         4: _per(tallies.per_year("cbo_attendances"), n),
-        5: _share(pop.within("informed_week", week, YEAR), ten_plus),
+        5: _ratio(informed, ten),
         6: _per(sum(x.staff for x in npos), n, 10_000),
-        7: _share(reached, in_need),
-        8: _mean(model.programme[companies]),
-        9: _per(tallies.last_year("yen_csr_budget"), len(at_company)),
-        10: _mean(model.programme[at_company]),
+        7: _ratio(reached, in_need),
+        8: _ratio(np.count_nonzero(model.programme & companies), np.count_nonzero(companies)),
+        9: _per(tallies.last_year("yen_csr_budget"), at_company),
+        10: _ratio(with_programme, at_company),
         11: measured["volunteer_rate_employees"],
         12: measured["se_self_reliant_share"],
-        13: _mean(np.array([se.know_how for se in ses])),
+        13: mean([se.know_how for se in ses]) if ses else NAN,
         14: _per(len(ses), int(companies.sum()) + len(ses)),
         15: _per(tallies.per_year("bank_advice"), len(npos) + len(ses)),
-        16: _mean(np.array(in_touch)),
+        16: sum(in_touch) / len(in_touch) if in_touch else NAN,
         17: tallies.per_year("platform_meetings"),
         18: measured["volunteer_rate_10_19"],
-        19: _per(tallies.per_year("school_day_participations"), _count(alive & (pop.school >= 0))),
-        20: _per(tallies.per_year("open_college_attendances"), _count(alive & (age >= 25)), 1_000),
+        19: _per(tallies.per_year("school_day_participations"), pupils),
+        20: _per(tallies.per_year("open_college_attendances"), age_25, 1_000),
         21: _per(to_voluntary, budget),
         22: _cross_sector_share(model),
         23: tallies.grant_effect(),
         24: _per(tallies.per_year("coordinator_introductions"), n, 10_000),
     }
-    return {c.outcome: values[c.number] for c in CHALLENGES}
-
-
-def _count(mask: np.ndarray) -> int:
-    return int(np.count_nonzero(mask))
+    return {outcome: values[number] for outcome, number in _OUTCOME_NUMBERS}

@@ -42,6 +42,8 @@ from model import (
     encounters,
     membership,
     organisations,
+    outcome_kernels,
+    pairwise,
     participation,
     resilience,
 )
@@ -53,7 +55,7 @@ from model.ledger import RESIDENTS, Ledger
 from model.organisations import setup as organisation_setup
 from model.organisations.base import Organisation
 from model.organisations.npos import NPO, IntermediarySupport
-from model.outcomes import OUTCOMES, measure, tie_census
+from model.outcomes import OUTCOMES, clustering_sample, measure, tie_census
 from model.params import Params, check_params
 from model.places import Place, visit_places
 from model.population import Population
@@ -73,6 +75,25 @@ INITIAL_HOUSEHOLD_TIE = 0.8
 def _read_outcome(name: str, model: KizunaModel) -> float:
     """DataCollector reporter: one outcome of the week, computed once in ``measure``."""
     return model.latest[name]
+
+
+class OutcomeCollector(DataCollector):
+    """Mesa's DataCollector with one model reporter per outcome, whose weekly row is
+    appended straight from ``model.latest``: Mesa would call ~170 reporters and deepcopy
+    each value, though the values are numbers that copying leaves as they are. Agent-type
+    reporters (places) are still Mesa's."""
+
+    def collect(self, model: KizunaModel) -> None:
+        latest = model.latest
+        for name, column in self.model_vars.items():
+            column.append(latest[name])
+        self._collection_steps.append(model.time)
+        if self.agenttype_reporters:
+            reporters, self.model_reporters = self.model_reporters, {}
+            try:
+                super().collect(model)  # with no model reporters: only the agent types
+            finally:
+                self.model_reporters = reporters
 
 
 class KizunaModel(Model):
@@ -206,7 +227,7 @@ class KizunaModel(Model):
 
         # per-place visits ride along as agent-type reporters (places are few); a town
         # without places skips them, since Mesa would scan every agent to find none
-        self.datacollector = DataCollector(
+        self.datacollector = OutcomeCollector(
             model_reporters={o.name: partial(_read_outcome, o.name) for o in OUTCOMES},
             agenttype_reporters=(
                 {Place: {"visits": "visits_last_week", "capacity": "capacity"}}
@@ -326,8 +347,7 @@ class KizunaModel(Model):
     def recent_volunteers(self) -> float:
         """Residents volunteering per week, averaged over the last four weeks."""
         past = self.datacollector.model_vars.get("volunteers_this_week", [])[-3:]
-        values = [*past, self.flows.get("volunteers", 0.0)]
-        return float(np.mean(values))
+        return pairwise.mean([*past, self.flows.get("volunteers", 0.0)])
 
     def district_volunteer_share(self) -> np.ndarray:
         """Per district, the share of residents who volunteered in the last four weeks."""
@@ -380,17 +400,13 @@ class KizunaModel(Model):
         each NPO, and someone from each of the ten largest firms."""
         pop = self.population
         people = [o.leader for o in self.community_organisations() if o.leader >= 0]
-        vol = np.flatnonzero(pop.alive & (pop.attach_kind == attachment.NPO))
-        for npo in self.npos:
-            if npo.active:
-                mine = vol[pop.attach_id[vol] == npo.index]
-                people.extend(mine[:2].tolist())
-        workers = np.flatnonzero(pop.alive & (pop.employer >= 0))
-        size = np.bincount(pop.employer[workers], minlength=self.venues.n_workplaces)
-        for w in np.argsort(-size)[:10]:
-            staff = workers[pop.employer[workers] == w]
-            if len(staff):
-                people.append(int(staff[0]))
+        volunteers, size, first_worker = outcome_kernels.roster_candidates(
+            pop.alive, pop.attach_kind, attachment.NPO, pop.attach_id, len(self.npos),
+            pop.employer, self.venues.n_workplaces,
+        )  # fmt: skip
+        mine = volunteers[[npo.index for npo in self.npos if npo.active]].ravel()
+        people.extend(mine[mine >= 0].tolist())
+        people.extend(int(first_worker[w]) for w in np.argsort(-size)[:10] if size[w])
         return np.unique(np.asarray(people, np.int64))
 
     # --- places ----------------------------------------------------------------------------------
@@ -575,30 +591,33 @@ class KizunaModel(Model):
             self.tallies.add(f"yen_{channel}", yen)
 
     def _observe(self) -> None:
-        census = tie_census(self)
+        census = tie_census(self, clustering_sample(self, self.population.alive_idx()))
         self.latest = measure(self, census)
-        self._update_layers(census.degree)
+        self._update_layers(census.by_class)
         self.datacollector.collect(self)
 
-    def _update_layers(self, degree: np.ndarray) -> None:
+    def _update_layers(self, by_class: np.ndarray) -> None:
+        """The map's layers: per-cell residents, volunteer rate, mean degree and elders
+        living alone, counted in one compiled pass (``by_class``: the week's tie census)."""
         pop = self.population
-        idx = pop.alive_idx()
-        n_cells = self.geography.n_cells
-        shape = (self.geography.width, self.geography.height)
-        cell = pop.cell[idx]
-        residents = np.bincount(cell, minlength=n_cells).astype(float)
-        vol = pop.within("last_volunteer_week", self.week, slots=idx) & (pop.age[idx] >= 10)
-        deg = degree[idx]
-        elder_alone = self.lives_alone[idx] & (pop.age[idx] >= 65)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            layers = {
-                "residents": residents,
-                "volunteer_rate": np.bincount(cell, weights=vol, minlength=n_cells) / residents,
-                "mean_degree": np.bincount(cell, weights=deg, minlength=n_cells) / residents,
-                "elders_alone": np.bincount(cell, weights=elder_alone, minlength=n_cells),
-            }
-        for name, values in layers.items():
-            self.layers[name].data = np.nan_to_num(values).reshape(shape)
+        geo = self.geography
+        counts = outcome_kernels.layer_counts(
+            pop.alive_idx(), pop.cell, geo.n_cells, pop.age, pop.last_volunteer_week,
+            self.week, by_class, self.lives_alone,
+        )  # fmt: skip
+        residents = counts[0].astype(float)
+        occupied = residents > 0
+        rates = [
+            np.divide(counts[k], residents, where=occupied, out=np.zeros(geo.n_cells))
+            for k in (1, 2)
+        ]
+        layers = zip(
+            ("residents", "volunteer_rate", "mean_degree", "elders_alone"),
+            (residents, *rates, counts[3].astype(float)),
+            strict=True,
+        )
+        for name, values in layers:
+            self.layers[name].data = values.reshape(geo.width, geo.height)
 
     # --- outputs -------------------------------------------------------------------------------
     def outcomes(self):

@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model import dashboard, resilience
+from model import outcome_kernels as ok
 from model.attachment import NPO as NPO_ATTACHED
+from model.pairwise import mean
+from model.ties import Neighbours
 
 if TYPE_CHECKING:
     from model.kizuna_model import KizunaModel
@@ -35,6 +38,8 @@ VOLUNTEER_AGE_GROUPS = (
     ("65_plus", 65, 200),
     ("75_plus", 75, 200),
 )
+_GROUP_LO = np.array([lo for _, lo, _ in VOLUNTEER_AGE_GROUPS], np.float64)
+_GROUP_HI = np.array([hi for _, _, hi in VOLUNTEER_AGE_GROUPS], np.float64)
 
 
 @dataclass(frozen=True)
@@ -175,11 +180,6 @@ OUTCOME_NAMES = tuple(o.name for o in OUTCOMES)
 OUTCOME_BY_NAME = {o.name: o for o in OUTCOMES}
 
 
-def _share(mask: np.ndarray, of: np.ndarray) -> float:
-    n = int(of.sum())
-    return float((mask & of).sum() / n) if n else float("nan")
-
-
 @dataclass
 class TieCensus:
     """Each slot's ties by class (see ``TieNetwork.census``), counted once a week."""
@@ -187,73 +187,91 @@ class TieCensus:
     by_class: np.ndarray  # (capacity, 4): household weak/strong, outside weak/strong
     n_outside: int
     n_bridge: int
+    sample: np.ndarray | None = None  # the clustering sample, if drawn before the census
+    neighbours: Neighbours | None = None  # the sample's ties, gathered in the same pass
 
     @property
     def degree(self) -> np.ndarray:
         return self.by_class.sum(axis=1)
 
 
-def tie_census(model: KizunaModel) -> TieCensus:
+def tie_census(model: KizunaModel, sample: np.ndarray | None = None) -> TieCensus:
+    """The week's tie census; with a clustering ``sample`` (see ``clustering_sample``) it
+    also gathers the sample's neighbour lists, saving the estimate a pass over the ties."""
     pop = model.population
     generation = np.searchsorted(GENERATIONS, pop.age, side="right").astype(np.int8)
-    return TieCensus(
-        *model.ties.census(pop.household, generation, model.params.strong_threshold, pop.capacity)
-    )
+    args = (pop.household, generation, model.params.strong_threshold, pop.capacity)
+    if sample is None:
+        return TieCensus(*model.ties.census(*args))
+    by_class, n_out, n_bridge, neighbours = model.ties.census_with_neighbours(*args, sample)
+    return TieCensus(by_class, n_out, n_bridge, sample, neighbours)
+
+
+def clustering_sample(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
+    """The residents (sorted, unique) whose wedges estimate clustering this week: all of
+    them in a small town, else ``CLUSTERING_SAMPLE`` drawn from ``model.metrics_rng``."""
+    if len(idx) > CLUSTERING_SAMPLE:
+        return np.sort(model.metrics_rng.choice(idx, CLUSTERING_SAMPLE, replace=False))
+    return idx
 
 
 def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, float]:
-    """Compute every outcome for the current week."""
+    """Compute every outcome for the current week.
+
+    Every share over residents is a ratio of counts from one compiled pass
+    (``outcome_kernels.resident_tallies``); the same numbers as one mask per share.
+    """
     pop = model.population
     net = model.ties
     idx = pop.alive_idx()
-    cap = pop.capacity
     n = len(idx)
-    age = pop.age[idx]
-    female = pop.female[idx]
     week = model.week
-    hh = pop.household[idx]
-    hh_size = model.households.sizes(hh)
-    live_hh = hh_size > 0
-    alone = hh_size[hh] == 1
-    elder = age >= 65
     flows = model.flows
+    p = model.params
+    census = tie_census(model, clustering_sample(model, idx)) if census is None else census
+    adt = pop.age.dtype.type  # thresholds compared in the age column's type, as NumPy does
+    c, ten, adults, eighteen = ok.resident_tallies(
+        idx, pop.age, pop.female, pop.household, pop.employer, pop.attach_kind,
+        NPO_ATTACHED, pop.brigade, census.by_class, pop.last_volunteer_week,
+        pop.last_donation_week, pop.last_local_gift_week, pop.last_place_week, week, 8,
+        model.households.member, adt(p.volunteer_min_age), adt(p.donor_min_age),
+        _GROUP_LO.astype(pop.age.dtype), _GROUP_HI.astype(pop.age.dtype),
+    )  # fmt: skip
+    c = c.tolist()
+    n_hh = c[ok.HOUSEHOLDS]
 
     out: dict[str, float] = {
         "population": float(n),
-        "households": float(live_hh.sum()),
-        "mean_household_size": float(n / max(live_hh.sum(), 1)),
-        "share_0_14": float((age < 15).mean()) if n else np.nan,
-        "share_15_64": float(((age >= 15) & (age < 65)).mean()) if n else np.nan,
-        "share_65_plus": float(elder.mean()) if n else np.nan,
-        "share_75_plus": float((age >= 75).mean()) if n else np.nan,
-        "elders_living_alone": _share(alone, elder),
+        "households": float(n_hh),
+        "mean_household_size": float(n / max(n_hh, 1)),
+        "share_0_14": _ratio(c[ok.UNDER_15], n),
+        "share_15_64": _ratio(c[ok.AGE_15_64], n),
+        "share_65_plus": _ratio(c[ok.AGE_65], n),
+        "share_75_plus": _ratio(c[ok.AGE_75], n),
+        "elders_living_alone": _ratio(c[ok.ELDER_ALONE], c[ok.AGE_65]),
         "births": flows["births"],
         "deaths": flows["deaths"],
         "in_migrants": flows["in_migrants"],
         "out_migrants": flows["out_migrants"],
     }
 
-    # ties: one pass counts each resident's ties by (outside household, strong)
-    census = tie_census(model) if census is None else census
-    by_class, n_out, n_bridge = census.by_class[idx], census.n_outside, census.n_bridge
-    degree = by_class.sum(axis=1)
-    strong_deg = by_class[:, 1] + by_class[:, 3]
-    out_deg = by_class[:, 2] + by_class[:, 3]
-    out_strong = by_class[:, 3]
-    sample = idx
-    if n > CLUSTERING_SAMPLE:
-        sample = np.sort(model.metrics_rng.choice(idx, CLUSTERING_SAMPLE, replace=False))
+    # ties: the census counted each resident's ties by (outside household, strong)
+    n_out, n_bridge = census.n_outside, census.n_bridge
+    sample = census.sample if census.sample is not None else clustering_sample(model, idx)
+    clustering = net.average_clustering(
+        sample, pop.capacity, CLUSTERING_WEDGES, model.metrics_rng, census.neighbours
+    )
     out.update(
         {
             "ties": float(len(net)),
-            "mean_degree": float(degree.mean()) if n else np.nan,
-            "mean_strong_degree": float(strong_deg.mean()) if n else np.nan,
+            "mean_degree": _ratio(c[ok.DEGREE], n),
+            "mean_strong_degree": _ratio(c[ok.STRONG_DEGREE], n),
             "mean_tie_strength": float(net.weight.mean()) if len(net) else np.nan,
-            "elder_mean_degree": float(out_deg[elder].mean()) if elder.any() else np.nan,
-            "clustering": net.average_clustering(sample, cap, CLUSTERING_WEDGES, model.metrics_rng),
-            "isolated_share": float((out_deg == 0).mean()) if n else np.nan,
-            "isolated_elders_alone": _share(out_deg == 0, elder & alone),
-            "no_close_friend_60_plus": _share(out_strong == 0, age >= 60),
+            "elder_mean_degree": _ratio(c[ok.ELDER_OUT_DEGREE], c[ok.AGE_65]),
+            "clustering": clustering,
+            "isolated_share": _ratio(c[ok.ISOLATED], n),
+            "isolated_elders_alone": _ratio(c[ok.ISOLATED_ELDER_ALONE], c[ok.ELDER_ALONE]),
+            "no_close_friend_60_plus": _ratio(c[ok.AGE_60_NO_CLOSE], c[ok.AGE_60]),
             "bridging_age_share": n_bridge / n_out if n_out else np.nan,
             "ties_formed": flows["ties_formed"],
             "ties_dissolved": flows["ties_dissolved"],
@@ -261,51 +279,39 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
     )
 
     # participation
-    vol = pop.within("last_volunteer_week", week, slots=idx)
-    can_vol = age >= model.params.volunteer_min_age
-    don = pop.within("last_donation_week", week, slots=idx)
-    adult = age >= model.params.donor_min_age
     given = pop.gifts.sum(axis=0)[idx]
     donor_amounts = given[given > 0]
-    out["volunteer_rate"] = _share(vol, can_vol)
-    for label, lo, hi in VOLUNTEER_AGE_GROUPS:
-        out[f"volunteer_rate_{label}"] = _share(vol, can_vol & (age >= lo) & (age < hi))
+    out["volunteer_rate"] = _ratio(c[ok.CAN_VOL_VOL], c[ok.CAN_VOL])
+    for g, (label, _, _) in enumerate(VOLUNTEER_AGE_GROUPS):
+        at = ok.GROUPS + 2 * g
+        out[f"volunteer_rate_{label}"] = _ratio(c[at + 1], c[at])
     out.update(
         {
-            "volunteer_rate_male": _share(vol, can_vol & ~female),
-            "volunteer_rate_female": _share(vol, can_vol & female),
-            "volunteer_rate_employees": _share(vol, (pop.employer[idx] >= 0) & (age >= 18)),
+            "volunteer_rate_male": _ratio(c[ok.MALE_VOL], c[ok.MALE]),
+            "volunteer_rate_female": _ratio(c[ok.FEMALE_VOL], c[ok.FEMALE]),
+            "volunteer_rate_employees": _ratio(c[ok.EMPLOYEES_VOL], c[ok.EMPLOYEES]),
             "volunteers_this_week": flows["volunteers"],
-            "donor_rate": _share(don, adult),
-            "local_donor_rate": _share(pop.within("last_local_gift_week", week, slots=idx), adult),
+            "donor_rate": _ratio(c[ok.ADULT_DONOR], c[ok.ADULT]),
+            "local_donor_rate": _ratio(c[ok.ADULT_LOCAL_DONOR], c[ok.ADULT]),
             "giving_yen": flows["giving_yen"],
             "giving_yen_last_year": float(given.sum()),
             "gift_per_donor_mean": float(donor_amounts.mean()) if len(donor_amounts) else np.nan,
             "gift_per_donor_median": float(np.median(donor_amounts))
             if len(donor_amounts)
             else np.nan,
-            "association_membership": float(model.households.member[live_hh].mean())
-            if live_hh.any()
-            else np.nan,
-            "awareness_mean": float(pop.awareness[idx][can_vol].mean())
-            if can_vol.any()
-            else np.nan,
-            "trust_mean": float(pop.trust[idx][adult].mean()) if adult.any() else np.nan,
-            "motivation_mean": float(pop.motivation[idx][can_vol].mean())
-            if can_vol.any()
-            else np.nan,
-            "free_time_mean": float(pop.free_time[idx][age >= 18].mean())
-            if (age >= 18).any()
-            else np.nan,
+            "association_membership": _ratio(c[ok.MEMBER_HOUSEHOLDS], n_hh),
+            "awareness_mean": float(pop.awareness[ten].mean()) if len(ten) else np.nan,
+            "trust_mean": float(pop.trust[adults].mean()) if len(adults) else np.nan,
+            "motivation_mean": float(pop.motivation[ten].mean()) if len(ten) else np.nan,
+            "free_time_mean": float(pop.free_time[eighteen].mean()) if len(eighteen) else np.nan,
         }
     )
-    out.update(organisation_outcomes(model, idx, can_vol))
-    recent_place = pop.within("last_place_week", week, 8, slots=idx)
+    out.update(organisation_outcomes(model, c))
     out.update(
         {
             "places": float(len(model.places)),
             "place_visits": flows["place_visits"],
-            "elders_at_places": _share(recent_place, elder),
+            "elders_at_places": _ratio(c[ok.ELDER_AT_PLACE], c[ok.AGE_65]),
         }
     )
     out.update(resilience.outcomes(model))
@@ -313,28 +319,32 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
     return out
 
 
-def organisation_outcomes(model: KizunaModel, idx: np.ndarray, can_vol: np.ndarray) -> dict:
-    pop = model.population
+def _ratio(count: int, of: int) -> float:
+    """A share (or a mean of integer counts): NaN when there is nothing to share out."""
+    return count / of if of else np.nan
+
+
+def organisation_outcomes(model: KizunaModel, counts: list[int]) -> dict[str, float]:
+    """Organisations' outcomes; ``counts`` are the week's ``resident_tallies``."""
     npos = [n for n in model.npos if n.active and n.kind == "npo"]
     ses = [x for x in model.social_enterprises if x.active]
     moved = model.ledger.week_totals(model.week)
-    attached = pop.attach_kind[idx] == NPO_ATTACHED
     reliant = [x.self_reliance >= 1.0 for x in ses]
     assoc = model.associations
     return {
         "active_npos": float(len(npos)),
-        "npo_capacity_mean": float(np.mean([n.capacity for n in npos])) if npos else np.nan,
+        "npo_capacity_mean": mean([n.capacity for n in npos]) if npos else np.nan,
         "npo_staff": float(sum(n.staff for n in npos)),
-        "npo_know_how": float(np.mean([n.know_how for n in npos])) if npos else np.nan,
-        "npo_reserve_months": float(np.mean([n.funds / max(n.monthly_costs, 1.0) for n in npos]))
+        "npo_know_how": mean([n.know_how for n in npos]) if npos else np.nan,
+        "npo_reserve_months": mean([n.funds / max(n.monthly_costs, 1.0) for n in npos])
         if npos
         else np.nan,
-        "volunteers_per_npo": float(attached.sum() / len(npos)) if npos else np.nan,
+        "volunteers_per_npo": counts[ok.ATTACHED] / len(npos) if npos else np.nan,
         "npos_founded": model.flows["npos_founded"],
         "npos_closed": model.flows["npos_closed"],
         "social_enterprises": float(len(ses)),
-        "se_self_reliance": float(np.mean([x.self_reliance for x in ses])) if ses else np.nan,
-        "se_self_reliant_share": float(np.mean(reliant)) if ses else np.nan,
+        "se_self_reliance": mean([x.self_reliance for x in ses]) if ses else np.nan,
+        "se_self_reliant_share": sum(reliant) / len(reliant) if ses else np.nan,
         "loans_outstanding": model.bank.outstanding if model.bank is not None else 0.0,
         "loans_issued": model.flows["loans_issued"],
         "loan_defaults": model.flows["loan_defaults"],
@@ -346,10 +356,10 @@ def organisation_outcomes(model: KizunaModel, idx: np.ndarray, can_vol: np.ndarr
         "csr_donations": float(moved["csr_donation"]),
         "social_investment": float(moved["social_investment"]),
         "intervention_cost": model.flows["intervention_cost"],
-        "association_vitality": float(np.mean([a.vitality for a in assoc])) if assoc else np.nan,
-        "associations_with_leader": float(np.mean([a.leader >= 0 for a in assoc]))
+        "association_vitality": mean([a.vitality for a in assoc]) if assoc else np.nan,
+        "associations_with_leader": sum(a.leader >= 0 for a in assoc) / len(assoc)
         if assoc
         else np.nan,
-        "npo_volunteer_share": _share(attached, can_vol),
-        "fire_brigade_members": float(pop.brigade[idx].sum()),
+        "npo_volunteer_share": _ratio(counts[ok.CAN_VOL_ATTACHED], counts[ok.CAN_VOL]),
+        "fire_brigade_members": float(counts[ok.BRIGADE]),
     }

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model.disasters import SOURCES
+from model.pairwise import mean
 
 if TYPE_CHECKING:
     from model.kizuna_model import KizunaModel
@@ -57,7 +58,7 @@ def function_parts(model: KizunaModel, homes_weight: np.ndarray) -> dict[str, fl
     people lived before the shock, so the dead and the departed do not flatter it."""
     places = float(sum(pl.capacity * (1.0 - pl.damage) for pl in model.places))
     npos = float(sum(n.capacity for n in model.npos if n.active))  # damage is in it
-    assoc = float(np.mean([a.vitality for a in model.associations])) if model.associations else 0.0
+    assoc = mean([a.vitality for a in model.associations]) if model.associations else 0.0
     return {
         "homes": _homes(model, homes_weight),
         "places": places,
@@ -76,7 +77,7 @@ def community_function(model: KizunaModel) -> float:
     parts = function_parts(model, track.homes_weight)
     ref = track.reference
     rel = [parts[k] / ref[k] if ref[k] > 0 else 1.0 for k in PARTS]
-    return float(np.mean(np.minimum(rel, 1.0)))
+    return mean([1.0 if r > 1.0 else r for r in rel])  # capped at 1 (NaN stays NaN)
 
 
 def start_tracking(model: KizunaModel) -> None:

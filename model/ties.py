@@ -19,6 +19,7 @@ from enum import IntEnum
 import networkx as nx
 import numpy as np
 
+from model import outcome_kernels
 from model import tie_kernels as kernels
 
 _PAIR_BITS = kernels.PAIR_BITS
@@ -65,6 +66,16 @@ class _EdgeBuffer:
 
     def arrays(self) -> list[np.ndarray]:
         return [getattr(self, name) for name, _ in _FIELDS]
+
+
+@dataclass
+class Neighbours:
+    """Some residents' ties as lists: node k's neighbours are
+    ``other[start[k]:start[k] + deg[k]]``, in edge order."""
+
+    start: np.ndarray
+    deg: np.ndarray
+    other: np.ndarray
 
 
 @dataclass
@@ -239,11 +250,26 @@ class TieNetwork:
     ) -> tuple[np.ndarray, int, int]:
         """Per-slot tie counts by (outside household, strong), ties outside households,
         and how many of those bridge generations (see ``tie_kernels.tie_census``)."""
-        counts, n_out, n_bridge = kernels.tie_census(
+        nobody = np.empty(0, np.int64)
+        args = (household, generation, strong_threshold, capacity, nobody)
+        counts, n_out, n_bridge, _ = self.census_with_neighbours(*args)
+        return counts, n_out, n_bridge
+
+    def census_with_neighbours(
+        self,
+        household: np.ndarray,
+        generation: np.ndarray,
+        strong_threshold: float,
+        capacity: int,
+        nodes: np.ndarray,
+    ) -> tuple[np.ndarray, int, int, Neighbours]:
+        """``census`` plus, in the same pass over the ties, the neighbour lists of the
+        sorted, unique ``nodes`` (the clustering sample, see ``average_clustering``)."""
+        counts, n_out, n_bridge, *lists = outcome_kernels.tie_census(
             self.a, self.b, self.weight, household, generation, np.float32(strong_threshold),
-            capacity,
+            capacity, np.asarray(nodes, np.int64),
         )  # fmt: skip
-        return counts, int(n_out), int(n_bridge)
+        return counts, int(n_out), int(n_bridge), Neighbours(*lists)
 
     def incident(self, nodes: np.ndarray, capacity: int) -> tuple[np.ndarray, np.ndarray]:
         """(node, neighbour) pairs for every tie of the given nodes, grouped by node."""
@@ -312,7 +338,12 @@ class TieNetwork:
         return np.where(tied, self.weight[pos] if len(self.key) else 0.0, 0.0)
 
     def average_clustering(
-        self, nodes: np.ndarray, capacity: int, wedges_per_node: int, rng: np.random.Generator
+        self,
+        nodes: np.ndarray,
+        capacity: int,
+        wedges_per_node: int,
+        rng: np.random.Generator,
+        neighbours: Neighbours | None = None,
     ) -> float:
         """Average local clustering over ``nodes``, estimated by sampling wedges.
 
@@ -320,17 +351,21 @@ class TieNetwork:
         neighbours are tied: the chance is exactly the node's local clustering, so the
         mean over samples estimates the average (nodes with fewer than two ties count
         as 0, as in networkx; Schank & Wagner 2005). Repeated nodes count once.
+        ``neighbours``: the nodes' lists if ``census_with_neighbours`` gathered them
+        already (``nodes`` then sorted and unique).
         """
-        nodes = np.unique(nodes)
+        if neighbours is None:
+            nodes = np.unique(nodes)
+            if len(nodes):
+                lists = outcome_kernels.neighbour_lists(self.a, self.b, nodes, capacity)
+                neighbours = Neighbours(*lists)
         if len(nodes) == 0:
             return float("nan")
-        node, other = self.incident(nodes, capacity)
-        if len(node) == 0:
+        start, deg, other = neighbours.start, neighbours.deg, neighbours.other
+        if len(other) == 0:
             return 0.0
-        first = np.flatnonzero(np.concatenate(([True], node[1:] != node[:-1])))
-        deg = np.diff(np.append(first, len(node)))
         ok = deg >= 2
-        first, deg = np.repeat(first[ok], wedges_per_node), np.repeat(deg[ok], wedges_per_node)
+        first, deg = np.repeat(start[ok], wedges_per_node), np.repeat(deg[ok], wedges_per_node)
         i = (rng.random(len(deg)) * deg).astype(np.int64)
         j = (rng.random(len(deg)) * (deg - 1)).astype(np.int64)
         j = j + (j >= i)

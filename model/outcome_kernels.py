@@ -1,0 +1,353 @@
+"""Compiled passes behind the weekly outcomes (numba).
+
+Measuring a week used to take some thirty boolean masks and gathers over the living
+residents, one per share; ``resident_tallies`` walks them once and counts every
+numerator and denominator. A share is a ratio of two integer counts, and a mean of
+integer degrees is an exact integer sum over a count, so the figures are the same to
+the last bit as the NumPy expressions they replace. Means of floating-point columns
+(awareness, trust, ...) stay in NumPy, whose pairwise summation sets their last bit;
+these kernels only hand back which residents they run over.
+
+The others: the tie census, which in its pass over the ties also gathers the clustering
+sample's neighbour lists; the map layers' per-cell counts; the dashboard's counts; and
+the candidates for the cross-sector roster. None draws random numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from model.population import NEVER
+
+# positions in the counts ``resident_tallies`` returns
+(
+    ALIVE, UNDER_15, AGE_15_64, AGE_65, AGE_75, ELDER_ALONE, DEGREE, STRONG_DEGREE,
+    ELDER_OUT_DEGREE, ISOLATED, ISOLATED_ELDER_ALONE, AGE_60, AGE_60_NO_CLOSE,
+    CAN_VOL, CAN_VOL_VOL, MALE, MALE_VOL, FEMALE, FEMALE_VOL, EMPLOYEES, EMPLOYEES_VOL,
+    ADULT, ADULT_DONOR, ADULT_LOCAL_DONOR, ATTACHED, CAN_VOL_ATTACHED, BRIGADE,
+    ELDER_AT_PLACE, HOUSEHOLDS, MEMBER_HOUSEHOLDS, GROUPS,
+) = range(31)  # fmt: skip
+# then, for each volunteer age group g: GROUPS + 2g residents who can volunteer, + 1 volunteers
+
+
+@njit(cache=True)
+def _within(last: int, week: int, weeks: int) -> bool:  # pragma: no cover - compiled
+    """``Population.within`` for one resident."""
+    return last != NEVER and week - last < weeks
+
+
+@njit(cache=True)
+def resident_tallies(
+    idx,
+    age,
+    female,
+    household,
+    employer,
+    attach_kind,
+    npo_kind,
+    brigade,
+    by_class,
+    last_volunteer,
+    last_donation,
+    last_local_gift,
+    last_place,
+    week,
+    place_weeks,
+    member,
+    min_vol_age,
+    min_donor_age,
+    group_lo,
+    group_hi,
+):  # pragma: no cover - compiled
+    """Counts for every per-resident share of the week, over the living ``idx``.
+
+    Age thresholds come cast to ``age``'s dtype, as NumPy compares a float32 column
+    with a Python number. Also returns the living aged ``min_vol_age``+, ``min_donor_age``+
+    and 18+ (in ``idx`` order), the residents the float means run over.
+    """
+    n = idx.shape[0]
+    c = np.zeros(GROUPS + 2 * group_lo.shape[0], np.int64)
+    size = np.zeros(member.shape[0], np.int64)
+    for k in range(n):
+        size[household[idx[k]]] += 1
+    for h in range(member.shape[0]):
+        if size[h] > 0:
+            c[HOUSEHOLDS] += 1
+            if member[h]:
+                c[MEMBER_HOUSEHOLDS] += 1
+    ten = np.empty(n, np.int64)
+    adults = np.empty(n, np.int64)
+    eighteen = np.empty(n, np.int64)
+    n_ten = n_adult = n_18 = 0
+    age18 = age.dtype.type(18)
+    groups = np.zeros(2 * group_lo.shape[0], np.int64)
+    # flags are added as 0/1 rather than branched on: ages and histories are random,
+    # so branches would mispredict about half the time
+    under_15 = age_15_64 = age_65 = age_75 = elder_alone = degree = strong = 0
+    elder_out = isolated = isolated_elder_alone = age_60 = age_60_no_close = 0
+    can_vol = can_vol_vol = female_n = female_vol = employees = employees_vol = 0
+    adult_donor = adult_local = attached_n = can_vol_attached = brigade_n = 0
+    elder_at_place = 0
+    for k in range(n):
+        s = idx[k]
+        a = age[s]
+        elder = a >= 65
+        alone = size[household[s]] == 1
+        c0 = by_class[s, 0]
+        c1 = by_class[s, 1]
+        c2 = by_class[s, 2]
+        c3 = by_class[s, 3]
+        out_deg = c2 + c3
+        vol = _within(last_volunteer[s], week, 52)
+        young = a < 15
+        under_15 += young
+        age_15_64 += (not young) & (a < 65)
+        age_65 += elder
+        age_75 += a >= 75
+        elder_out += elder * out_deg
+        elder_alone += elder & alone
+        elder_at_place += elder & _within(last_place[s], week, place_weeks)
+        degree += c0 + c1 + c2 + c3
+        strong += c1 + c3
+        isolated += out_deg == 0
+        isolated_elder_alone += (out_deg == 0) & elder & alone
+        sixty = a >= 60
+        age_60 += sixty
+        age_60_no_close += sixty & (c3 == 0)
+        attached = attach_kind[s] == npo_kind
+        attached_n += attached
+        brigade_n += brigade[s]
+        if a >= min_vol_age:
+            ten[n_ten] = s
+            n_ten += 1
+            can_vol_vol += vol
+            can_vol_attached += attached
+            female_n += female[s]
+            female_vol += female[s] & vol
+            for g in range(group_lo.shape[0]):
+                inside = (a >= group_lo[g]) & (a < group_hi[g])
+                groups[2 * g] += inside
+                groups[2 * g + 1] += inside & vol
+        if a >= age18:
+            eighteen[n_18] = s
+            n_18 += 1
+            works = employer[s] >= 0
+            employees += works
+            employees_vol += works & vol
+        if a >= min_donor_age:
+            adults[n_adult] = s
+            n_adult += 1
+            adult_donor += _within(last_donation[s], week, 52)
+            adult_local += _within(last_local_gift[s], week, 52)
+    can_vol = n_ten
+    c[ALIVE] = n
+    c[UNDER_15] = under_15
+    c[AGE_15_64] = age_15_64
+    c[AGE_65] = age_65
+    c[AGE_75] = age_75
+    c[ELDER_ALONE] = elder_alone
+    c[DEGREE] = degree
+    c[STRONG_DEGREE] = strong
+    c[ELDER_OUT_DEGREE] = elder_out
+    c[ISOLATED] = isolated
+    c[ISOLATED_ELDER_ALONE] = isolated_elder_alone
+    c[AGE_60] = age_60
+    c[AGE_60_NO_CLOSE] = age_60_no_close
+    c[CAN_VOL] = can_vol
+    c[CAN_VOL_VOL] = can_vol_vol
+    c[MALE] = can_vol - female_n
+    c[MALE_VOL] = can_vol_vol - female_vol
+    c[FEMALE] = female_n
+    c[FEMALE_VOL] = female_vol
+    c[EMPLOYEES] = employees
+    c[EMPLOYEES_VOL] = employees_vol
+    c[ADULT] = n_adult
+    c[ADULT_DONOR] = adult_donor
+    c[ADULT_LOCAL_DONOR] = adult_local
+    c[ATTACHED] = attached_n
+    c[CAN_VOL_ATTACHED] = can_vol_attached
+    c[BRIGADE] = brigade_n
+    c[ELDER_AT_PLACE] = elder_at_place
+    c[GROUPS:] = groups
+    return c, ten[:n_ten], adults[:n_adult], eighteen[:n_18]
+
+
+@njit(cache=True)
+def tie_census(
+    a, b, weight, household, generation, strong_threshold, capacity, nodes
+):  # pragma: no cover - compiled
+    """One pass over the ties for the weekly outcomes (as ``tie_kernels.tie_census``) that
+    also gathers the neighbours of the sorted, unique ``nodes`` (the clustering sample).
+
+    Returns per-slot counts by class (0 household weak, 1 household strong, 2 outside
+    weak, 3 outside strong), the ties outside households, how many of those link
+    generations, and ``start, deg, other`` as ``neighbour_lists`` returns them.
+    """
+    counts = np.zeros((capacity, 4), np.int32)
+    rank = np.full(capacity, -1, np.int64)
+    for k in range(nodes.shape[0]):
+        rank[nodes[k]] = k
+    hits = np.empty(a.shape[0], np.int64)  # ties whose higher slot is a node
+    n_hits = 0
+    n_outside = 0
+    n_bridge = 0
+    for e in range(a.shape[0]):
+        x = a[e]
+        y = b[e]
+        outside = household[x] != household[y]
+        c = 2 * outside + (weight[e] >= strong_threshold)
+        counts[x, c] += 1
+        counts[y, c] += 1
+        n_outside += outside  # added, not branched on: about half the ties are outside
+        n_bridge += outside & (generation[x] != generation[y])
+        if rank[y] >= 0:
+            hits[n_hits] = e
+            n_hits += 1
+    start, deg, other = _gather_neighbours(a, b, nodes, rank, hits[:n_hits])
+    return counts, n_outside, n_bridge, start, deg, other
+
+
+@njit(cache=True)
+def neighbour_lists(a, b, nodes, capacity):  # pragma: no cover - compiled
+    """The ties of each of ``nodes`` (sorted, unique): ``other[start[k]:start[k] + deg[k]]``
+    are node k's neighbours in edge order, as ``tie_kernels.incident_lists`` groups them."""
+    rank = np.full(capacity, -1, np.int64)
+    for k in range(nodes.shape[0]):
+        rank[nodes[k]] = k
+    hits = np.empty(a.shape[0], np.int64)
+    n_hits = 0
+    for e in range(b.shape[0]):
+        if rank[b[e]] >= 0:
+            hits[n_hits] = e
+            n_hits += 1
+    return _gather_neighbours(a, b, nodes, rank, hits[:n_hits])
+
+
+@njit(cache=True)
+def _gather_neighbours(a, b, nodes, rank, hits):  # pragma: no cover - compiled
+    """Neighbour lists from the ties whose higher slot is a node (``hits``, in edge order)
+    and, edges being sorted by (a, b) with a < b, the contiguous run where ``a`` is the
+    node: lower neighbours first, then higher ones, which is edge order."""
+    m = nodes.shape[0]
+    deg = np.zeros(m, np.int64)
+    for h in range(hits.shape[0]):
+        deg[rank[b[hits[h]]]] += 1
+    below = deg.copy()
+    lo = np.searchsorted(a, nodes)
+    hi = np.searchsorted(a, nodes, side="right")
+    start = np.zeros(m, np.int64)
+    total = 0
+    for k in range(m):
+        deg[k] += hi[k] - lo[k]
+        start[k] = total
+        total += deg[k]
+    other = np.empty(total, np.int64)
+    fill = start.copy()
+    for h in range(hits.shape[0]):
+        e = hits[h]
+        r = rank[b[e]]
+        other[fill[r]] = a[e]
+        fill[r] += 1
+    for k in range(m):
+        o = start[k] + below[k]
+        for e in range(lo[k], hi[k]):
+            other[o] = b[e]
+            o += 1
+    return start, deg, other
+
+
+@njit(cache=True)
+def layer_counts(
+    idx, cell, n_cells, age, last_volunteer, week, by_class, lives_alone
+):  # pragma: no cover - compiled
+    """Per grid cell: residents, volunteers (10+, last 52 weeks), their ties (from the
+    tie census ``by_class``) and elders (65+) living alone, as integer counts."""
+    counts = np.zeros((4, n_cells), np.int64)
+    for k in range(idx.shape[0]):
+        s = idx[k]
+        c = cell[s]
+        counts[0, c] += 1
+        if age[s] >= 10 and _within(last_volunteer[s], week, 52):
+            counts[1, c] += 1
+        counts[2, c] += by_class[s, 0] + by_class[s, 1] + by_class[s, 2] + by_class[s, 3]
+        if lives_alone[s] and age[s] >= 65:
+            counts[3, c] += 1
+    return counts
+
+
+@njit(cache=True)
+def roster_candidates(
+    alive, attach_kind, npo_kind, attach_id, n_npos, employer, n_workplaces
+):  # pragma: no cover - compiled
+    """For ``KizunaModel.organisation_people``, in one pass over the slots: the two
+    lowest-slot living volunteers of each NPO (-1 where fewer), the living staff of
+    each workplace and the lowest-slot one of them (-1 where none)."""
+    n_wp = n_workplaces
+    for s in range(alive.shape[0]):
+        if alive[s] and employer[s] >= n_wp:
+            n_wp = employer[s] + 1
+    volunteers = np.full((n_npos, 2), -1, np.int64)
+    size = np.zeros(n_wp, np.int64)
+    first_worker = np.full(n_wp, -1, np.int64)
+    for s in range(alive.shape[0]):
+        if not alive[s]:
+            continue
+        if attach_kind[s] == npo_kind:
+            i = attach_id[s]
+            if 0 <= i < n_npos:
+                if volunteers[i, 0] < 0:
+                    volunteers[i, 0] = s
+                elif volunteers[i, 1] < 0:
+                    volunteers[i, 1] = s
+        w = employer[s]
+        if w >= 0:
+            if size[w] == 0:
+                first_worker[w] = s
+            size[w] += 1
+    return volunteers, size, first_worker
+
+
+@njit(cache=True)
+def challenge_tallies(
+    idx,
+    age,
+    min_vol_age,
+    last_volunteer,
+    last_local_gift,
+    informed_week,
+    week,
+    lives_alone,
+    frailty,
+    frail,
+    last_served,
+    last_place,
+    recent_weeks,
+    attach_kind,
+    npo_kind,
+    school,
+):  # pragma: no cover - compiled
+    """Counts for the dashboard's shares over the living ``idx`` (thresholds cast to
+    their column's dtype): those aged ``min_vol_age``+, of them who volunteered or gave
+    locally and who heard of an NPO in the last 52 weeks; elders in need (65+, alone or
+    frailer than ``frail``) and of them those reached lately; pupils; those aged 25+."""
+    ten = ten_active = ten_informed = in_need = reached = pupils = age_25 = 0
+    for k in range(idx.shape[0]):
+        s = idx[k]
+        a = age[s]
+        if a >= min_vol_age:
+            ten += 1
+            ten_active += _within(last_volunteer[s], week, 52) | _within(
+                last_local_gift[s], week, 52
+            )
+            ten_informed += _within(informed_week[s], week, 52)
+        if a >= 65 and (lives_alone[s] or frailty[s] > frail):
+            in_need += 1
+            reached += (
+                _within(last_served[s], week, recent_weeks)
+                | _within(last_place[s], week, recent_weeks)
+                | (attach_kind[s] == npo_kind)
+            )
+        pupils += school[s] >= 0
+        age_25 += a >= 25
+    return np.array([ten, ten_active, ten_informed, in_need, reached, pupils, age_25])
