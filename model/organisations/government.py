@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model import attachment, ledger
+from model.organisations import community
 from model.organisations.base import Organisation
 
 if TYPE_CHECKING:
@@ -35,7 +36,8 @@ class LocalGovernment(Organisation):
         model = self.model
         p = model.params
         n = model.population_size
-        member_hh = sum(a.member_households for a in model.associations)
+        per_association = community.member_households_by_district(model).tolist()
+        member_hh = sum(per_association)
         brigade = int(model.population.brigade.sum())
         centre = model.intermediary
         budget = (
@@ -45,12 +47,8 @@ class LocalGovernment(Organisation):
             + (12 * centre.monthly_costs if centre is not None else 0.0)
         )
         self.receive(ledger.TAXES, "budget", budget)
-        for assoc in model.associations:
-            self.pay(
-                assoc.account,
-                "association_subsidy",
-                assoc.member_households * p.association_subsidy,
-            )
+        for assoc, households in zip(model.associations, per_association, strict=True):
+            self.pay(assoc.account, "association_subsidy", households * p.association_subsidy)
         if model.fire_brigade is not None and brigade:
             allowance = self.pay(
                 model.fire_brigade.account, "association_subsidy", brigade * p.brigade_allowance
