@@ -377,19 +377,18 @@ class KizunaModel(Model):
         """Residents who would meet at a platform: association leaders, two volunteers of
         each NPO, and someone from each of the ten largest firms."""
         pop = self.population
-        people = [o.leader for o in self.community_organisations() if o.leader >= 0]
+        leaders = [o.leader for o in self.community_organisations() if o.leader >= 0]
         vol = np.flatnonzero(pop.alive & (pop.attach_kind == attachment.NPO))
-        for npo in self.npos:
-            if npo.active:
-                mine = vol[pop.attach_id[vol] == npo.index]
-                people.extend(mine[:2].tolist())
+        volunteers = organisations.npos.first_volunteers(
+            vol, pop.attach_id[vol], self.npo_active(), 2
+        )
         workers = np.flatnonzero(pop.alive & (pop.employer >= 0))
-        size = np.bincount(pop.employer[workers], minlength=self.venues.n_workplaces)
-        for w in np.argsort(-size)[:10]:
-            staff = workers[pop.employer[workers] == w]
-            if len(staff):
-                people.append(int(staff[0]))
-        return np.unique(np.asarray(people, np.int64))
+        employer = pop.employer[workers]
+        size = np.bincount(employer, minlength=self.venues.n_workplaces)
+        largest = np.argsort(-size)[:10]
+        firms, first = np.unique(employer, return_index=True)  # each firm's first worker
+        staff = workers[first[np.isin(firms, largest)]]
+        return np.unique(np.concatenate((np.asarray(leaders, np.int64), volunteers, staff)))
 
     # --- places ----------------------------------------------------------------------------------
     def add_place(

@@ -105,11 +105,14 @@ def coordinators(model: KizunaModel) -> tuple[np.ndarray, np.ndarray]:
     vol = np.flatnonzero(pop.alive & (pop.attach_kind == attachment.NPO))
     if len(vol) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
+    # each NPO's volunteers as one block of a stable sort; a draw for each introduced
+    # person whose NPO has volunteers (an array of bounds draws as scalar calls would)
     by_npo = pop.attach_id[vol]
-    u, v = [], []
-    for person, npo in zip(people.tolist(), index.tolist(), strict=True):
-        mine = vol[by_npo == npo]
-        if len(mine):
-            u.append(person)
-            v.append(int(mine[model.rng.integers(len(mine))]))
-    return np.array(u, np.int64), np.array(v, np.int64)
+    order = np.argsort(by_npo, kind="stable")
+    counts = np.bincount(by_npo, minlength=len(model.npos))
+    starts = np.cumsum(counts) - counts
+    k = counts[index]
+    has = k > 0
+    pick = model.rng.integers(0, k[has])
+    v = vol[order[starts[index[has]] + pick]]
+    return people[has].astype(np.int64), v.astype(np.int64)
