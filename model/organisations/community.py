@@ -251,15 +251,20 @@ def collect_dues(model: KizunaModel, wk: WeekContext) -> None:
             assoc.pay(ledger.OPERATIONS, "operations", UPKEEP_SHARE * dues)
 
 
+def household_access(model: KizunaModel) -> np.ndarray:
+    """Per household: its association's vitality if it is a member, else 0."""
+    district = model.household_district()
+    vitality = vitality_by_district(model)
+    member = model.households.member & (district >= 0)
+    return np.where(member, vitality[np.maximum(district, 0)], 0.0)
+
+
 def association_access(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
     """Vitality of each resident's association if their household is a member, else 0:
-    how much of the association's information (circulars, notices) reaches them."""
-    pop = model.population
-    hh = pop.household[idx]
-    district = model.household_district()[hh]
-    vitality = vitality_by_district(model)
-    member = model.households.member[hh] & (district >= 0)
-    return np.where(member, vitality[np.maximum(district, 0)], 0.0)
+    how much of the association's information (circulars, notices) reaches them.
+
+    Worked out per household (fewer than residents), then read off per resident."""
+    return household_access(model)[model.population.household[idx]]
 
 
 def brigade_drills(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, ...]:
