@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from model.encounters import GroupIndex, within_groups
 from model.organisations.base import Organisation
@@ -62,10 +63,12 @@ def open_college(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, np.nd
         return np.empty(0, np.int64), np.empty(0, np.int64)
     pop = model.population
     idx = wk.idx
-    near = model.geography.chebyshev(pop.cell[idx], uni.cell_index) <= University.REACH
-    adult = pop.age[idx] >= 25
-    chance = model.params.open_college * uni.programme * pop.free_time[idx] * near * adult
-    come = idx[model.rng.random(len(idx)) < chance]
+    geo = model.geography
+    near = geo.chebyshev(np.arange(geo.n_cells), uni.cell_index) <= University.REACH  # per cell
+    # the NumPy rule multiplied the float32 free time by the weak Python scalar: float32
+    scale = np.float32(model.params.open_college * uni.programme)
+    u = model.rng.random(len(idx))
+    come = idx[_comes(idx, pop.cell, pop.age, pop.free_time, near, scale, u)]
     model.tallies.add("open_college_attendances", len(come))  # challenge 20
     aw = pop.awareness[come]
     pop.awareness[come] = aw + 0.1 * (1.0 - aw)
@@ -92,3 +95,23 @@ def volunteer_day(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, ...]
     model.tallies.add("school_day_participations", len(who))  # challenge 19
     u, v = within_groups(GroupIndex.build(who, pop.school[who]), 3.0, model.rng)
     return who, u, v
+
+
+@njit(cache=True)
+def _comes(
+    idx: np.ndarray,
+    cell: np.ndarray,
+    age: np.ndarray,
+    free_time: np.ndarray,
+    near: np.ndarray,
+    scale: np.float32,
+    u: np.ndarray,
+) -> np.ndarray:  # pragma: no cover
+    """Who comes to the open college: adults (25+) living near the university, with a
+    chance of ``scale`` times their free time (float32, as the NumPy rule had it)."""
+    come = np.zeros(len(idx), np.bool_)
+    for i in range(len(idx)):
+        s = idx[i]
+        if near[cell[s]] and age[s] >= 25:
+            come[i] = u[i] < scale * free_time[s]
+    return come
