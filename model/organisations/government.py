@@ -15,6 +15,7 @@ import numpy as np
 
 from model import attachment, ledger
 from model.organisations import community
+from model.organisations import npos as npos_module
 from model.organisations.base import Organisation
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ def coordinators(model: KizunaModel) -> tuple[np.ndarray, np.ndarray]:
     people = free[model.rng.integers(0, len(free), n)]
     model.tallies.add("coordinator_introductions", n)  # challenge 24
     weight = np.array([x.capacity for x in npos]) + 1e-9
-    chosen = model.rng.choice(len(npos), size=n, p=weight / weight.sum())
+    chosen = npos_module.pick_by_weight(model.rng, weight, n)
     index = np.array([x.index for x in npos])[chosen]
     pop.informed_npo[people] = index
     pop.informed_week[people] = model.week
