@@ -52,6 +52,7 @@ from model.interventions import Intervention, InterventionSet
 from model.ledger import RESIDENTS, Ledger
 from model.organisations import setup as organisation_setup
 from model.organisations.base import Organisation
+from model.organisations.kernels import first_per_group
 from model.organisations.npos import NPO, IntermediarySupport
 from model.outcomes import OUTCOMES, measure, tie_census
 from model.params import Params, check_params
@@ -389,15 +390,13 @@ class KizunaModel(Model):
         pop = self.population
         leaders = [o.leader for o in self.community_organisations() if o.leader >= 0]
         vol = np.flatnonzero(pop.alive & (pop.attach_kind == attachment.NPO))
-        volunteers = organisations.npos.first_volunteers(
-            vol, pop.attach_id[vol], self.npo_active(), 2
-        )
+        volunteers = vol[first_per_group(pop.attach_id[vol], self.npo_active(), 2)]
         workers = np.flatnonzero(pop.alive & (pop.employer >= 0))
         employer = pop.employer[workers]
         size = np.bincount(employer, minlength=self.venues.n_workplaces)
-        largest = np.argsort(-size)[:10]
-        firms, first = np.unique(employer, return_index=True)  # each firm's first worker
-        staff = workers[first[np.isin(firms, largest)]]
+        largest = np.zeros(len(size), np.bool_)
+        largest[np.argsort(-size)[:10]] = True
+        staff = workers[first_per_group(employer, largest, 1)]
         return np.unique(np.concatenate((np.asarray(leaders, np.int64), volunteers, staff)))
 
     # --- places ----------------------------------------------------------------------------------

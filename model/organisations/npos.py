@@ -133,19 +133,6 @@ def active_npos(model: KizunaModel) -> list[NPO]:
     return [n for n in model.npos if n.active]
 
 
-def first_volunteers(vol: np.ndarray, npo: np.ndarray, active: np.ndarray, k: int) -> np.ndarray:
-    """The first ``k`` of each active NPO's volunteers (``vol`` ascending, ``npo`` their
-    NPO index), found with one stable sort instead of a scan per NPO."""
-    if len(vol) == 0:
-        return np.empty(0, np.int64)
-    order = np.argsort(npo, kind="stable")
-    by = npo[order]
-    counts = np.bincount(by)
-    rank = np.arange(len(by)) - np.repeat(np.cumsum(counts) - counts, counts)
-    keep = (rank < k) & active[by]
-    return vol[order[keep]].astype(np.int64)
-
-
 def residents_near(
     model: KizunaModel, centres: np.ndarray, counts: np.ndarray, radius: int
 ) -> tuple[np.ndarray, np.ndarray]:
