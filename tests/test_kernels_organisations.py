@@ -175,6 +175,32 @@ def test_membership_turnover_matches_the_array_rule(seed, n_hh):
     assert np.array_equal(member, want)
 
 
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_association_event_goers_match_the_array_rule(seed, n):
+    rng = np.random.default_rng(seed)
+    r = residents(rng, n)
+    household = rng.integers(0, 20, r.cap).astype(np.int32)
+    hh_district = rng.integers(-1, 4, 20)
+    hh_member = rng.random(20) < 0.7
+    vitality = rng.random(4)
+    hh = household[r.idx]
+    district = hh_district[hh]
+    member = hh_member[hh] & (district >= 0)
+    chance = (
+        0.3
+        * vitality[np.maximum(district, 0)]
+        * (0.5 + r.free_time[r.idx])
+        * member
+        * (r.age[r.idx] >= 6)
+    )
+    u = edge_uniforms(rng, chance)
+    got = community._event_goers(
+        r.idx, household, hh_district, hh_member, r.age, r.free_time, vitality, 0.3, u
+    )
+    assert np.array_equal(got, u < chance)
+
+
 # --- NPOs: reaching residents near a centre, word of mouth, weighted picks ---------------------
 def near_reference(rng, cells, width, height, centres, counts, radius):
     owner = np.repeat(np.arange(len(centres)), counts)
