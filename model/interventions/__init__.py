@@ -89,10 +89,19 @@ class InterventionSet:
                 p = p.replace(**changes)
         return p
 
+    def hooked(self, hook: str) -> list[Intervention]:
+        """Active paths that override ``hook`` (the others would only return None)."""
+        default = getattr(Intervention, hook)
+        return [
+            iv
+            for iv in self.items
+            if iv.active and (getattr(type(iv), hook) is not default or hook in vars(iv))
+        ]
+
     def factor(self, hook: str, model: KizunaModel, slots: np.ndarray) -> np.ndarray | float:
         """Product of the active paths' per-resident factors for ``hook`` (1 if none)."""
         out: np.ndarray | float = 1.0
-        for iv in self.active:
+        for iv in self.hooked(hook):
             f = getattr(iv, hook)(model, slots)
             if f is not None:
                 out = out * f
@@ -101,7 +110,7 @@ class InterventionSet:
     def bonus(self, hook: str, model: KizunaModel, slots: np.ndarray) -> np.ndarray | float:
         """Sum of the active paths' per-resident additions for ``hook`` (0 if none)."""
         out: np.ndarray | float = 0.0
-        for iv in self.active:
+        for iv in self.hooked(hook):
             b = getattr(iv, hook)(model, slots)
             if b is not None:
                 out = out + b
