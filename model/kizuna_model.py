@@ -274,7 +274,8 @@ class KizunaModel(Model):
     # --- population changes (called by demography) -----------------------------------------------
     @property
     def population_size(self) -> int:
-        return self.population.size
+        # count_nonzero: the same count as Population.size's bool sum, several times faster
+        return int(np.count_nonzero(self.population.alive))
 
     def add_residents(
         self, age: np.ndarray, female: np.ndarray, household: np.ndarray, cell: np.ndarray
