@@ -54,6 +54,19 @@ class University(School):
     kind = "university"
     REACH = 12  # cells
 
+    def __init__(self, model: KizunaModel, school_id: int, level: int) -> None:
+        super().__init__(model, school_id, level)
+        self._near: np.ndarray | None = None
+
+    @property
+    def near_cells(self) -> np.ndarray:
+        """Per cell, whether it lies within ``REACH`` of the university (the map and the
+        campus do not move, so this is worked out once)."""
+        if self._near is None:
+            geo = self.model.geography
+            self._near = geo.chebyshev(np.arange(geo.n_cells), self.cell_index) <= self.REACH
+        return self._near
+
 
 def open_college(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, np.ndarray]:
     """This week's open-college class: adults near the university come (more with a
@@ -63,8 +76,7 @@ def open_college(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, np.nd
         return np.empty(0, np.int64), np.empty(0, np.int64)
     pop = model.population
     idx = wk.idx
-    geo = model.geography
-    near = geo.chebyshev(np.arange(geo.n_cells), uni.cell_index) <= University.REACH  # per cell
+    near = uni.near_cells
     # the NumPy rule multiplied the float32 free time by the weak Python scalar: float32
     scale = np.float32(model.params.open_college * uni.programme)
     u = model.rng.random(len(idx))
