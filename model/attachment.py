@@ -14,6 +14,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
+
+from model.population import NEVER
 
 if TYPE_CHECKING:
     from model.kizuna_model import KizunaModel
@@ -30,11 +33,7 @@ def attach(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray) -> None:
     pop = model.population
     p = model.params
     idx = wk.idx
-    stale = (pop.attach_kind[idx] != NONE) & ~pop.within(
-        "last_volunteer_week", model.week - 1, DETACH_WEEKS, slots=idx
-    )
-    pop.attach_kind[idx[stale]] = NONE
-    pop.attach_id[idx[stale]] = -1
+    detach_stale(idx, pop.attach_kind, pop.attach_id, pop.last_volunteer_week, model.week - 1)
 
     new = volunteers[pop.attach_kind[volunteers] == NONE]
     if len(new) == 0:
@@ -58,14 +57,30 @@ def attach(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray) -> None:
     to_school = ~to_npo & (school >= 0)
     to_company = ~to_npo & ~to_school & programme & (u[:, 1] < COMPANY_CHOICE)
     to_assoc = ~to_npo & ~to_school & ~to_company & member & (u[:, 2] < ASSOCIATION_CHOICE)
-    kind = np.select(
-        [to_npo, to_school, to_company, to_assoc], [NPO, SCHOOL, COMPANY, ASSOCIATION], INFORMAL
-    )
-    ident = np.select(
-        [to_npo, to_school, to_company], [heard, school, employer], np.maximum(district, 0)
-    )
+    # the choices exclude each other, so plain masked writes do what np.select did
+    kind = np.full(len(new), INFORMAL, np.int8)
+    kind[to_npo] = NPO
+    kind[to_school] = SCHOOL
+    kind[to_company] = COMPANY
+    kind[to_assoc] = ASSOCIATION
+    ident = np.maximum(district, 0)
+    ident[to_npo] = heard[to_npo]
+    ident[to_school] = school[to_school]
+    ident[to_company] = employer[to_company]
     pop.attach_kind[new] = kind
     pop.attach_id[new] = ident
+
+
+@njit(cache=True)
+def detach_stale(
+    idx: np.ndarray, kind: np.ndarray, ident: np.ndarray, last: np.ndarray, week: int
+) -> None:  # pragma: no cover
+    """Detach residents attached to an organisation who have not volunteered in the
+    ``DETACH_WEEKS`` weeks up to ``week`` (``Population.within``'s test), in one pass."""
+    for s in idx:
+        if kind[s] != NONE and not (last[s] != NEVER and week - last[s] < DETACH_WEEKS):
+            kind[s] = NONE
+            ident[s] = -1
 
 
 def activity_groups(model: KizunaModel, volunteers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

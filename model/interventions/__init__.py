@@ -54,6 +54,7 @@ class InterventionSet:
 
     def __init__(self, interventions: Iterable[Intervention] = ()) -> None:
         self.items = sorted(interventions, key=lambda iv: iv.number)
+        self._hooked: dict[str, tuple[tuple[bool, ...], list[Intervention]]] = {}
 
     def __iter__(self):
         return iter(self.items)
@@ -89,10 +90,25 @@ class InterventionSet:
                 p = p.replace(**changes)
         return p
 
+    def hooked(self, hook: str) -> list[Intervention]:
+        """Active paths that override ``hook`` (the others would only return None); kept
+        while the same paths are active."""
+        key = tuple(iv.active for iv in self.items)
+        cached = self._hooked.get(hook)
+        if cached is None or cached[0] != key:
+            default = getattr(Intervention, hook)
+            paths = [
+                iv
+                for iv in self.items
+                if iv.active and (getattr(type(iv), hook) is not default or hook in vars(iv))
+            ]
+            self._hooked[hook] = cached = (key, paths)
+        return cached[1]
+
     def factor(self, hook: str, model: KizunaModel, slots: np.ndarray) -> np.ndarray | float:
         """Product of the active paths' per-resident factors for ``hook`` (1 if none)."""
         out: np.ndarray | float = 1.0
-        for iv in self.active:
+        for iv in self.hooked(hook):
             f = getattr(iv, hook)(model, slots)
             if f is not None:
                 out = out * f
@@ -101,7 +117,7 @@ class InterventionSet:
     def bonus(self, hook: str, model: KizunaModel, slots: np.ndarray) -> np.ndarray | float:
         """Sum of the active paths' per-resident additions for ``hook`` (0 if none)."""
         out: np.ndarray | float = 0.0
-        for iv in self.active:
+        for iv in self.hooked(hook):
             b = getattr(iv, hook)(model, slots)
             if b is not None:
                 out = out + b

@@ -60,6 +60,24 @@ class Target:
             mask &= pop.female[slots] == (self.sex == "female")
         return mask
 
+    @property
+    def everyone(self) -> bool:
+        """Whether the target leaves nobody out (``residents`` is all True)."""
+        return self.districts is None and self.ages is None and self.sex is None
+
+    def count(self, model: KizunaModel) -> int:
+        """How many living residents the target reaches: ``residents`` over the alive
+        slots, as masks over all slots (cheaper than gathering the alive ones)."""
+        pop = model.population
+        mask = pop.alive.copy()
+        if self.districts is not None:
+            mask &= np.isin(model.geography.district[pop.cell], self.districts)
+        if self.ages is not None:
+            mask &= (pop.age >= self.ages[0]) & (pop.age < self.ages[1])
+        if self.sex is not None:
+            mask &= pop.female == (self.sex == "female")
+        return int(np.count_nonzero(mask))
+
     def cells(self, model: KizunaModel) -> np.ndarray:
         """Inhabited cells in the targeted districts (all inhabited cells if none)."""
         geo = model.geography
@@ -162,11 +180,8 @@ class Intervention:
             return 0.0
         book = model.ledger
         source = _PAYER_SOURCE[self.payer]
-        payer = {
-            "government": model.government,
-            "bank": model.bank,
-            "foundation": model.foundation,
-        }.get(self.payer)
+        # the payer's account: model.government, model.bank or model.foundation
+        payer = None if self.payer == "companies" else getattr(model, self.payer)
         if payer is None:  # firms spend their own earnings directly
             return float(book.transfer(source, ledger.OPERATIONS, "intervention", yen))
         got = book.transfer(source, payer.account, "intervention", yen)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from model import attachment
 from model.encounters import GroupIndex, within_groups
@@ -100,14 +101,20 @@ class Path02Forums(Intervention):
             return None
         pop = model.population
         idx = wk.idx
-        district = model.geography.district[pop.cell[idx]]
         n_d = model.geography.n_districts
         holds = np.zeros(max(n_d, 1), bool)
         holds[: round(self.intensity * n_d)] = True
         holds = model.rng.permutation(holds)
-        eligible = self.target.residents(model, idx) & (pop.age[idx] >= 15) & holds[district]
-        chance = self.ATTENDANCE * (0.5 + pop.awareness[idx]) * (0.5 + pop.free_time[idx])
-        come = idx[eligible & (model.rng.random(len(idx)) < chance)]
+        targeted = (
+            np.ones(0, np.bool_) if self.target.everyone else self.target.residents(model, idx)
+        )
+        u = model.rng.random(len(idx))
+        come = idx[
+            _forum(
+                idx, pop.cell, model.geography.district, pop.age, pop.awareness,
+                pop.free_time, targeted, holds, np.float32(self.ATTENDANCE), u,
+            )
+        ]  # fmt: skip
         aw = pop.awareness[come]
         pop.awareness[come] = aw + 0.15 * (1.0 - aw)
         return within_groups(
@@ -183,7 +190,7 @@ class Path05Exchanges(Intervention):
             return None
         pop = model.population
         idx = wk.idx
-        employees = idx[(pop.employer[idx] >= 0) & (pop.attach_kind[idx] != attachment.NPO)]
+        employees = idx[_free_employees(idx, pop.employer, pop.attach_kind, attachment.NPO)]
         placed = employees[model.rng.random(len(employees)) < self.intensity / 52.0]
         index = np.array([n.index for n in npos])
         pop.attach_kind[placed] = attachment.NPO
@@ -194,7 +201,8 @@ class Path05Exchanges(Intervention):
         return None
 
     def yearly_cost(self, model: KizunaModel) -> float:
-        workers = int((model.population.alive & (model.population.employer >= 0)).sum())
+        pop = model.population
+        workers = int(np.count_nonzero(pop.alive & (pop.employer >= 0)))
         return 200_000.0 * self.intensity * workers
 
 
@@ -294,8 +302,7 @@ class Path09InclusiveParticipation(Intervention):
         return 1.0 + self.intensity * self.target.residents(model, slots)
 
     def yearly_cost(self, model: KizunaModel) -> float:
-        idx = model.population.alive_idx()
-        return 500.0 * self.intensity * float(self.target.residents(model, idx).sum())
+        return 500.0 * self.intensity * float(self.target.count(model))
 
 
 PATHS = (
@@ -309,3 +316,43 @@ PATHS = (
     Path08ExpertConsulting,
     Path09InclusiveParticipation,
 )
+
+
+@njit(cache=True)
+def _free_employees(
+    idx: np.ndarray, employer: np.ndarray, attach_kind: np.ndarray, npo: int
+) -> np.ndarray:  # pragma: no cover
+    """Which of ``idx`` work for a local firm and volunteer for no NPO: one pass."""
+    out = np.zeros(len(idx), np.bool_)
+    for i in range(len(idx)):
+        s = idx[i]
+        out[i] = employer[s] >= 0 and attach_kind[s] != npo
+    return out
+
+
+@njit(cache=True)
+def _forum(
+    idx: np.ndarray,
+    cell: np.ndarray,
+    cell_district: np.ndarray,
+    age: np.ndarray,
+    awareness: np.ndarray,
+    free_time: np.ndarray,
+    targeted: np.ndarray,
+    holds: np.ndarray,
+    attendance: np.float32,
+    u: np.ndarray,
+) -> np.ndarray:  # pragma: no cover
+    """Who comes to a forum: targeted residents aged 15+ whose district holds one
+    (district -1 reads the last entry, as NumPy's negative index did), with a float32
+    chance growing with awareness and free time. Empty ``targeted``: everyone."""
+    come = np.zeros(len(idx), np.bool_)
+    everyone = len(targeted) == 0
+    half = np.float32(0.5)
+    for i in range(len(idx)):
+        s = idx[i]
+        d = cell_district[cell[s]]
+        held = holds[d] if d >= 0 else holds[len(holds) + d]
+        if held and (everyone or targeted[i]) and age[s] >= 15:
+            come[i] = u[i] < attendance * (half + awareness[s]) * (half + free_time[s])
+    return come

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from model.encounters import GroupIndex, within_groups
 from model.interventions.base import IMAGES, Intervention
@@ -207,17 +208,21 @@ class Path16NeighbourDrills(Intervention):
             return None
         pop = model.population
         idx = wk.idx
-        district = model.geography.district[pop.cell[idx]]
         vitality = np.fromiter((a.vitality for a in model.associations), float)
-        chance = self.intensity * vitality[np.maximum(district, 0)] * (district >= 0)
-        chance *= self.target.residents(model, idx) & (pop.age[idx] >= 6)
-        come = idx[model.rng.random(len(idx)) < chance]
+        targeted = (
+            np.ones(0, np.bool_) if self.target.everyone else self.target.residents(model, idx)
+        )
+        u = model.rng.random(len(idx))
         # districts that drill get ready: checks start sooner and reach every household
         n_d = len(model.drill_readiness)
-        residents = np.bincount(np.maximum(district, 0), minlength=n_d)
-        drilled = np.bincount(
-            np.maximum(model.geography.district[pop.cell[come]], 0), minlength=n_d
-        )
+        residents = np.zeros(n_d, np.int64)
+        drilled = np.zeros(n_d, np.int64)
+        come = idx[
+            _drill(
+                idx, pop.cell, model.geography.district, pop.age, targeted, vitality,
+                self.intensity, u, residents, drilled,
+            )
+        ]  # fmt: skip
         share = np.divide(drilled, residents, out=np.zeros(n_d), where=residents > 0)
         gain = model.params.drill_readiness_gain * share
         model.drill_readiness += gain * (1.0 - model.drill_readiness)
@@ -301,3 +306,34 @@ PATHS = (
     Path17SchoolCurriculum,
     Path18UniversityExperts,
 )
+
+
+@njit(cache=True)
+def _drill(
+    idx: np.ndarray,
+    cell: np.ndarray,
+    cell_district: np.ndarray,
+    age: np.ndarray,
+    targeted: np.ndarray,
+    vitality: np.ndarray,
+    intensity: float,
+    u: np.ndarray,
+    residents: np.ndarray,
+    drilled: np.ndarray,
+) -> np.ndarray:  # pragma: no cover
+    """Who joins the month's drill (targeted residents aged 6+ in a district, with a
+    chance of ``intensity`` times its association's vitality), counting residents and
+    drillers per district in the same pass (residents outside any district count in
+    district 0, as ``np.maximum(district, 0)`` had them). An empty ``targeted`` means
+    everyone is targeted."""
+    come = np.zeros(len(idx), np.bool_)
+    everyone = len(targeted) == 0
+    for i in range(len(idx)):
+        s = idx[i]
+        d = cell_district[cell[s]]
+        residents[max(d, 0)] += 1
+        joins = d >= 0 and (everyone or targeted[i]) and age[s] >= 6
+        if joins and u[i] < intensity * vitality[d]:
+            come[i] = True
+            drilled[d] += 1
+    return come

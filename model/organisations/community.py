@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from model import ledger
 from model.encounters import GroupIndex, within_groups
@@ -41,11 +42,17 @@ class CommunityOrganisation(Organisation):
     def member_slots(self) -> np.ndarray:
         raise NotImplementedError
 
-    def succession(self) -> None:
-        """Replace a leader who is gone or too old by the most willing member, if any."""
+    def succession(
+        self, members: np.ndarray | None = None, score: np.ndarray | None = None
+    ) -> None:
+        """Replace a leader who is gone or too old by the most willing member, if any.
+
+        ``members`` (ascending slots) and their ``score`` may be passed in when the
+        caller has them for all associations at once (see ``yearly``)."""
         model = self.model
         pop = model.population
-        members = self.member_slots()
+        if members is None:
+            members = self.member_slots()
         leader_ok = (
             self.leader != NO_LEADER
             and pop.alive[self.leader]
@@ -54,7 +61,7 @@ class CommunityOrganisation(Organisation):
             and model.rng.random() >= model.params.leader_turnover  # terms rotate
         )
         if not leader_ok:
-            self.leader = pick_leader(model, members)
+            self.leader = pick_leader(model, members, score)
         p = model.params
         if self.leader != NO_LEADER:
             self.vitality += p.vitality_recovery * (1.0 - self.vitality)
@@ -72,13 +79,14 @@ def leader_score(model: KizunaModel, slots: np.ndarray) -> np.ndarray:
     return np.where(ok & (willing > 0), willing + 0.5 * pop.free_time[slots], -1.0)
 
 
-def pick_leader(model: KizunaModel, members: np.ndarray) -> int:
+def pick_leader(model: KizunaModel, members: np.ndarray, score: np.ndarray | None = None) -> int:
     """Ask the most willing members in turn; each says yes with a chance that grows with
     how far their score clears the threshold (most people decline such a burden)."""
     if len(members) == 0:
         return NO_LEADER
     p = model.params
-    score = leader_score(model, members)
+    if score is None:
+        score = leader_score(model, members)
     for i in np.argsort(-score)[:CANDIDATES_ASKED]:
         accept = np.clip((score[i] - p.leader_threshold) / 0.5, 0.0, 1.0) * p.leader_acceptance
         if model.rng.random() < accept:
@@ -105,10 +113,7 @@ class NeighbourhoodAssociation(CommunityOrganisation):
 
     @property
     def member_households(self) -> int:
-        model = self.model
-        sizes = model.households.sizes(model.population.household[model.population.alive_idx()])
-        live = (sizes > 0) & model.households.member
-        return int((model.household_district()[live] == self.district).sum())
+        return int(member_households_by_district(self.model)[self.district])
 
 
 class FireBrigade(CommunityOrganisation):
@@ -172,6 +177,33 @@ class ShoppingStreet(CommunityOrganisation):
 
 
 # --- weekly and yearly rules over all associations at once -----------------------------------
+def member_households_by_district(model: KizunaModel) -> np.ndarray:
+    """Live member households of each association, in one pass over all households
+    (asking each association in turn would cost associations x households)."""
+    pop = model.population
+    sizes = model.households.sizes(pop.household[pop.alive_idx()])
+    live = (sizes > 0) & model.households.member
+    district = model.household_district()[live]
+    return np.bincount(district[district >= 0], minlength=len(model.associations))
+
+
+def association_members(model: KizunaModel) -> list[np.ndarray]:
+    """Each association's member slots (ascending, as ``member_slots`` gives them), from
+    one stable sort of all member residents by district."""
+    pop = model.population
+    idx = pop.alive_idx()
+    hh = pop.household[idx]
+    district = model.household_district()[hh]
+    keep = model.households.member[hh] & (district >= 0)
+    slots, district = idx[keep], district[keep]
+    order = np.argsort(district, kind="stable")
+    slots = slots[order]
+    bounds = np.concatenate(
+        ([0], np.cumsum(np.bincount(district, minlength=len(model.associations))))
+    )
+    return [slots[bounds[k] : bounds[k + 1]] for k in range(len(model.associations))]
+
+
 def vitality_by_district(model: KizunaModel) -> np.ndarray:
     return np.fromiter((a.vitality for a in model.associations), float, len(model.associations))
 
@@ -184,26 +216,46 @@ def association_events(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray,
     p = model.params
     pop = model.population
     idx = wk.idx
-    hh = pop.household[idx]
-    district = model.household_district()[hh]
-    member = model.households.member[hh] & (district >= 0)
-    vitality = vitality_by_district(model)
-    chance = (
-        p.event_attendance
-        * vitality[np.maximum(district, 0)]
-        * (0.5 + pop.free_time[idx])
-        * member
-        * (pop.age[idx] >= 6)
-    )
-    come = model.rng.random(len(idx)) < chance
-    attendees = idx[come]
+    district = model.household_district()
+    u = model.rng.random(len(idx))
+    attendees = idx[
+        _event_goers(
+            idx, pop.household, district, model.households.member, pop.age, pop.free_time,
+            vitality_by_district(model), p.event_attendance, u,
+        )
+    ]  # fmt: skip
     model.tallies.add("cbo_attendances", len(attendees))  # challenge 4
-    where = district[come]
+    where = district[pop.household[attendees]]
     counts = np.bincount(where, minlength=len(model.associations))
     for assoc, n in zip(model.associations, counts.tolist(), strict=True):
         if n:
             assoc.pay(ledger.OPERATIONS, "operations", n * p.event_cost)
     return within_groups(GroupIndex.build(attendees, where), p.event_contacts, model.rng)
+
+
+@njit(cache=True)
+def _event_goers(
+    idx: np.ndarray,
+    household: np.ndarray,
+    district: np.ndarray,
+    member: np.ndarray,
+    age: np.ndarray,
+    free_time: np.ndarray,
+    vitality: np.ndarray,
+    attendance: float,
+    u: np.ndarray,
+) -> np.ndarray:  # pragma: no cover
+    """Who comes to this month's association events: residents aged 6+ of member
+    households, with a chance of attendance x vitality x (0.5 + free time), the last
+    factor in float32 as the NumPy rule had it."""
+    come = np.zeros(len(idx), np.bool_)
+    for i in range(len(idx)):
+        s = idx[i]
+        h = household[s]
+        d = district[h]
+        if d >= 0 and member[h] and age[s] >= 6:
+            come[i] = u[i] < attendance * vitality[d] * (np.float32(0.5) + free_time[s])
+    return come
 
 
 def collect_dues(model: KizunaModel, wk: WeekContext) -> None:
@@ -220,15 +272,20 @@ def collect_dues(model: KizunaModel, wk: WeekContext) -> None:
             assoc.pay(ledger.OPERATIONS, "operations", UPKEEP_SHARE * dues)
 
 
+def household_access(model: KizunaModel) -> np.ndarray:
+    """Per household: its association's vitality if it is a member, else 0."""
+    district = model.household_district()
+    vitality = vitality_by_district(model)
+    member = model.households.member & (district >= 0)
+    return np.where(member, vitality[np.maximum(district, 0)], 0.0)
+
+
 def association_access(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
     """Vitality of each resident's association if their household is a member, else 0:
-    how much of the association's information (circulars, notices) reaches them."""
-    pop = model.population
-    hh = pop.household[idx]
-    district = model.household_district()[hh]
-    vitality = vitality_by_district(model)
-    member = model.households.member[hh] & (district >= 0)
-    return np.where(member, vitality[np.maximum(district, 0)], 0.0)
+    how much of the association's information (circulars, notices) reaches them.
+
+    Worked out per household (fewer than residents), then read off per resident."""
+    return household_access(model)[model.population.household[idx]]
 
 
 def brigade_drills(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, ...]:
@@ -269,7 +326,14 @@ def festival(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, np.ndarra
 def yearly(model: KizunaModel) -> None:
     """Succession and vitality for every community organisation; brigade recruitment;
     the municipality's subsidies and allowances."""
-    for org in model.community_organisations():
+    members = association_members(model)
+    everyone = np.concatenate(members) if members else np.empty(0, np.int64)
+    score = leader_score(model, everyone)  # elementwise, so one pass serves every association
+    start = 0
+    for assoc, mine in zip(model.associations, members, strict=True):
+        assoc.succession(mine, score[start : start + len(mine)])
+        start += len(mine)
+    for org in model.community_organisations()[len(model.associations) :]:
         org.succession()
     if model.fire_brigade is not None:
         model.fire_brigade.recruit()

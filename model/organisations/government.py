@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model import attachment, ledger
+from model.organisations import community
+from model.organisations import npos as npos_module
 from model.organisations.base import Organisation
 
 if TYPE_CHECKING:
@@ -35,7 +37,8 @@ class LocalGovernment(Organisation):
         model = self.model
         p = model.params
         n = model.population_size
-        member_hh = sum(a.member_households for a in model.associations)
+        per_association = community.member_households_by_district(model).tolist()
+        member_hh = sum(per_association)
         brigade = int(model.population.brigade.sum())
         centre = model.intermediary
         budget = (
@@ -45,12 +48,8 @@ class LocalGovernment(Organisation):
             + (12 * centre.monthly_costs if centre is not None else 0.0)
         )
         self.receive(ledger.TAXES, "budget", budget)
-        for assoc in model.associations:
-            self.pay(
-                assoc.account,
-                "association_subsidy",
-                assoc.member_households * p.association_subsidy,
-            )
+        for assoc, households in zip(model.associations, per_association, strict=True):
+            self.pay(assoc.account, "association_subsidy", households * p.association_subsidy)
         if model.fire_brigade is not None and brigade:
             allowance = self.pay(
                 model.fire_brigade.account, "association_subsidy", brigade * p.brigade_allowance
@@ -86,14 +85,14 @@ def coordinators(model: KizunaModel) -> tuple[np.ndarray, np.ndarray]:
     n = model.rng.poisson(p.coordinator_introductions * model.population_size / 10_000)
     if not npos or n == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    idx = pop.alive_idx()
-    free = idx[(pop.age[idx] >= 15) & (pop.attach_kind[idx] != attachment.NPO)]
+    # one mask over all slots costs a fraction of gathering the alive residents' columns
+    free = np.flatnonzero(pop.alive & (pop.age >= 15) & (pop.attach_kind != attachment.NPO))
     if len(free) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     people = free[model.rng.integers(0, len(free), n)]
     model.tallies.add("coordinator_introductions", n)  # challenge 24
     weight = np.array([x.capacity for x in npos]) + 1e-9
-    chosen = model.rng.choice(len(npos), size=n, p=weight / weight.sum())
+    chosen = npos_module.pick_by_weight(model.rng, weight, n)
     index = np.array([x.index for x in npos])[chosen]
     pop.informed_npo[people] = index
     pop.informed_week[people] = model.week
@@ -107,11 +106,14 @@ def coordinators(model: KizunaModel) -> tuple[np.ndarray, np.ndarray]:
     vol = np.flatnonzero(pop.alive & (pop.attach_kind == attachment.NPO))
     if len(vol) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
+    # each NPO's volunteers as one block of a stable sort; a draw for each introduced
+    # person whose NPO has volunteers (an array of bounds draws as scalar calls would)
     by_npo = pop.attach_id[vol]
-    u, v = [], []
-    for person, npo in zip(people.tolist(), index.tolist(), strict=True):
-        mine = vol[by_npo == npo]
-        if len(mine):
-            u.append(person)
-            v.append(int(mine[model.rng.integers(len(mine))]))
-    return np.array(u, np.int64), np.array(v, np.int64)
+    order = np.argsort(by_npo, kind="stable")
+    counts = np.bincount(by_npo, minlength=len(model.npos))
+    starts = np.cumsum(counts) - counts
+    k = counts[index]
+    has = k > 0
+    pick = model.rng.integers(0, k[has])
+    v = vol[order[starts[index[has]] + pick]]
+    return people[has].astype(np.int64), v.astype(np.int64)

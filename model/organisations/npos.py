@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from model import attachment, ledger
 from model.encounters import GroupIndex, within_groups
@@ -71,7 +72,7 @@ class NPO(Organisation):
         p = self.model.params
         self.volunteer_average += 0.25 * (self.active_volunteers - self.volunteer_average)
         reserve = self.funds / max(self.monthly_costs, 1.0)
-        funding = float(np.clip(0.4 + 0.6 * reserve / RESERVE_MONTHS, 0.4, 1.0))
+        funding = min(max(0.4 + 0.6 * reserve / RESERVE_MONTHS, 0.4), 1.0)  # np.clip, scalar
         people = self.staff + p.npo_volunteer_weight * self.volunteer_average
         self.capacity = people * (0.5 + self.know_how) * funding * (1.0 - self.damage)
 
@@ -142,21 +143,72 @@ def residents_near(
     """
     cells = model.cell_index()
     geo = model.geography
-    owner = np.repeat(np.arange(len(centres)), counts)
-    if len(owner) == 0:
+    total = int(counts.sum())
+    if total == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     rng = model.rng
-    cx, cy = geo.xy(np.asarray(centres)[owner])
-    tx = cx + rng.integers(-radius, radius + 1, len(owner))
-    ty = cy + rng.integers(-radius, radius + 1, len(owner))
-    ok = (tx >= 0) & (tx < geo.width) & (ty >= 0) & (ty < geo.height)
-    owner, tx, ty = owner[ok], tx[ok], ty[ok]
-    target = tx * geo.height + ty
-    cnt = cells.count[target]
-    has = cnt > 0
-    owner, target, cnt = owner[has], target[has], cnt[has]
-    pick = cells.members[cells.start[target] + (rng.random(len(owner)) * cnt).astype(np.int64)]
-    return pick, owner
+    dx = rng.integers(-radius, radius + 1, total)
+    dy = rng.integers(-radius, radius + 1, total)
+    owner, target = _landing(
+        np.asarray(centres, np.int64), np.asarray(counts, np.int64), dx, dy,
+        geo.width, geo.height, cells.count,
+    )  # fmt: skip
+    u = rng.random(len(owner))
+    return _pick(target, u, cells.start, cells.count, cells.members), owner
+
+
+@njit(cache=True)
+def _landing(
+    centres: np.ndarray,
+    counts: np.ndarray,
+    dx: np.ndarray,
+    dy: np.ndarray,
+    width: int,
+    height: int,
+    occupants: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    """Cells the ``counts[i]`` offset draws around centre ``i`` land on, keeping those
+    inside the grid and inhabited: (centre position, cell) per kept draw."""
+    owner = np.empty(len(dx), np.int64)
+    target = np.empty(len(dx), np.int64)
+    k = 0
+    j = 0
+    for i in range(len(centres)):
+        cx = centres[i] // height
+        cy = centres[i] % height
+        for _ in range(counts[i]):
+            tx = cx + dx[j]
+            ty = cy + dy[j]
+            j += 1
+            if tx < 0 or tx >= width or ty < 0 or ty >= height:
+                continue
+            t = tx * height + ty
+            if occupants[t] > 0:
+                owner[k] = i
+                target[k] = t
+                k += 1
+    return owner[:k], target[:k]
+
+
+@njit(cache=True)
+def _pick(
+    target: np.ndarray, u: np.ndarray, start: np.ndarray, count: np.ndarray, members: np.ndarray
+) -> np.ndarray:  # pragma: no cover
+    """A resident of each target cell: the ``int(u * count)``-th in the cell's list."""
+    pick = np.empty(len(target), np.int64)
+    for k in range(len(target)):
+        t = target[k]
+        pick[k] = members[start[t] + np.int64(u[k] * count[t])]
+    return pick
+
+
+def pick_by_weight(rng: np.random.Generator, weight: np.ndarray, n: int) -> np.ndarray:
+    """``rng.choice(len(weight), size=n, p=weight / weight.sum())`` without its checks
+    (most of its cost for a few NPOs): the same cumulative sums, the same ``n``
+    uniforms, the same search, so the same draws."""
+    cdf = (weight / weight.sum()).cumsum()
+    cdf /= cdf[-1]
+    return cdf.searchsorted(rng.random(n), side="right").astype(np.int64)
 
 
 def outreach(model: KizunaModel) -> None:
@@ -179,9 +231,7 @@ def outreach(model: KizunaModel) -> None:
         idx = pop.alive_idx()
         extra = idx[model.rng.integers(0, len(idx), k)]
         weights = np.array([n.capacity for n in others]) + 1e-9
-        about = np.array([n.index for n in others])[
-            model.rng.choice(len(others), size=k, p=weights / weights.sum())
-        ]
+        about = np.array([n.index for n in others])[pick_by_weight(model.rng, weights, k)]
         heard = np.concatenate((heard, extra))
         told = np.concatenate((told, about))
     pop.informed_npo[heard] = told
@@ -230,11 +280,44 @@ def activities(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray):
 def word_of_mouth(model: KizunaModel, u: np.ndarray, v: np.ndarray) -> None:
     """Meeting an NPO's volunteer can pass on news of the NPO (recruiting through ties)."""
     pop = model.population
+    volunteer = pop.attach_kind == attachment.NPO
     for a, b in ((u, v), (v, u)):
-        tells = np.flatnonzero(pop.attach_kind[a] == attachment.NPO)
-        passes = tells[model.rng.random(len(tells)) < model.params.word_of_mouth]
-        pop.informed_npo[b[passes]] = pop.attach_id[a[passes]]
-        pop.informed_week[b[passes]] = model.week
+        chances = model.rng.random(_count_in(volunteer, a))
+        _pass_on(a, b, volunteer, chances, model.params.word_of_mouth, model.week,
+                 pop.attach_id, pop.informed_npo, pop.informed_week)  # fmt: skip
+
+
+@njit(cache=True)
+def _count_in(flag: np.ndarray, a: np.ndarray) -> int:  # pragma: no cover
+    n = 0
+    for x in a:
+        if flag[x]:
+            n += 1
+    return n
+
+
+@njit(cache=True)
+def _pass_on(
+    a: np.ndarray,
+    b: np.ndarray,
+    volunteer: np.ndarray,
+    chances: np.ndarray,
+    p: float,
+    week: int,
+    attach_id: np.ndarray,
+    informed_npo: np.ndarray,
+    informed_week: np.ndarray,
+) -> None:  # pragma: no cover
+    """Each encounter whose ``a`` side volunteers for an NPO takes the next uniform;
+    below ``p``, ``b`` hears of that NPO (later encounters overwrite earlier ones, as
+    NumPy's fancy assignment does)."""
+    j = 0
+    for e in range(len(a)):
+        if volunteer[a[e]]:
+            if chances[j] < p:
+                informed_npo[b[e]] = attach_id[a[e]]
+                informed_week[b[e]] = week
+            j += 1
 
 
 def found_npos(model: KizunaModel, idx: np.ndarray) -> int:

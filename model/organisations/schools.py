@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from model.encounters import GroupIndex, within_groups
 from model.organisations.base import Organisation
@@ -53,6 +54,19 @@ class University(School):
     kind = "university"
     REACH = 12  # cells
 
+    def __init__(self, model: KizunaModel, school_id: int, level: int) -> None:
+        super().__init__(model, school_id, level)
+        self._near: np.ndarray | None = None
+
+    @property
+    def near_cells(self) -> np.ndarray:
+        """Per cell, whether it lies within ``REACH`` of the university (the map and the
+        campus do not move, so this is worked out once)."""
+        if self._near is None:
+            geo = self.model.geography
+            self._near = geo.chebyshev(np.arange(geo.n_cells), self.cell_index) <= self.REACH
+        return self._near
+
 
 def open_college(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, np.ndarray]:
     """This week's open-college class: adults near the university come (more with a
@@ -62,10 +76,11 @@ def open_college(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, np.nd
         return np.empty(0, np.int64), np.empty(0, np.int64)
     pop = model.population
     idx = wk.idx
-    near = model.geography.chebyshev(pop.cell[idx], uni.cell_index) <= University.REACH
-    adult = pop.age[idx] >= 25
-    chance = model.params.open_college * uni.programme * pop.free_time[idx] * near * adult
-    come = idx[model.rng.random(len(idx)) < chance]
+    near = uni.near_cells
+    # the NumPy rule multiplied the float32 free time by the weak Python scalar: float32
+    scale = np.float32(model.params.open_college * uni.programme)
+    u = model.rng.random(len(idx))
+    come = idx[_comes(idx, pop.cell, pop.age, pop.free_time, near, scale, u)]
     model.tallies.add("open_college_attendances", len(come))  # challenge 20
     aw = pop.awareness[come]
     pop.awareness[come] = aw + 0.1 * (1.0 - aw)
@@ -92,3 +107,23 @@ def volunteer_day(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, ...]
     model.tallies.add("school_day_participations", len(who))  # challenge 19
     u, v = within_groups(GroupIndex.build(who, pop.school[who]), 3.0, model.rng)
     return who, u, v
+
+
+@njit(cache=True)
+def _comes(
+    idx: np.ndarray,
+    cell: np.ndarray,
+    age: np.ndarray,
+    free_time: np.ndarray,
+    near: np.ndarray,
+    scale: np.float32,
+    u: np.ndarray,
+) -> np.ndarray:  # pragma: no cover
+    """Who comes to the open college: adults (25+) living near the university, with a
+    chance of ``scale`` times their free time (float32, as the NumPy rule had it)."""
+    come = np.zeros(len(idx), np.bool_)
+    for i in range(len(idx)):
+        s = idx[i]
+        if near[cell[s]] and age[s] >= 25:
+            come[i] = u[i] < scale * free_time[s]
+    return come

@@ -15,7 +15,12 @@ import numpy as np
 
 from model import ledger
 from model.organisations.banks import RegionalBank, endow
-from model.organisations.community import FireBrigade, NeighbourhoodAssociation, ShoppingStreet
+from model.organisations.community import (
+    FireBrigade,
+    NeighbourhoodAssociation,
+    ShoppingStreet,
+    member_households_by_district,
+)
 from model.organisations.companies import Company, convert_to_social_enterprise
 from model.organisations.foundations import CommunityFoundation
 from model.organisations.government import LocalGovernment
@@ -106,11 +111,12 @@ def create(model: KizunaModel) -> None:
         )
 
     # opening balances
-    for assoc in model.associations:
+    member_households = member_households_by_district(model).tolist()
+    for assoc, households in zip(model.associations, member_households, strict=True):
         assoc.receive(
             ledger.RESIDENTS,
             "endowment",
-            ASSOCIATION_RESERVE_MONTHS * assoc.member_households * p.association_dues,
+            ASSOCIATION_RESERVE_MONTHS * households * p.association_dues,
         )
     for npo in model.npos:
         months = rng.uniform(*NPO_RESERVE_MONTHS)
