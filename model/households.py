@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from model.encounters import GroupIndex
 
@@ -52,19 +53,26 @@ class HouseholdView:
         frailty: np.ndarray, n_households: int,
     ) -> HouseholdView:  # fmt: skip
         """From per-resident arrays aligned with ``idx`` (the alive slots)."""
-        index = GroupIndex.build(idx, household)
-        oldest = np.zeros(n_households)
-        if len(index.members):
-            oldest[index.group] = np.maximum.reduceat(age[index.order], index.first)
-
-        def any_of(mask: np.ndarray) -> np.ndarray:
-            return np.bincount(household[mask], minlength=n_households) > 0
-
-        return cls(
-            index=index,
-            size=np.bincount(household, minlength=n_households),
-            oldest=oldest,
-            pupils=any_of(school >= 0),
-            infants=any_of(age < 6),
-            frail=any_of(frailty > 0.6),
+        size, oldest, pupils, infants, frail = _household_facts(
+            np.asarray(household, np.int64), age, school, frailty, n_households
         )
+        return cls(GroupIndex.build(idx, household), size, oldest, pupils, infants, frail)
+
+
+@njit(cache=True, error_model="numpy")
+def _household_facts(household, age, school, frailty, n_households):  # pragma: no cover
+    """Per household id, in one pass over its residents: size, the oldest member's age,
+    and whether anyone is at school, under 6, or frail (frailty above 0.6)."""
+    size = np.zeros(n_households, np.int64)
+    oldest = np.zeros(n_households)
+    pupils = np.zeros(n_households, np.bool_)
+    infants = np.zeros(n_households, np.bool_)
+    frail = np.zeros(n_households, np.bool_)
+    for k in range(household.shape[0]):
+        h = household[k]
+        size[h] += 1
+        oldest[h] = max(oldest[h], np.float64(age[k]))
+        pupils[h] |= school[k] >= 0
+        infants[h] |= age[k] < 6
+        frail[h] |= frailty[k] > np.float32(0.6)
+    return size, oldest, pupils, infants, frail

@@ -358,3 +358,29 @@ def test_visits_pick_the_same_ties_as_the_running_sum_loop(seed):
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])
     assert len(set(want[1].tolist())) > 5
+
+
+@pytest.mark.parametrize(("seed", "n", "n_households"), [(0, 0, 3), (1, 1, 1), (2, 300, 90)])
+def test_household_facts_match_bincounts(seed, n, n_households):
+    from model.households import HouseholdView
+
+    r = np.random.default_rng(seed)
+    idx = np.sort(r.choice(2 * n + 1, n, replace=False)).astype(np.int64)
+    household = r.integers(0, n_households, n).astype(np.int32)
+    age = r.uniform(0, 95, n).astype(np.float32)
+    school = np.where(r.random(n) < 0.2, r.integers(0, 3, n), -1).astype(np.int32)
+    frailty = r.random(n).astype(np.float32)
+    frailty[: n // 10] = np.float32(0.6)  # the boundary: not frail
+    hv = HouseholdView.build(idx, household, age, school, frailty, n_households)
+
+    def any_of(mask):
+        return np.bincount(household[mask], minlength=n_households) > 0
+
+    oldest = np.zeros(n_households)
+    np.maximum.at(oldest, household, age)
+    np.testing.assert_array_equal(hv.size, np.bincount(household, minlength=n_households))
+    np.testing.assert_array_equal(hv.oldest, oldest)
+    np.testing.assert_array_equal(hv.pupils, any_of(school >= 0))
+    np.testing.assert_array_equal(hv.infants, any_of(age < 6))
+    np.testing.assert_array_equal(hv.frail, any_of(frailty > np.float32(0.6)))
+    np.testing.assert_array_equal(np.sort(hv.index.members), idx)
