@@ -17,8 +17,8 @@ import numpy as np
 from model import ledger
 from model import participation_kernels as kernels
 from model.households import HouseholdView
-from model.organisations.community import association_access
-from model.population import N_GIFT_BUCKETS, NO_EMPLOYER
+from model.organisations.community import household_access
+from model.population import N_GIFT_BUCKETS, NEVER, NO_EMPLOYER
 from model.ties import Adjacency
 
 if TYPE_CHECKING:
@@ -64,18 +64,14 @@ def access_to_opportunities(model: KizunaModel, idx: np.ndarray, hv: HouseholdVi
     one's association (as lively as it is), school programme, employer's programme, an
     NPO one has heard of, and a place one visits."""
     pop = model.population
-    school = pop.school[idx]
-    programme = np.where(school >= 0, model.school_programme[np.maximum(school, 0)], 0.0)
-    recent_place = pop.within("last_place_week", model.week, PLACE_MEMORY_WEEKS, slots=idx)
-    miss = (
-        (1.0 - ACCESS_ASSOCIATION * association_access(model, idx))
-        * (1.0 - programme)
-        * (1.0 - ACCESS_PLACE * recent_place)
-        * (1.0 - ACCESS_NPO * knows_npo(model, idx))
-        * (1.0 - ACCESS_COMPANY * programme_employee(model, idx))
-    )
     bonus = model.interventions.bonus("access_bonus", model, idx)
-    return np.minimum(1.0 - miss + bonus, 1.0)
+    return kernels.access(
+        idx, household_access(model), pop.household, pop.school, model.school_programme,
+        pop.last_place_week, model.week, PLACE_MEMORY_WEEKS, pop.informed_npo,
+        model.npo_active(), pop.informed_week, model.params.informed_memory, pop.employer,
+        model.programme, NEVER, ACCESS_ASSOCIATION, ACCESS_PLACE, ACCESS_NPO, ACCESS_COMPANY,
+        np.broadcast_to(np.asarray(bonus, np.float64), idx.shape).copy(),
+    )  # fmt: skip
 
 
 def knows_npo(model: KizunaModel, slots: np.ndarray) -> np.ndarray:
@@ -87,12 +83,6 @@ def knows_npo(model: KizunaModel, slots: np.ndarray) -> np.ndarray:
         & model.npo_active()[np.maximum(heard, 0)]
         & pop.within("informed_week", model.week, model.params.informed_memory, slots=slots)
     )
-
-
-def programme_employee(model: KizunaModel, slots: np.ndarray) -> np.ndarray:
-    """Whether each resident works for a local firm with a volunteering programme."""
-    employer = model.population.employer[slots]
-    return (employer >= 0) & model.programme[np.maximum(employer, 0)]
 
 
 def peer_values(model: KizunaModel) -> np.ndarray:

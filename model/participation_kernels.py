@@ -103,3 +103,56 @@ def update_awareness(
         new = new + volunteer_rate * np.float64(did[i]) * (1.0 - aw)
         new = new - decay * aw
         awareness[i] = np.float32(min(max(new, 0.0), 1.0))
+
+
+@njit(cache=True, error_model="numpy")
+def access(
+    idx,
+    household_access,
+    household,
+    school,
+    school_programme,
+    last_place_week,
+    week,
+    place_memory,
+    informed_npo,
+    npo_active,
+    informed_week,
+    informed_memory,
+    employer,
+    programme,
+    never,
+    via_association,
+    via_place,
+    via_npo,
+    via_company,
+    bonus,
+):  # pragma: no cover - compiled
+    """``participation.access_to_opportunities``: one minus the chance of missing every
+    channel (association, school programme, a recent place, a known active NPO, an
+    employer's programme), plus the paths' bonus, at most 1 — the NumPy product's
+    float64 arithmetic in the same order."""
+    out = np.empty(idx.shape[0])
+    for k in range(idx.shape[0]):
+        i = idx[k]
+        sc = school[i]
+        prog = school_programme[max(sc, 0)] if sc >= 0 else 0.0
+        last = last_place_week[i]
+        place = last != never and week - last < place_memory
+        heard = informed_npo[i]
+        told = informed_week[i]
+        knows = (
+            heard >= 0
+            and npo_active[max(heard, 0)]
+            and told != never
+            and week - told < informed_memory
+        )
+        e = employer[i]
+        works = e >= 0 and programme[max(e, 0)]
+        miss = 1.0 - via_association * household_access[household[i]]
+        miss = miss * (1.0 - prog)
+        miss = miss * (1.0 - via_place * np.float64(place))
+        miss = miss * (1.0 - via_npo * np.float64(knows))
+        miss = miss * (1.0 - via_company * np.float64(works))
+        out[k] = min(1.0 - miss + bonus[k], 1.0)
+    return out

@@ -384,3 +384,29 @@ def test_household_facts_match_bincounts(seed, n, n_households):
     np.testing.assert_array_equal(hv.infants, any_of(age < 6))
     np.testing.assert_array_equal(hv.frail, any_of(frailty > np.float32(0.6)))
     np.testing.assert_array_equal(np.sort(hv.index.members), idx)
+
+
+def test_access_is_the_numpy_formula_to_the_bit(town_week):
+    from model.organisations.community import association_access
+
+    town, wk = town_week
+    pop, idx = town.population, wk.idx
+    pop.last_place_week[idx[::3]] = town.week - 2  # some have been to a place lately
+    school = pop.school[idx]
+    programme = np.where(school >= 0, town.school_programme[np.maximum(school, 0)], 0.0)
+    employer = pop.employer[idx]
+    miss = (
+        (1.0 - participation.ACCESS_ASSOCIATION * association_access(town, idx))
+        * (1.0 - programme)
+        * (1.0 - participation.ACCESS_PLACE * pop.within("last_place_week", town.week, 8, idx))
+        * (1.0 - participation.ACCESS_NPO * participation.knows_npo(town, idx))
+        * (
+            1.0
+            - participation.ACCESS_COMPANY
+            * ((employer >= 0) & town.programme[np.maximum(employer, 0)])
+        )
+    )
+    want = np.minimum(1.0 - miss + town.interventions.bonus("access_bonus", town, idx), 1.0)
+    got = participation.access_to_opportunities(town, idx, wk.households)
+    np.testing.assert_array_equal(got, want)
+    assert 0 < np.count_nonzero(want == 1.0) < len(want) and len(np.unique(want)) > 5
