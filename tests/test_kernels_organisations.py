@@ -19,7 +19,6 @@ from model.interventions.base import Target
 from model.interventions.establishing_ties import _forum, _free_employees
 from model.interventions.vitalizing_communities import _drill
 from model.organisations import community, npos, schools
-from model.organisations.kernels import first_per_group
 from model.population import NEVER
 from tests.towns import small_town
 
@@ -293,22 +292,6 @@ def test_an_array_of_bounds_draws_as_scalar_calls_in_turn():
         assert [int(a.integers(k)) for k in bounds] == b.integers(0, bounds).tolist()
         assert len(b.integers(0, bounds[:0])) == 0
         assert a.random() == b.random()
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_first_per_group_keeps_the_first_k_of_wanted_groups(seed):
-    rng = np.random.default_rng(seed)
-    n = [0, 1, 200][seed % 3]
-    keys = rng.integers(0, 6, n)
-    wanted = rng.random(6) < 0.6
-    for k in (1, 2):
-        seen: dict[int, int] = {}
-        want = []
-        for i, g in enumerate(keys.tolist()):
-            if wanted[g] and seen.get(g, 0) < k:
-                seen[g] = seen.get(g, 0) + 1
-                want.append(i)
-        assert first_per_group(keys, wanted, k).tolist() == want
 
 
 # --- interventions --------------------------------------------------------------------------
