@@ -296,8 +296,8 @@ class KizunaModel(Model):
     # --- population changes (called by demography) -----------------------------------------------
     @property
     def population_size(self) -> int:
-        # count_nonzero: the same count as Population.size's bool sum, several times faster
-        return int(np.count_nonzero(self.population.alive))
+        # kept by the population until slots change: paths' costs and rates ask ~10 times a week
+        return self.population.count()
 
     def add_residents(
         self, age: np.ndarray, female: np.ndarray, household: np.ndarray, cell: np.ndarray
@@ -336,7 +336,12 @@ class KizunaModel(Model):
             self._handles[s].cell = self.cells[c]
 
     def vacant_cells(self, k: int) -> np.ndarray:
-        """Cells of ``k`` free dwellings, drawn at random (fewer if the town is full)."""
+        """Cells of ``k`` free dwellings, drawn at random (fewer if the town is full).
+
+        No dwellings wanted (most weeks of a small town): nothing to count, and
+        ``choice`` of none without replacement draws nothing either."""
+        if k <= 0:
+            return np.empty(0, np.int64)
         sizes = self.households.sizes(self.population.household[self.population.alive_idx()])
         occupied = np.bincount(self.households.cell[sizes > 0], minlength=self.geography.n_cells)
         vacancy = np.maximum(self.geography.capacity - occupied, 0)
