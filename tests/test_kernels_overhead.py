@@ -1,0 +1,131 @@
+"""Fast paths of the fixed per-week work (ledger, outcomes, paths' costs) against plain
+references: the same results, to the last bit and in the same order."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pytest
+
+from model.ledger import CHANNELS, Ledger
+from model.outcomes import _median
+from model.population import Population
+
+
+class ListLedger:
+    """The ledger as a list of rows, scanned from the end (the definition)."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, str, str, str, int]] = []
+        self.week = 0
+
+    def transfer(self, source: str, dest: str, channel: str, amount: float) -> int:
+        yen = round(amount)
+        if yen > 0:
+            self.rows.append((self.week, source, dest, channel, yen))
+        return max(yen, 0)
+
+    def week_totals(self, week: int) -> dict[str, int]:
+        totals: dict[str, int] = defaultdict(int)
+        for w, _s, _d, channel, yen in reversed(self.rows):
+            if w != week:
+                if w < week:
+                    break
+                continue
+            totals[channel] += yen
+        return totals
+
+
+def _random_ledgers(seed: int, n: int) -> tuple[Ledger, ListLedger]:
+    rng = np.random.default_rng(seed)
+    accounts = [f"npo:{i}" for i in range(int(rng.integers(1, 12)))] + ["government"]
+    new, old = Ledger(), ListLedger()
+    weeks = np.sort(rng.integers(-3, 12, n))
+    weeks[rng.random(n) < 0.05] -= 2  # now and then booked to an earlier week
+    for w in weeks.tolist():
+        new.week = old.week = w
+        a, b, c = (accounts[int(rng.integers(len(accounts)))] for _ in range(3))
+        channel = CHANNELS[int(rng.integers(len(CHANNELS)))]
+        amount = float(rng.choice([0.0, 0.4, 2.5, rng.exponential(1e5)]))
+        if rng.random() < 0.3:  # through an account: two rows of what moved
+            assert new.transfer_through(a, b, c, channel, amount) == (
+                old.transfer(b, c, channel, old.transfer(a, b, channel, amount))
+            )
+        else:
+            assert new.transfer(a, b, channel, amount) == old.transfer(a, b, channel, amount)
+        # ask now and then, as the model does mid-run
+        if rng.random() < 0.05:
+            for q in (w - 1, w, w + 1):
+                assert list(new.week_totals(q).items()) == list(old.week_totals(q).items())
+    return new, old
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("n", [0, 1, 40, 1500])
+def test_ledger_runs_and_transfer_through_match_the_list_ledger(seed: int, n: int) -> None:
+    new, old = _random_ledgers(seed, n)
+    assert len(new) == len(old.rows)
+    for week in range(-8, 15):
+        got, want = new.week_totals(week), old.week_totals(week)
+        assert list(got.items()) == list(want.items())
+        assert all(type(v) is int for v in got.values())
+    flows = new.flows()
+    assert flows["week"].tolist() == [r[0] for r in old.rows]
+    assert flows["source"].tolist() == [r[1] for r in old.rows]
+    assert flows["destination"].tolist() == [r[2] for r in old.rows]
+    assert flows["channel"].tolist() == [r[3] for r in old.rows]
+    assert flows["amount"].tolist() == [r[4] for r in old.rows]
+    balances: dict[str, int] = defaultdict(int)
+    for _w, s, d, _c, yen in old.rows:
+        balances[s] -= yen
+        balances[d] += yen
+    assert {k: v for k, v in new.balances.items() if v} == {k: v for k, v in balances.items() if v}
+    # after the columns are filled (flows), the totals still read the same
+    for week in range(-8, 15):
+        assert list(new.week_totals(week).items()) == list(old.week_totals(week).items())
+
+
+def test_ledger_run_spanning_a_block_flush() -> None:
+    new, old = Ledger(), ListLedger()
+    new.week = old.week = 7
+    for i in range(5000):  # more than one block: the run is partly in the columns
+        new.transfer("a", "b", CHANNELS[i % 3], 1.0 + i)
+        old.transfer("a", "b", CHANNELS[i % 3], 1.0 + i)
+    assert list(new.week_totals(7).items()) == list(old.week_totals(7).items())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_median_matches_numpy(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for n in (1, 2, 3, 4, 7, 8, 100, 101):
+        values = rng.exponential(3000.0, n).astype(np.float32).astype(np.float64)
+        values[rng.random(n) < 0.3] = 1000.0  # ties
+        assert _median(values) == float(np.median(values))
+        assert type(_median(values)) is float
+
+
+def test_population_count_follows_allocate_and_release() -> None:
+    rng = np.random.default_rng(5)
+    pop = Population(capacity=4)
+    assert pop.count() == 0
+    slots = pop.allocate(30)  # grows
+    assert pop.count() == 30 == int(np.count_nonzero(pop.alive))
+    for _ in range(20):
+        gone = rng.choice(pop.alive_idx(), size=int(rng.integers(0, 5)), replace=False)
+        pop.release(gone)
+        assert pop.count() == int(np.count_nonzero(pop.alive))
+        pop.allocate(int(rng.integers(0, 6)))
+        assert pop.count() == int(np.count_nonzero(pop.alive)) == len(pop.alive_idx())
+    assert len(slots) == 30
+
+
+def test_vacant_cells_of_none_draws_nothing() -> None:
+    from tests.towns import small_town
+
+    model = small_town(300, seed=2, warmup_weeks=0)
+    before = model.rng.bit_generator.state
+    assert len(model.vacant_cells(0)) == 0
+    assert model.rng.bit_generator.state == before
+    free = model.vacant_cells(3)
+    assert len(free) == 3 and free.dtype == np.int64
