@@ -422,8 +422,11 @@ class KizunaModel(Model):
         )  # fmt: skip
         mine = volunteers[[npo.index for npo in self.npos if npo.active]].ravel()
         people.extend(mine[mine >= 0].tolist())
-        people.extend(int(first_worker[w]) for w in np.argsort(-size)[:10] if size[w])
-        return np.unique(np.asarray(people, np.int64))
+        top = np.argsort(-size)[:10]
+        sizes = size[top].tolist()
+        people.extend(w for w, n in zip(first_worker[top].tolist(), sizes, strict=True) if n)
+        # a few dozen people: sorted and unique in Python, as np.unique would have them
+        return np.array(sorted(set(people)), np.int64)
 
     # --- places ----------------------------------------------------------------------------------
     def add_place(

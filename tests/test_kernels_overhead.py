@@ -129,3 +129,24 @@ def test_vacant_cells_of_none_draws_nothing() -> None:
     assert model.rng.bit_generator.state == before
     free = model.vacant_cells(3)
     assert len(free) == 3 and free.dtype == np.int64
+
+
+def test_organisation_people_matches_the_numpy_roster() -> None:
+    from model import attachment, outcome_kernels
+    from tests.towns import small_town
+
+    model = small_town(800, seed=4, warmup_weeks=8)
+    for _ in range(3):
+        model.step()
+        pop = model.population
+        people = [o.leader for o in model.community_organisations() if o.leader >= 0]
+        volunteers, size, first_worker = outcome_kernels.roster_candidates(
+            pop.alive, pop.attach_kind, attachment.NPO, pop.attach_id, len(model.npos),
+            pop.employer, model.venues.n_workplaces,
+        )  # fmt: skip
+        mine = volunteers[[npo.index for npo in model.npos if npo.active]].ravel()
+        people.extend(mine[mine >= 0].tolist())
+        people.extend(int(first_worker[w]) for w in np.argsort(-size)[:10] if size[w])
+        want = np.unique(np.asarray(people, np.int64))
+        got = model.organisation_people()
+        assert got.dtype == want.dtype and np.array_equal(got, want) and len(got) > 0
