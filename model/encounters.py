@@ -43,10 +43,25 @@ class GroupIndex:
         """Group ``members`` by non-negative integer ``groups`` (a linear counting sort)."""
         groups = np.asarray(groups, np.int64)
         n_groups = int(groups.max()) + 1 if len(groups) else 0
+        if n_groups == 1:  # everyone in group 0 (a class, a drill): nothing to sort
+            return cls._single(members)
         if n_groups > 4 * len(groups) + 1024:  # sparse keys: renumber them first
             _, groups = np.unique(groups, return_inverse=True)
             n_groups = int(groups.max()) + 1
         return cls(*_group_index(np.asarray(members, np.int64), groups, n_groups))
+
+    @classmethod
+    def _single(cls, members: np.ndarray) -> GroupIndex:
+        """The counting sort's arrays for one group 0 holding every member, in input
+        order: a few small allocations instead of a compiled call returning seven."""
+        sorted_members = np.array(members, np.int64)  # a copy, as the sort makes
+        n = len(sorted_members)
+        order = np.arange(n, dtype=np.int64)
+        zero = np.zeros(1, np.int64)
+        return cls(
+            sorted_members, np.zeros(n, np.int64), np.full(n, n, np.int64), order,
+            order.copy(), zero, zero.copy(),
+        )  # fmt: skip
 
 
 @njit(cache=True, error_model="numpy")

@@ -150,3 +150,22 @@ def test_organisation_people_matches_the_numpy_roster() -> None:
         want = np.unique(np.asarray(people, np.int64))
         got = model.organisation_people()
         assert got.dtype == want.dtype and np.array_equal(got, want) and len(got) > 0
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 17])
+def test_single_group_index_matches_the_counting_sort(n: int) -> None:
+    from model.encounters import GroupIndex, _group_index, within_groups
+
+    rng = np.random.default_rng(n)
+    members = rng.permutation(1000)[:n].astype(np.int64)
+    zeros = np.zeros(n, np.int64)
+    fast = GroupIndex.build(members, zeros)
+    slow = GroupIndex(*_group_index(members, zeros, 1))
+    for name in ("members", "start", "size", "pos", "order", "first", "group"):
+        got, want = getattr(fast, name), getattr(slow, name)
+        assert got.dtype == want.dtype and np.array_equal(got, want), name
+    assert fast.members is not members  # a copy, never the caller's array
+    a, b = np.random.default_rng(7), np.random.default_rng(7)
+    for x, y in zip(within_groups(fast, 3.0, a), within_groups(slow, 3.0, b), strict=True):
+        assert np.array_equal(x, y)
+    assert a.random() == b.random()
