@@ -40,6 +40,11 @@ VOLUNTEER_AGE_GROUPS = (
 )
 _GROUP_LO = np.array([lo for _, lo, _ in VOLUNTEER_AGE_GROUPS], np.float64)
 _GROUP_HI = np.array([hi for _, _, hi in VOLUNTEER_AGE_GROUPS], np.float64)
+# (position of the group's count in the tallies, outcome name), worked out once
+_GROUP_KEYS = tuple(
+    (ok.GROUPS + 2 * g, f"volunteer_rate_{label}")
+    for g, (label, _, _) in enumerate(VOLUNTEER_AGE_GROUPS)
+)
 
 
 @dataclass(frozen=True)
@@ -282,9 +287,8 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
     given = pop.gifts.sum(axis=0)[idx]
     donor_amounts = given[given > 0]
     out["volunteer_rate"] = _ratio(c[ok.CAN_VOL_VOL], c[ok.CAN_VOL])
-    for g, (label, _, _) in enumerate(VOLUNTEER_AGE_GROUPS):
-        at = ok.GROUPS + 2 * g
-        out[f"volunteer_rate_{label}"] = _ratio(c[at + 1], c[at])
+    for at, key in _GROUP_KEYS:
+        out[key] = _ratio(c[at + 1], c[at])
     out.update(
         {
             "volunteer_rate_male": _ratio(c[ok.MALE_VOL], c[ok.MALE]),
