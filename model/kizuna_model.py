@@ -319,9 +319,9 @@ class KizunaModel(Model):
         return slots
 
     def remove_residents(self, slots: np.ndarray) -> None:
-        slots = np.unique(slots)
-        if len(slots) == 0:
+        if len(slots) == 0:  # most weeks of a small town: no np.unique of nothing
             return
+        slots = np.unique(slots)
         self.ties.remove_residents(slots, self.population.capacity)
         remove_handles(self, self._handles[slots].tolist())
         self._handles[slots] = None

@@ -169,3 +169,17 @@ def test_single_group_index_matches_the_counting_sort(n: int) -> None:
     for x, y in zip(within_groups(fast, 3.0, a), within_groups(slow, 3.0, b), strict=True):
         assert np.array_equal(x, y)
     assert a.random() == b.random()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_arrival_kinds_match_generator_choice(seed: int) -> None:
+    from model.demography import arrival_kinds
+
+    mix = np.random.default_rng(seed + 100).random(5) + (0.0 if seed else 1.0)
+    mix[seed % 5] = 0.0  # a kind nobody arrives as
+    for n in (0, 1, 3, 40):
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        got = arrival_kinds(a, mix, n)
+        want = b.choice(len(mix), size=n, p=mix / mix.sum())
+        assert got.dtype == want.dtype and np.array_equal(got, want)
+        assert a.random() == b.random()
