@@ -183,3 +183,75 @@ def test_arrival_kinds_match_generator_choice(seed: int) -> None:
         want = b.choice(len(mix), size=n, p=mix / mix.sum())
         assert got.dtype == want.dtype and np.array_equal(got, want)
         assert a.random() == b.random()
+
+
+def _choose_numpy(new, informed_npo, npo_active, informed_week, week, memory, household,
+                  household_district, member_hh, school_col, employer_col, programme_col, u,
+                  npo_choice, attach_kind, attach_id):  # fmt: skip
+    """The NumPy rule ``attachment.choose`` replaced, mask by mask."""
+    from model import attachment as at
+    from model.population import NEVER
+
+    heard = informed_npo[new]
+    last = informed_week[new]
+    knows_npo = (
+        (heard >= 0) & npo_active[np.maximum(heard, 0)] & (last != NEVER) & (week - last < memory)
+    )
+    hh = household[new]
+    district = household_district[hh]
+    member = member_hh[hh] & (district >= 0)
+    school = school_col[new]
+    employer = employer_col[new]
+    programme = (employer >= 0) & programme_col[np.maximum(employer, 0)]
+    to_npo = knows_npo & (u[:, 0] < npo_choice)
+    to_school = ~to_npo & (school >= 0)
+    to_company = ~to_npo & ~to_school & programme & (u[:, 1] < at.COMPANY_CHOICE)
+    to_assoc = ~to_npo & ~to_school & ~to_company & member & (u[:, 2] < at.ASSOCIATION_CHOICE)
+    kind = np.full(len(new), at.INFORMAL, np.int8)
+    kind[to_npo] = at.NPO
+    kind[to_school] = at.SCHOOL
+    kind[to_company] = at.COMPANY
+    kind[to_assoc] = at.ASSOCIATION
+    ident = np.maximum(district, 0)
+    ident[to_npo] = heard[to_npo]
+    ident[to_school] = school[to_school]
+    ident[to_company] = employer[to_company]
+    attach_kind[new] = kind
+    attach_id[new] = ident
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_attachment_choice_matches_the_numpy_rule(seed: int) -> None:
+    from model.attachment import choose
+    from model.population import NEVER
+
+    rng = np.random.default_rng(seed)
+    n, n_hh, n_npo, n_wp = 60, 25, 4, 6
+    cols = {
+        "informed_npo": rng.integers(-1, n_npo, n).astype(np.int32),
+        "informed_week": np.where(rng.random(n) < 0.3, NEVER, rng.integers(0, 40, n)).astype(
+            np.int32
+        ),
+        "household": rng.integers(0, n_hh, n).astype(np.int64),
+        "school": np.where(rng.random(n) < 0.2, rng.integers(0, 3, n), -1).astype(np.int32),
+        "employer": rng.integers(-2, n_wp, n).astype(np.int32),
+    }
+    npo_active = rng.random(n_npo) < 0.7
+    district = rng.integers(-1, 3, n_hh).astype(np.int32)
+    member = rng.random(n_hh) < 0.6
+    programme = rng.random(n_wp) < 0.5
+    for size in (0, 1, 12, 40):
+        new = rng.choice(n, size, replace=False).astype(np.int64)
+        if size > 3:
+            new[-1] = new[0]  # a slot listed twice
+        u = rng.random((size, 3))
+        args = (
+            new, cols["informed_npo"], npo_active, cols["informed_week"], 40, 26,
+            cols["household"], district, member, cols["school"], cols["employer"],
+            programme, u, 0.6,
+        )  # fmt: skip
+        kind_a, id_a = rng.integers(0, 6, n).astype(np.int8), np.full(n, -1, np.int32)
+        kind_b, id_b = kind_a.copy(), id_a.copy()
+        choose(*args, kind_a, id_a)
+        _choose_numpy(*args, kind_b, id_b)
+        assert np.array_equal(kind_a, kind_b) and np.array_equal(id_a, id_b)
