@@ -38,37 +38,63 @@ def attach(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray) -> None:
     new = volunteers[pop.attach_kind[volunteers] == NONE]
     if len(new) == 0:
         return
-    rng = model.rng
-    npo_active = model.npo_active()
-    heard = pop.informed_npo[new]
-    knows_npo = (
-        (heard >= 0)
-        & npo_active[np.maximum(heard, 0)]
-        & pop.within("informed_week", model.week, p.informed_memory, slots=new)
-    )
-    hh = pop.household[new]
-    district = model.household_district()[hh]
-    member = model.households.member[hh] & (district >= 0)
-    school = pop.school[new]
-    employer = pop.employer[new]
-    programme = (employer >= 0) & model.programme[np.maximum(employer, 0)]
-    u = rng.random((len(new), 3))
-    to_npo = knows_npo & (u[:, 0] < p.npo_choice)
-    to_school = ~to_npo & (school >= 0)
-    to_company = ~to_npo & ~to_school & programme & (u[:, 1] < COMPANY_CHOICE)
-    to_assoc = ~to_npo & ~to_school & ~to_company & member & (u[:, 2] < ASSOCIATION_CHOICE)
-    # the choices exclude each other, so plain masked writes do what np.select did
-    kind = np.full(len(new), INFORMAL, np.int8)
-    kind[to_npo] = NPO
-    kind[to_school] = SCHOOL
-    kind[to_company] = COMPANY
-    kind[to_assoc] = ASSOCIATION
-    ident = np.maximum(district, 0)
-    ident[to_npo] = heard[to_npo]
-    ident[to_school] = school[to_school]
-    ident[to_company] = employer[to_company]
-    pop.attach_kind[new] = kind
-    pop.attach_id[new] = ident
+    u = model.rng.random((len(new), 3))
+    choose(
+        new, pop.informed_npo, model.npo_active(), pop.informed_week, model.week,
+        p.informed_memory, pop.household, model.household_district(),
+        model.households.member, pop.school, pop.employer, model.programme, u,
+        p.npo_choice, pop.attach_kind, pop.attach_id,
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def choose(
+    new: np.ndarray,
+    informed_npo: np.ndarray,
+    npo_active: np.ndarray,
+    informed_week: np.ndarray,
+    week: int,
+    memory: int,
+    household: np.ndarray,
+    household_district: np.ndarray,
+    member: np.ndarray,
+    school: np.ndarray,
+    employer: np.ndarray,
+    programme: np.ndarray,
+    u: np.ndarray,
+    npo_choice: float,
+    attach_kind: np.ndarray,
+    attach_id: np.ndarray,
+) -> None:  # pragma: no cover
+    """Attach each new volunteer ``new[i]`` (uniforms ``u[i]``) in one pass, as the
+    NumPy rule's masks did: an NPO they recently heard of that still runs (if
+    ``u[i, 0] < npo_choice``), else their school, else their employer's programme
+    (``u[i, 1] < COMPANY_CHOICE``), else their member household's association
+    (``u[i, 2] < ASSOCIATION_CHOICE``), else informal help in their district (0 when
+    outside any). A slot listed twice keeps its last choice, as fancy assignment did."""
+    for i in range(len(new)):
+        s = new[i]
+        heard = informed_npo[s]
+        last = informed_week[s]
+        knows = heard >= 0 and npo_active[max(heard, 0)] and last != NEVER and week - last < memory
+        h = household[s]
+        d = household_district[h]
+        emp = employer[s]
+        kind = INFORMAL
+        ident = max(d, 0)
+        if knows and u[i, 0] < npo_choice:
+            kind = NPO
+            ident = heard
+        elif school[s] >= 0:
+            kind = SCHOOL
+            ident = school[s]
+        elif emp >= 0 and programme[max(emp, 0)] and u[i, 1] < COMPANY_CHOICE:
+            kind = COMPANY
+            ident = emp
+        elif member[h] and d >= 0 and u[i, 2] < ASSOCIATION_CHOICE:
+            kind = ASSOCIATION
+        attach_kind[s] = kind
+        attach_id[s] = ident
 
 
 @njit(cache=True)

@@ -187,6 +187,15 @@ _ARRIVAL_AGE_HI = np.array([30.0, 40.0, 46.0, 65.0, 75.0])
 _ARRIVAL_COUPLE = np.array([False, True, True, False, True])
 
 
+def arrival_kinds(rng: np.random.Generator, mix: np.ndarray, n: int) -> np.ndarray:
+    """``rng.choice(len(mix), size=n, p=mix / mix.sum())`` without its checks (most of
+    its cost for a handful of households): the same cumulative sums, the same ``n``
+    uniforms and the same search, so the same kinds."""
+    cdf = (mix / mix.sum()).cumsum()
+    cdf /= cdf[-1]
+    return cdf.searchsorted(rng.random(n), side="right").astype(np.int64)
+
+
 def arrivals(model: KizunaModel) -> int:
     """Households moving into town this week; returns the number of residents added."""
     rng = model.rng
@@ -196,8 +205,7 @@ def arrivals(model: KizunaModel) -> int:
     n_hh = len(cells)
     if n_hh == 0:
         return 0
-    mix = np.asarray(region.arrival_mix, float)
-    kind = rng.choice(len(_ARRIVALS), size=n_hh, p=mix / mix.sum())
+    kind = arrival_kinds(rng, np.asarray(region.arrival_mix, float), n_hh)
     first = rng.uniform(_ARRIVAL_AGE_LO[kind], _ARRIVAL_AGE_HI[kind])
     couple = _ARRIVAL_COUPLE[kind]
     # singles are women half the time; in a couple the first adult is the man

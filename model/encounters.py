@@ -43,16 +43,54 @@ class GroupIndex:
         """Group ``members`` by non-negative integer ``groups`` (a linear counting sort)."""
         groups = np.asarray(groups, np.int64)
         n_groups = int(groups.max()) + 1 if len(groups) else 0
+        if n_groups == 1:  # everyone in group 0 (a class, a drill): nothing to sort
+            return cls._single(members)
         if n_groups > 4 * len(groups) + 1024:  # sparse keys: renumber them first
             _, groups = np.unique(groups, return_inverse=True)
             n_groups = int(groups.max()) + 1
-        return cls(*_group_index(np.asarray(members, np.int64), groups, n_groups))
+        # one packed array out of the compiled pass (boxing seven cost more than the
+        # sort itself for the small groups of a week), cut into its seven parts here
+        out = _group_index_packed(np.asarray(members, np.int64), groups, n_groups)
+        n = len(groups)
+        k = 5 * n + (len(out) - 5 * n) // 2
+        return cls(
+            out[:n], out[n : 2 * n], out[2 * n : 3 * n], out[3 * n : 4 * n],
+            out[4 * n : 5 * n], out[5 * n : k], out[k:],
+        )  # fmt: skip
+
+    @classmethod
+    def _single(cls, members: np.ndarray) -> GroupIndex:
+        """The counting sort's arrays for one group 0 holding every member, in input
+        order: a few small allocations instead of a compiled call returning seven."""
+        sorted_members = np.array(members, np.int64)  # a copy, as the sort makes
+        n = len(sorted_members)
+        order = np.arange(n, dtype=np.int64)
+        zero = np.zeros(1, np.int64)
+        return cls(
+            sorted_members, np.zeros(n, np.int64), np.full(n, n, np.int64), order,
+            order.copy(), zero, zero.copy(),
+        )  # fmt: skip
 
 
 @njit(cache=True, error_model="numpy")
 def _group_index(members, groups, n_groups):  # pragma: no cover - compiled
-    """The arrays of ``GroupIndex`` in one counting sort (stable: members keep their
-    input order within a group)."""
+    """The arrays of ``GroupIndex`` (members, start, size, pos, order, first, group),
+    as views of ``_group_index_packed``'s array."""
+    out = _group_index_packed(members, groups, n_groups)
+    n = groups.shape[0]
+    k = 5 * n + (out.shape[0] - 5 * n) // 2
+    return (
+        out[:n], out[n : 2 * n], out[2 * n : 3 * n], out[3 * n : 4 * n], out[4 * n : 5 * n],
+        out[5 * n : k], out[k:],
+    )  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy")
+def _group_index_packed(members, groups, n_groups):  # pragma: no cover - compiled
+    """``GroupIndex``'s arrays in one counting sort (stable: members keep their input
+    order within a group), packed one after another in a single array: the n sorted
+    members, each member's group start, group size, own position and input position,
+    then each non-empty group's start and id."""
     n = groups.shape[0]
     offset = np.zeros(n_groups + 1, np.int64)
     for i in range(n):
@@ -62,18 +100,19 @@ def _group_index(members, groups, n_groups):  # pragma: no cover - compiled
         if offset[g + 1] > 0:
             n_nonempty += 1
         offset[g + 1] += offset[g]
+    out = np.empty(5 * n + 2 * n_nonempty, np.int64)
+    sorted_members = out[:n]
+    start = out[n : 2 * n]
+    size = out[2 * n : 3 * n]
+    pos = out[3 * n : 4 * n]
+    order = out[4 * n : 5 * n]
+    first = out[5 * n : 5 * n + n_nonempty]
+    group = out[5 * n + n_nonempty :]
     fill = offset[:n_groups].copy()
-    order = np.empty(n, np.int64)
     for i in range(n):
         g = groups[i]
         order[fill[g]] = i
         fill[g] += 1
-    sorted_members = np.empty(n, np.int64)
-    start = np.empty(n, np.int64)
-    size = np.empty(n, np.int64)
-    pos = np.empty(n, np.int64)
-    first = np.empty(n_nonempty, np.int64)
-    group = np.empty(n_nonempty, np.int64)
     k = 0
     for g in range(n_groups):
         lo = offset[g]
@@ -88,7 +127,7 @@ def _group_index(members, groups, n_groups):  # pragma: no cover - compiled
             start[j] = lo
             size[j] = hi - lo
             pos[j] = j
-    return sorted_members, start, size, pos, order, first, group
+    return out
 
 
 def within_groups(index: GroupIndex, contacts: float, rng: np.random.Generator):

@@ -296,8 +296,8 @@ class KizunaModel(Model):
     # --- population changes (called by demography) -----------------------------------------------
     @property
     def population_size(self) -> int:
-        # count_nonzero: the same count as Population.size's bool sum, several times faster
-        return int(np.count_nonzero(self.population.alive))
+        # kept by the population until slots change: paths' costs and rates ask ~10 times a week
+        return self.population.count()
 
     def add_residents(
         self, age: np.ndarray, female: np.ndarray, household: np.ndarray, cell: np.ndarray
@@ -319,9 +319,9 @@ class KizunaModel(Model):
         return slots
 
     def remove_residents(self, slots: np.ndarray) -> None:
-        slots = np.unique(slots)
-        if len(slots) == 0:
+        if len(slots) == 0:  # most weeks of a small town: no np.unique of nothing
             return
+        slots = np.unique(slots)
         self.ties.remove_residents(slots, self.population.capacity)
         remove_handles(self, self._handles[slots].tolist())
         self._handles[slots] = None
@@ -336,7 +336,12 @@ class KizunaModel(Model):
             self._handles[s].cell = self.cells[c]
 
     def vacant_cells(self, k: int) -> np.ndarray:
-        """Cells of ``k`` free dwellings, drawn at random (fewer if the town is full)."""
+        """Cells of ``k`` free dwellings, drawn at random (fewer if the town is full).
+
+        No dwellings wanted (most weeks of a small town): nothing to count, and
+        ``choice`` of none without replacement draws nothing either."""
+        if k <= 0:
+            return np.empty(0, np.int64)
         sizes = self.households.sizes(self.population.household[self.population.alive_idx()])
         occupied = np.bincount(self.households.cell[sizes > 0], minlength=self.geography.n_cells)
         vacancy = np.maximum(self.geography.capacity - occupied, 0)
@@ -417,8 +422,11 @@ class KizunaModel(Model):
         )  # fmt: skip
         mine = volunteers[[npo.index for npo in self.npos if npo.active]].ravel()
         people.extend(mine[mine >= 0].tolist())
-        people.extend(int(first_worker[w]) for w in np.argsort(-size)[:10] if size[w])
-        return np.unique(np.asarray(people, np.int64))
+        top = np.argsort(-size)[:10]
+        sizes = size[top].tolist()
+        people.extend(w for w, n in zip(first_worker[top].tolist(), sizes, strict=True) if n)
+        # a few dozen people: sorted and unique in Python, as np.unique would have them
+        return np.array(sorted(set(people)), np.int64)
 
     # --- places ----------------------------------------------------------------------------------
     def add_place(

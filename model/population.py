@@ -62,6 +62,7 @@ class Population:
         # the alive slots change only in allocate/release; the weekly rules ask for them
         # (and their number) about a dozen times a week, so they are kept, not recounted
         self._alive_idx: np.ndarray | None = None
+        self._count: int | None = None
         for name, (dtype, fill) in COLUMNS.items():
             setattr(self, name, np.full(0, fill, dtype=dtype))
         self.gifts = np.zeros((N_GIFT_BUCKETS, 0), dtype=np.float32)
@@ -125,12 +126,14 @@ class Population:
         self.gifts[:, slots] = 0.0
         self.alive[slots] = True
         self._alive_idx = None
+        self._count = None
         return slots
 
     def release(self, slots: np.ndarray) -> None:
         """Free the slots of residents who died or left."""
         slots = np.asarray(slots, dtype=np.int64)
         self._alive_idx = None
+        self._count = None
         self.alive[slots] = False
         self.household[slots] = -1
         self.cell[slots] = -1
@@ -148,6 +151,12 @@ class Population:
             idx.flags.writeable = False
             self._alive_idx = idx
         return self._alive_idx
+
+    def count(self) -> int:
+        """How many slots are alive (``len(alive_idx())``), counted once per change."""
+        if self._count is None:
+            self._count = int(np.count_nonzero(self.alive))
+        return self._count
 
     def within(
         self, column: str, week: int, weeks: int = 52, slots: np.ndarray | None = None

@@ -171,6 +171,10 @@ OUTCOME_SPECS: tuple[tuple[str, str, str, str, str], ...] = (
 )  # fmt: skip
 
 
+_DEATH_KEYS = tuple((band, f"disaster_deaths_{band}") for band in ("0_64", "65_74", "75_plus"))
+_HELPED_KEYS = tuple((source, f"helped_{source}") for source in SOURCES)
+
+
 def outcomes(model: KizunaModel) -> dict[str, float]:
     """The resilience outcomes of the current week."""
     records = model.disaster_records
@@ -181,10 +185,10 @@ def outcomes(model: KizunaModel) -> dict[str, float]:
         "disaster_deaths_frail_alone": float(sum(r.frail_alone_deaths for r in records)),
         "disaster_left_town": float(sum(r.left_town for r in records)),
     }
-    for band in ("0_64", "65_74", "75_plus"):
-        out[f"disaster_deaths_{band}"] = float(sum(r.deaths_by_age.get(band, 0) for r in records))
-    for source in SOURCES:
-        out[f"helped_{source}"] = float(sum(r.helped[source] for r in records))
+    for band, key in _DEATH_KEYS:
+        out[key] = float(sum(r.deaths_by_age.get(band, 0) for r in records))
+    for source, key in _HELPED_KEYS:
+        out[key] = float(sum(r.helped[source] for r in records))
     out["reached_24h_share"] = sum(r.reached_24h for r in records) / in_need if in_need else NAN
     out["reached_72h_share"] = sum(r.reached_72h for r in records) / in_need if in_need else NAN
     out["community_function"] = community_function(model)

@@ -55,6 +55,7 @@ class InterventionSet:
     def __init__(self, interventions: Iterable[Intervention] = ()) -> None:
         self.items = sorted(interventions, key=lambda iv: iv.number)
         self._hooked: dict[str, tuple[tuple[bool, ...], list[Intervention]]] = {}
+        self._active: tuple[tuple[bool, ...], list[Intervention]] | None = None
 
     def __iter__(self):
         return iter(self.items)
@@ -64,7 +65,19 @@ class InterventionSet:
 
     @property
     def active(self) -> list[Intervention]:
-        return [iv for iv in self.items if iv.active]
+        """The active paths (a fresh list)."""
+        return list(self._active_paths())
+
+    def _active_flags(self) -> tuple[bool, ...]:
+        return tuple([iv.active for iv in self.items])
+
+    def _active_paths(self) -> list[Intervention]:
+        """The active paths, kept while the same paths are active (shared: do not change)."""
+        key = self._active_flags()
+        cached = self._active
+        if cached is None or cached[0] != key:
+            self._active = cached = (key, [iv for iv in self.items if iv.active])
+        return cached[1]
 
     def update(self, model: KizunaModel) -> bool:
         """Switch paths on or off for this week; returns whether anything changed."""
@@ -93,7 +106,7 @@ class InterventionSet:
     def hooked(self, hook: str) -> list[Intervention]:
         """Active paths that override ``hook`` (the others would only return None); kept
         while the same paths are active."""
-        key = tuple(iv.active for iv in self.items)
+        key = self._active_flags()
         cached = self._hooked.get(hook)
         if cached is None or cached[0] != key:
             default = getattr(Intervention, hook)
@@ -130,7 +143,7 @@ class InterventionSet:
         """
         us, vs, cs = [], [], []
         cost = 0.0
-        for iv in self.active:
+        for iv in self._active_paths():
             met = iv.weekly(model, wk)
             if met is not None:
                 us.append(met[0])

@@ -184,8 +184,10 @@ class Intervention:
         payer = None if self.payer == "companies" else getattr(model, self.payer)
         if payer is None:  # firms spend their own earnings directly
             return float(book.transfer(source, ledger.OPERATIONS, "intervention", yen))
-        got = book.transfer(source, payer.account, "intervention", yen)
-        return float(book.transfer(payer.account, ledger.OPERATIONS, "intervention", got))
+        # in through the payer's account and out to operating costs
+        return float(
+            book.transfer_through(source, payer.account, ledger.OPERATIONS, "intervention", yen)
+        )
 
     # --- description -----------------------------------------------------------------------
     @classmethod

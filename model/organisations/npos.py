@@ -252,9 +252,9 @@ def activities(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray):
     mine = pop.attach_kind[volunteers] == attachment.NPO
     v_slots = volunteers[mine]
     v_npo = pop.attach_id[v_slots]
-    counts = np.bincount(v_npo, minlength=len(model.npos))
+    counts = np.bincount(v_npo, minlength=len(model.npos)).tolist()
     for npo in npos:
-        npo.active_volunteers = int(counts[npo.index])
+        npo.active_volunteers = counts[npo.index]
         npo.update_capacity()
     cap = np.array([n.capacity for n in npos])
     centres = np.array([n.cell_index for n in npos])
