@@ -27,8 +27,6 @@ from pathlib import Path
 import numpy as np
 import psutil
 
-from model import KizunaModel
-
 ROOT = Path(__file__).resolve().parent.parent
 FULL_PLAN = ROOT / "scenarios" / "full_plan_2020.yaml"
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
@@ -200,8 +198,9 @@ def project_sweep(path: Path = CORE_SWEEP, sample: int = 8, workers: int = 2) ->
 
 
 def _warm() -> None:
-    """Load the compiled kernels in a pool worker (a sweep pays this once per worker)."""
-    KizunaModel("suburban", 200, rng=0, warmup_weeks=2).step()
+    """Load every compiled kernel (numba's cache) before timing: a small everything-on
+    town through its earthquake (a sweep's worker pays this once)."""
+    bench_kizuna(300, 4)
 
 
 @dataclass
