@@ -55,7 +55,7 @@ from model.ledger import RESIDENTS, Ledger
 from model.organisations import setup as organisation_setup
 from model.organisations.base import Organisation
 from model.organisations.npos import NPO, IntermediarySupport
-from model.outcomes import OUTCOMES, census_inputs, clustering_sample, measure, tie_census
+from model.outcomes import OUTCOMES, clustering_sample, measure, tie_census
 from model.params import Params, check_params
 from model.places import Place, visit_places
 from model.population import Population
@@ -573,11 +573,9 @@ class KizunaModel(Model):
         v = np.concatenate([v, *ov])
         ctx = np.concatenate([ctx, *(np.full(len(x), c) for x, c in zip(ou, oc, strict=True))])
         organisations.npos.word_of_mouth(self, u, v)
-        # the merge also takes the tie census that ``_observe`` reports (nothing from here
-        # to there changes ties, households or ages; the census checks that it still fits)
         formed, dissolved = self.ties.apply_week(
             u, v, ctx, np.minimum(self._form_prob * self._formation_scale, 1.0),
-            p.tie_strengthen, self.week, rng, p.tie_decay, p.tie_floor, census_inputs(self),
+            p.tie_strengthen, self.week, rng, p.tie_decay, p.tie_floor,
         )  # fmt: skip
 
         participation.update_awareness(self, wk, volunteers)

@@ -195,19 +195,12 @@ class TieCensus:
         return self.by_class.sum(axis=1)
 
 
-def census_inputs(model: KizunaModel) -> tuple[np.ndarray, np.ndarray, float, int]:
-    """What the tie census classes ties by: household and generation of every slot, the
-    strong-tie threshold and the capacity (``TieNetwork.census``'s arguments). The
-    week's merge takes the census with these, so the observation need not."""
-    pop = model.population
-    generation = np.searchsorted(GENERATIONS, pop.age, side="right").astype(np.int8)
-    return pop.household, generation, model.params.strong_threshold, pop.capacity
-
-
 def tie_census(model: KizunaModel, sample: np.ndarray | None = None) -> TieCensus:
     """The week's tie census; with a clustering ``sample`` (see ``clustering_sample``) it
     also gathers the sample's neighbour lists, saving the estimate a pass over the ties."""
-    args = census_inputs(model)
+    pop = model.population
+    generation = np.searchsorted(GENERATIONS, pop.age, side="right").astype(np.int8)
+    args = (pop.household, generation, model.params.strong_threshold, pop.capacity)
     if sample is None:
         return TieCensus(*model.ties.census(*args))
     by_class, n_out, n_bridge, neighbours = model.ties.census_with_neighbours(*args, sample)

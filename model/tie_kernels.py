@@ -18,25 +18,12 @@ PAIR_BITS = 32
 
 
 @njit(inline="always")
-def _count_tie(x, y, w, household, generation, strong, counts, tally):
-    """The tie census for one tie (see ``outcome_kernels.tie_census``): its class counted
-    for both ends; ``tally`` holds (ties outside households, of them across generations)."""
-    outside = household[x] != household[y]
-    c = 2 * outside + (w >= strong)
-    counts[x, c] += 1
-    counts[y, c] += 1
-    tally[0] += outside  # added, not branched on: about half the ties are outside
-    tally[1] += outside & (generation[x] != generation[y])
-
-
-@njit(inline="always")
 def _copy_edges(
-    key, a, b, weight, context, formed, i, j, o_key, o_a, o_b, o_w, o_c, o_f, o, factor, floor,
-    census, household, generation, strong, counts, tally,
-):  # fmt: skip
+    key, a, b, weight, context, formed, i, j, o_key, o_a, o_b, o_w, o_c, o_f, o, factor, floor
+):
     """Copy edges [i, j) to the output from slot ``o``, each weight multiplied by
-    ``factor`` (float32, as ``decay_mask`` does) and dropped if it falls below ``floor``
-    (and counted in the census if ``census``); returns the next output slot.
+    ``factor`` (float32, as ``decay_mask`` does) and dropped if it falls below ``floor``;
+    returns the next output slot.
 
     An element loop: slicing six arrays for every short run costs more than it saves.
     """
@@ -50,8 +37,6 @@ def _copy_edges(
             o_c[o] = context[k]
             o_f[o] = formed[k]
             o += 1
-            if census:
-                _count_tie(a[k], b[k], w, household, generation, strong, counts, tally)
     return o
 
 
@@ -76,10 +61,6 @@ def merge_encounters(
     o_f,
     factor,
     floor,
-    household,
-    generation,
-    strong,
-    counts,
 ):  # pragma: no cover - compiled
     """Fold a week's sorted encounters into the sorted edges, writing into ``o_*``, and
     decay every resulting tie on the way out.
@@ -90,16 +71,9 @@ def merge_encounters(
     Then every weight is multiplied by ``factor`` (float32) and ties below ``floor``
     dissolve: the same numbers as merging, then ``decay_mask`` and ``compact``, in one
     pass instead of three (``factor`` 1 and ``floor`` -inf merge only). The output arrays
-    need room for ``len(key) + len(packed)`` edges.
-
-    With a non-empty ``household`` it also takes the tie census of the edges it writes
-    (``outcome_kernels.tie_census`` without the neighbour lists, into the zeroed
-    ``counts``), sparing the week's observation a pass over the ties. Returns the number
-    of edges kept, the number of ties formed, the number dissolved, and the census's ties
-    outside households and of them across generations.
+    need room for ``len(key) + len(packed)`` edges. Returns the number of edges kept,
+    the number of ties formed and the number dissolved.
     """
-    census = household.shape[0] > 0
-    tally = np.zeros(2, np.int64)
     n_enc = packed.shape[0]
     n_edges = key.shape[0]
     keep_s = 1.0 - strengthen
@@ -125,7 +99,7 @@ def merge_encounters(
         merged += j - i
         o = _copy_edges(
             key, a, b, weight, context, formed, i, j, o_key, o_a, o_b, o_w, o_c, o_f, o,
-            factor, floor, census, household, generation, strong, counts, tally,
+            factor, floor,
         )  # fmt: skip
         i = j
         gain = 1.0 - keep_s**count
@@ -140,32 +114,26 @@ def merge_encounters(
                 o_c[o] = context[i]
                 o_f[o] = formed[i]
                 o += 1
-                if census:
-                    _count_tie(a[i], b[i], w, household, generation, strong, counts, tally)
             i += 1
         elif draws[g] < 1.0 - fail:
             formed_n += 1
             merged += 1
             w = np.float32(gain) * factor
             if w >= floor:
-                x = pair >> PAIR_BITS
-                y = pair & 0xFFFFFFFF
                 o_key[o] = pair
-                o_a[o] = x
-                o_b[o] = y
+                o_a[o] = pair >> PAIR_BITS
+                o_b[o] = pair & 0xFFFFFFFF
                 o_w[o] = w
                 o_c[o] = first_ctx  # lowest context code among the encounters
                 o_f[o] = week
                 o += 1
-                if census:
-                    _count_tie(x, y, w, household, generation, strong, counts, tally)
         g += 1
     merged += n_edges - i
     o = _copy_edges(
         key, a, b, weight, context, formed, i, n_edges, o_key, o_a, o_b, o_w, o_c, o_f, o,
-        factor, floor, census, household, generation, strong, counts, tally,
+        factor, floor,
     )  # fmt: skip
-    return o, formed_n, merged - o, tally[0], tally[1]
+    return o, formed_n, merged - o
 
 
 @njit(cache=True, error_model="numpy")

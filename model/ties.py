@@ -132,9 +132,6 @@ class TieNetwork:
         self._front = _EdgeBuffer(capacity)
         self._back = _EdgeBuffer(capacity)
         self.n = 0
-        # the census the last merge took of its output, kept while the edges stay as they
-        # are (see ``apply_week``): (household, generation, threshold, capacity, result)
-        self._census: tuple | None = None
 
     def __len__(self) -> int:
         return self.n
@@ -193,31 +190,13 @@ class TieNetwork:
         rng: np.random.Generator,
         decay_rate: float,
         floor: float,
-        census: tuple[np.ndarray, np.ndarray, float, int] | None = None,
     ) -> tuple[int, int]:
         """A week of ties: ``apply_encounters`` then ``decay``, in one pass over the
-        edges (the same numbers). Returns (formed, dissolved).
-
-        With ``census`` (``census``'s household, generation, threshold and capacity) the
-        same pass takes the tie census of the result; ``census`` and
-        ``census_with_neighbours`` return it, without a pass of their own, as long as the
-        ties and those inputs stay as they were.
-        """
-        args = (u, v, ctx, form_prob, strengthen, week, rng, decay_rate, floor, census)
-        return self._merge(*args)
+        edges (the same numbers). Returns (formed, dissolved)."""
+        return self._merge(u, v, ctx, form_prob, strengthen, week, rng, decay_rate, floor)
 
     def _merge(
-        self,
-        u,
-        v,
-        ctx,
-        form_prob,
-        strengthen,
-        week,
-        rng,
-        decay_rate: float | None,
-        floor: float,
-        census: tuple[np.ndarray, np.ndarray, float, int] | None = None,
+        self, u, v, ctx, form_prob, strengthen, week, rng, decay_rate: float | None, floor: float
     ) -> tuple[int, int]:
         """Merge the encounters and, with a ``decay_rate``, decay in the same pass."""
         packed = kernels.pack_encounters(
@@ -230,30 +209,18 @@ class TieNetwork:
         need = self.n + len(packed)
         if self._back.capacity < need:
             self._back = _EdgeBuffer(max(need, 2 * self._back.capacity))
-        if census is None:
-            household, generation = np.empty(0, np.int32), np.empty(0, np.int8)
-            threshold, counts = np.float32(np.inf), np.zeros((0, 4), np.int32)
-        else:
-            household, generation = census[0].copy(), census[1].copy()  # kept to compare
-            threshold, counts = np.float32(census[2]), np.zeros((census[3], 4), np.int32)
-        n, formed, dissolved, n_out, n_bridge = kernels.merge_encounters(
+        n, formed, dissolved = kernels.merge_encounters(
             *self._views(), packed, np.asarray(form_prob, np.float64), float(strengthen),
             draws, np.int32(week), *self._back.arrays(),
             np.float32(1.0 if decay_rate is None else 1.0 - decay_rate), np.float32(floor),
-            household, generation, threshold, counts,
         )  # fmt: skip
         self._front, self._back = self._back, self._front
         self.n = int(n)
-        self._census = None
-        if census is not None:
-            result = (counts, int(n_out), int(n_bridge))
-            self._census = (household, generation, threshold, census[3], result)
         return int(formed), int(dissolved)
 
     def decay(self, rate: float, floor: float) -> int:
         """Weaken every tie; dissolve those that fall below the floor. Returns dissolved."""
         keep = kernels.decay_mask(self.weight, 1.0 - rate, np.float32(floor))
-        self._census = None
         return self._filter(keep)
 
     def remove_residents(self, slots: np.ndarray, capacity: int) -> None:
@@ -262,13 +229,11 @@ class TieNetwork:
             return
         gone = np.zeros(capacity, dtype=bool)
         gone[slots] = True
-        self._census = None
         self.n = int(kernels.drop_residents(*self._views(), gone))
 
     def _filter(self, keep: np.ndarray) -> int:
         """Keep edges where ``keep`` (in place); returns how many were dropped."""
         n = int(kernels.compact(*self._views(), keep))
-        self._census = None
         dropped = self.n - n
         self.n = n
         return dropped
@@ -299,25 +264,10 @@ class TieNetwork:
         nodes: np.ndarray,
     ) -> tuple[np.ndarray, int, int, Neighbours]:
         """``census`` plus, in the same pass over the ties, the neighbour lists of the
-        sorted, unique ``nodes`` (the clustering sample, see ``average_clustering``).
-
-        If the last merge took the census of these ties with these inputs, that census
-        is returned, and the lists cost a pass over ``b`` only."""
-        nodes = np.asarray(nodes, np.int64)
-        threshold = np.float32(strong_threshold)
-        kept = self._census
-        if (
-            kept is not None
-            and kept[2] == threshold
-            and kept[3] == capacity
-            and np.array_equal(kept[0], household)
-            and np.array_equal(kept[1], generation)
-        ):
-            counts, n_out, n_bridge = kept[4]
-            lists = outcome_kernels.neighbour_lists(self.a, self.b, nodes, capacity)
-            return counts, n_out, n_bridge, Neighbours(*lists)
+        sorted, unique ``nodes`` (the clustering sample, see ``average_clustering``)."""
         counts, n_out, n_bridge, *lists = outcome_kernels.tie_census(
-            self.a, self.b, self.weight, household, generation, threshold, capacity, nodes,
+            self.a, self.b, self.weight, household, generation, np.float32(strong_threshold),
+            capacity, np.asarray(nodes, np.int64),
         )  # fmt: skip
         return counts, int(n_out), int(n_bridge), Neighbours(*lists)
 
