@@ -19,40 +19,9 @@ _GAIN_TABLE = 64  # pairs met more often in a week work the power out
 
 
 @njit(inline="always")
-def _key(a, b, i):
-    """The packed key ``(a << 32) | b`` of edge ``i`` (edges are sorted by it; it is not
-    stored: eight fewer bytes to move per edge in every pass)."""
-    return (np.int64(a[i]) << PAIR_BITS) | np.int64(b[i])
-
-
-@njit(cache=True, error_model="numpy")
-def find_pairs(a, b, lo, hi):  # pragma: no cover - compiled
-    """Position of each (lo, hi) pair in the edges sorted by (a, b), and whether it is
-    there (the position is that of the first edge not below the pair, clipped to the
-    last edge, as ``searchsorted`` on the packed keys gives it)."""
-    n = a.shape[0]
-    m = lo.shape[0]
-    pos = np.zeros(m, np.int64)
-    tied = np.zeros(m, np.bool_)
-    for k in range(m):
-        want = (np.int64(lo[k]) << PAIR_BITS) | np.int64(hi[k])
-        left = 0
-        right = n
-        while left < right:
-            mid = (left + right) >> 1
-            if _key(a, b, mid) < want:
-                left = mid + 1
-            else:
-                right = mid
-        if n > 0:
-            p = min(left, n - 1)
-            pos[k] = p
-            tied[k] = _key(a, b, p) == want
-    return pos, tied
-
-
-@njit(inline="always")
-def _copy_edges(a, b, weight, context, formed, i, j, o_a, o_b, o_w, o_c, o_f, o, factor, floor):
+def _copy_edges(
+    key, a, b, weight, context, formed, i, j, o_key, o_a, o_b, o_w, o_c, o_f, o, factor, floor
+):
     """Copy edges [i, j) to the output from slot ``o``, each weight multiplied by
     ``factor`` (float32, as ``decay_mask`` does) and dropped if it falls below ``floor``;
     returns the next output slot.
@@ -64,6 +33,7 @@ def _copy_edges(a, b, weight, context, formed, i, j, o_a, o_b, o_w, o_c, o_f, o,
     """
     for k in range(i, j):
         w = weight[k] * factor
+        o_key[o] = key[k]
         o_a[o] = a[k]
         o_b[o] = b[k]
         o_w[o] = w
@@ -75,6 +45,7 @@ def _copy_edges(a, b, weight, context, formed, i, j, o_a, o_b, o_w, o_c, o_f, o,
 
 @njit(cache=True, error_model="numpy")
 def merge_encounters(
+    key,
     a,
     b,
     weight,
@@ -85,6 +56,7 @@ def merge_encounters(
     strengthen,
     draws,
     week,
+    o_key,
     o_a,
     o_b,
     o_w,
@@ -102,11 +74,11 @@ def merge_encounters(
     Then every weight is multiplied by ``factor`` (float32) and ties below ``floor``
     dissolve: the same numbers as merging, then ``decay_mask`` and ``compact``, in one
     pass instead of three (``factor`` 1 and ``floor`` -inf merge only). The output arrays
-    need room for ``len(a) + len(packed)`` edges. Returns the number of edges kept,
+    need room for ``len(key) + len(packed)`` edges. Returns the number of edges kept,
     the number of ties formed and the number dissolved.
     """
     n_enc = packed.shape[0]
-    n_edges = a.shape[0]
+    n_edges = key.shape[0]
     keep_s = 1.0 - strengthen
     # the gain for a pair met ``count`` times, by the same expression, for the usual counts
     gains = np.empty(_GAIN_TABLE)
@@ -129,18 +101,20 @@ def merge_encounters(
             e += 1
         # edges that sort before this pair pass through unchanged
         j = i
-        while j < n_edges and _key(a, b, j) < pair:
+        while j < n_edges and key[j] < pair:
             j += 1
         merged += j - i
         o = _copy_edges(
-            a, b, weight, context, formed, i, j, o_a, o_b, o_w, o_c, o_f, o, factor, floor,
+            key, a, b, weight, context, formed, i, j, o_key, o_a, o_b, o_w, o_c, o_f, o,
+            factor, floor,
         )  # fmt: skip
         i = j
         gain = gains[count] if count < _GAIN_TABLE else 1.0 - keep_s**count
-        if i < n_edges and _key(a, b, i) == pair:
+        if i < n_edges and key[i] == pair:
             w = np.float32(weight[i] + gain * (1.0 - weight[i])) * factor
             merged += 1
             if w >= floor:
+                o_key[o] = key[i]
                 o_a[o] = a[i]
                 o_b[o] = b[i]
                 o_w[o] = w
@@ -153,6 +127,7 @@ def merge_encounters(
             merged += 1
             w = np.float32(gain) * factor
             if w >= floor:
+                o_key[o] = pair
                 o_a[o] = pair >> PAIR_BITS
                 o_b[o] = pair & 0xFFFFFFFF
                 o_w[o] = w
@@ -162,7 +137,8 @@ def merge_encounters(
         g += 1
     merged += n_edges - i
     o = _copy_edges(
-        a, b, weight, context, formed, i, n_edges, o_a, o_b, o_w, o_c, o_f, o, factor, floor,
+        key, a, b, weight, context, formed, i, n_edges, o_key, o_a, o_b, o_w, o_c, o_f, o,
+        factor, floor,
     )  # fmt: skip
     return o, formed_n, merged - o
 
@@ -183,11 +159,12 @@ def pack_encounters(u, v, ctx):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
-def compact(a, b, weight, context, formed, keep):  # pragma: no cover - compiled
+def compact(key, a, b, weight, context, formed, keep):  # pragma: no cover - compiled
     """Keep the edges where ``keep`` is true, in place; returns the new length."""
     o = 0
-    for i in range(a.shape[0]):
+    for i in range(key.shape[0]):
         if keep[i]:
+            key[o] = key[i]
             a[o] = a[i]
             b[o] = b[i]
             weight[o] = weight[i]
@@ -397,12 +374,13 @@ def visit_partners(indptr, nbr, nw, household, visits, draws):  # pragma: no cov
 
 
 @njit(cache=True, error_model="numpy")
-def drop_residents(a, b, weight, context, formed, gone):  # pragma: no cover - compiled
+def drop_residents(key, a, b, weight, context, formed, gone):  # pragma: no cover - compiled
     """Remove, in place, every tie touching a slot marked in ``gone``; returns new length."""
     o = 0
-    for i in range(a.shape[0]):
+    for i in range(key.shape[0]):
         if gone[a[i]] or gone[b[i]]:
             continue
+        key[o] = key[i]
         a[o] = a[i]
         b[o] = b[i]
         weight[o] = weight[i]

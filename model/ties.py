@@ -1,7 +1,7 @@
 """The weighted, undirected tie network among residents and how it changes each week.
 
 Edges are kept as parallel arrays sorted by a packed key ``(a << 32) | b`` with
-``a < b`` (resident slots). Sorting by key keeps lookups a binary search and lets a
+``a < b`` (resident slots). Sorting by key keeps lookups a ``searchsorted`` and lets a
 whole week's encounters be merged in one pass, with no Python loop over residents.
 
 Weekly life of a tie: encounters in some context strengthen it (``w += s * (1 - w)``
@@ -46,9 +46,8 @@ class Context(IntEnum):
     DISASTER = 13  # rescuers and the people they reached
 
 
-# the packed key ``(a << 32) | b`` the edges are sorted by is worked out when needed, not
-# stored: eight fewer bytes to move per edge in every merge and removal
 _FIELDS = (
+    ("key", np.int64),
     ("a", np.int32),
     ("b", np.int32),
     ("weight", np.float32),
@@ -124,10 +123,9 @@ class Adjacency:
 class TieNetwork:
     """Edge arrays plus the weekly operations on them.
 
-    ``a``, ``b``, ``weight``, ``context`` and ``formed`` are views of the first
+    ``key``, ``a``, ``b``, ``weight``, ``context`` and ``formed`` are views of the first
     ``len(self)`` rows of preallocated buffers, so a week's merge writes into memory
-    that already exists instead of allocating (and page-faulting) fresh arrays; ``key``
-    is worked out from ``a`` and ``b``.
+    that already exists instead of allocating (and page-faulting) fresh arrays.
     """
 
     def __init__(self, capacity: int = 1024) -> None:
@@ -138,25 +136,20 @@ class TieNetwork:
     def __len__(self) -> int:
         return self.n
 
+    key = property(lambda self: self._front.key[: self.n])
     a = property(lambda self: self._front.a[: self.n])
     b = property(lambda self: self._front.b[: self.n])
     weight = property(lambda self: self._front.weight[: self.n])
     context = property(lambda self: self._front.context[: self.n])
     formed = property(lambda self: self._front.formed[: self.n])
 
-    @property
-    def key(self) -> np.ndarray:
-        """The packed keys ``(a << 32) | b`` the edges are sorted by (worked out)."""
-        return (self.a.astype(np.int64) << _PAIR_BITS) | self.b
-
     def _views(self) -> list[np.ndarray]:
         return [arr[: self.n] for arr in self._front.arrays()]
 
     @classmethod
     def from_arrays(cls, **arrays: np.ndarray) -> TieNetwork:
-        """A network holding the given (sorted, de-duplicated) edge arrays; a ``key``
-        among them is ignored (``a`` and ``b`` make it)."""
-        n = len(arrays["a"])
+        """A network holding the given (sorted, de-duplicated) edge arrays."""
+        n = len(arrays["key"])
         net = cls(max(n, 16))
         for name, dtype in _FIELDS:
             getattr(net._front, name)[:n] = np.asarray(arrays[name], dtype)
@@ -248,7 +241,7 @@ class TieNetwork:
     # --- queries -----------------------------------------------------------------------------
     def degree(self, capacity: int, mask: np.ndarray | None = None) -> np.ndarray:
         """Number of ties of each slot (only edges in ``mask`` if given)."""
-        cls = np.zeros(self.n, np.int8) if mask is None else mask.astype(np.int8)
+        cls = np.zeros(len(self.key), np.int8) if mask is None else mask.astype(np.int8)
         counts = kernels.degree_by_class(self.a, self.b, cls, 2, capacity)
         return counts[:, 0] + counts[:, 1] if mask is None else counts[:, 1]
 
@@ -329,8 +322,11 @@ class TieNetwork:
     def _find(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Position of each (lo, hi) pair with lo < hi in the edge arrays, and whether
         the pair is tied at all (the position is meaningless where it is not)."""
-        lo, hi = np.asarray(lo, np.int64), np.asarray(hi, np.int64)
-        return kernels.find_pairs(self.a, self.b, lo, hi)
+        keys = (lo.astype(np.int64) << _PAIR_BITS) | hi.astype(np.int64)
+        if len(self.key) == 0:
+            return np.zeros(len(keys), np.int64), np.zeros(len(keys), dtype=bool)
+        pos = np.minimum(np.searchsorted(self.key, keys), len(self.key) - 1)
+        return pos, self.key[pos] == keys
 
     def has_edges(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Whether each (lo, hi) pair with lo < hi is tied."""
@@ -339,7 +335,7 @@ class TieNetwork:
     def pair_weights(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Weight of the tie between each u[i] and v[i] (either order; 0 if untied)."""
         pos, tied = self._find(np.minimum(u, v), np.maximum(u, v))
-        return np.where(tied, self.weight[pos] if self.n else 0.0, 0.0)
+        return np.where(tied, self.weight[pos] if len(self.key) else 0.0, 0.0)
 
     def average_clustering(
         self,

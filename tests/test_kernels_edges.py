@@ -97,25 +97,3 @@ def test_merge_matches_plain_reference(seed, capacity, n_edges, n_enc, repeat, d
     assert net.weight.tolist() == [expected[k][0] for k in net.key.tolist()]
     assert net.context.tolist() == [expected[k][1] for k in net.key.tolist()]
     assert net.formed.tolist() == [expected[k][2] for k in net.key.tolist()]
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize(("capacity", "n_edges"), [(2, 0), (2, 1), (30, 80), (90, 900)])
-def test_pair_lookups_match_searchsorted_on_keys(seed: int, capacity: int, n_edges: int) -> None:
-    """``has_edges`` and ``pair_weights`` (a binary search over (a, b), the key not being
-    stored) agree with ``searchsorted`` on the packed keys, including pairs past the end."""
-    rng = np.random.default_rng(seed)
-    net = _network(rng, capacity, n_edges)
-    u, v = rng.integers(0, capacity, 200), rng.integers(0, capacity, 200)
-    lo, hi = np.minimum(u, v), np.maximum(u, v)
-    keys = (lo << 32) | hi
-    stored = net.key
-    assert np.all(np.diff(stored) > 0)
-    expected = [int(k) in set(stored.tolist()) for k in keys.tolist()]
-    assert net.has_edges(lo, hi).tolist() == expected
-    if len(stored):
-        pos = np.minimum(np.searchsorted(stored, keys), len(stored) - 1)
-        assert net._find(lo, hi)[0].tolist() == pos.tolist()
-    weight = {int(k): float(w) for k, w in zip(stored, net.weight, strict=True)}
-    want = [weight.get(int(k), 0.0) for k in keys.tolist()]
-    assert net.pair_weights(u, v).tolist() == want
