@@ -177,8 +177,8 @@ def resident_tallies(
 def tie_census(
     a, b, weight, household, generation, strong_threshold, capacity, nodes
 ):  # pragma: no cover - compiled
-    """One pass over the ties for the weekly outcomes (as ``tie_kernels.tie_census``) that
-    also gathers the neighbours of the sorted, unique ``nodes`` (the clustering sample).
+    """One pass over the ties for the weekly outcomes that also gathers the neighbours
+    of the sorted, unique ``nodes`` (the clustering sample).
 
     Returns per-slot counts by class (0 household weak, 1 household strong, 2 outside
     weak, 3 outside strong), the ties outside households, how many of those link

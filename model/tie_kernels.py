@@ -15,6 +15,7 @@ from numba import njit
 CTX_BITS = 4
 CTX_MASK = (1 << CTX_BITS) - 1
 PAIR_BITS = 32
+_GAIN_TABLE = 64  # pairs met more often in a week work the power out
 
 
 @njit(inline="always")
@@ -26,17 +27,19 @@ def _copy_edges(
     returns the next output slot.
 
     An element loop: slicing six arrays for every short run costs more than it saves.
+    Every edge is written and the slot kept only if it stays (the next edge overwrites a
+    dropped one), without a branch: the output never runs ahead of the input, so the
+    write is always in bounds.
     """
     for k in range(i, j):
         w = weight[k] * factor
-        if w >= floor:
-            o_key[o] = key[k]
-            o_a[o] = a[k]
-            o_b[o] = b[k]
-            o_w[o] = w
-            o_c[o] = context[k]
-            o_f[o] = formed[k]
-            o += 1
+        o_key[o] = key[k]
+        o_a[o] = a[k]
+        o_b[o] = b[k]
+        o_w[o] = w
+        o_c[o] = context[k]
+        o_f[o] = formed[k]
+        o += w >= floor
     return o
 
 
@@ -77,6 +80,10 @@ def merge_encounters(
     n_enc = packed.shape[0]
     n_edges = key.shape[0]
     keep_s = 1.0 - strengthen
+    # the gain for a pair met ``count`` times, by the same expression, for the usual counts
+    gains = np.empty(_GAIN_TABLE)
+    for c in range(_GAIN_TABLE):
+        gains[c] = 1.0 - keep_s**c
     i = 0  # next edge
     o = 0  # next output slot
     g = 0  # pair counter (indexes draws)
@@ -102,7 +109,7 @@ def merge_encounters(
             factor, floor,
         )  # fmt: skip
         i = j
-        gain = 1.0 - keep_s**count
+        gain = gains[count] if count < _GAIN_TABLE else 1.0 - keep_s**count
         if i < n_edges and key[i] == pair:
             w = np.float32(weight[i] + gain * (1.0 - weight[i])) * factor
             merged += 1
@@ -364,31 +371,6 @@ def visit_partners(indptr, nbr, nw, household, visits, draws):  # pragma: no cov
             v[n] = pick_of[c]
             n += 1
     return u[:n], v[:n]
-
-
-@njit(cache=True, error_model="numpy")
-def tie_census(a, b, weight, household, generation, strong_threshold, capacity):  # pragma: no cover
-    """One pass for the weekly tie outcomes.
-
-    Returns per-slot counts of ties by class (0 household weak, 1 household strong,
-    2 outside weak, 3 outside strong), the number of ties outside households and how
-    many of those link different generations.
-    """
-    counts = np.zeros((capacity, 4), np.int32)
-    n_outside = 0
-    n_bridge = 0
-    for e in range(a.shape[0]):
-        x = a[e]
-        y = b[e]
-        outside = household[x] != household[y]
-        c = 2 * outside + (weight[e] >= strong_threshold)
-        counts[x, c] += 1
-        counts[y, c] += 1
-        if outside:
-            n_outside += 1
-            if generation[x] != generation[y]:
-                n_bridge += 1
-    return counts, n_outside, n_bridge
 
 
 @njit(cache=True, error_model="numpy")

@@ -249,7 +249,7 @@ class TieNetwork:
         self, household: np.ndarray, generation: np.ndarray, strong_threshold: float, capacity: int
     ) -> tuple[np.ndarray, int, int]:
         """Per-slot tie counts by (outside household, strong), ties outside households,
-        and how many of those bridge generations (see ``tie_kernels.tie_census``)."""
+        and how many of those bridge generations (see ``outcome_kernels.tie_census``)."""
         nobody = np.empty(0, np.int64)
         args = (household, generation, strong_threshold, capacity, nobody)
         counts, n_out, n_bridge, _ = self.census_with_neighbours(*args)
