@@ -229,7 +229,7 @@ def run_benchmark(
     weeks: int = 52,
     schelling_steps: int = 100,
     echo: Callable[[str], None] = print,
-    repeat: int = 2,
+    repeat: int = 3,
     city: int = 100_000,
     city_weeks: int = 260,
     sweep: Path | None = CORE_SWEEP,

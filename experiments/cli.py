@@ -137,7 +137,7 @@ def _build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--sizes", default="2000,10000", help="town sizes, comma separated")
     bench.add_argument("--weeks", default="52", help="weeks per town")
     bench.add_argument("--schelling-steps", default="100", help="Schelling steps")
-    bench.add_argument("--repeat", default="2", help="runs per measurement (the best counts)")
+    bench.add_argument("--repeat", default="3", help="runs per measurement (the best counts)")
     bench.add_argument("--city", default="100000", help="residents in the city run")
     bench.add_argument("--city-weeks", default="260", help="weeks of the city run")
     bench.add_argument(
