@@ -12,8 +12,8 @@ indicators are proxies, and ``how`` says so. Counts "per year" are rolling sums 
 last 52 weeks (``model.tallies``; the warm-up counts, so they are full years from week 0
 on with the default 52-week warm-up, and scaled up to a year before that). Everything is
 array arithmetic over residents, a short loop over organisations, or (challenge 22) one
-compiled pass over the ties: about 1.5 ms a week in a town of 10,000 and 7-8 ms in one
-of 100,000, some 4-6% of a week's step.
+compiled pass over the ties: about 1 ms a week in a town of 10,000, some 5% of a week's
+step.
 
 An indicator is NaN only when what it is a share or mean of does not exist (a town
 without social enterprises has no self-reliance share); the grant-effect indicator
