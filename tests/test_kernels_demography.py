@@ -23,29 +23,7 @@ from model.vital_rates import (
     WEEKLY_OUT_MIGRATION,
     age_group,
 )
-
-
-class ListLedger:
-    """The ledger as it was: five Python lists, scanned from the end."""
-
-    def __init__(self) -> None:
-        self.rows: list[tuple[int, str, str, str, int]] = []
-        self.week = 0
-
-    def transfer(self, source: str, dest: str, channel: str, amount: float) -> None:
-        yen = round(amount)
-        if yen > 0:
-            self.rows.append((self.week, source, dest, channel, yen))
-
-    def week_totals(self, week: int) -> dict[str, int]:
-        totals: dict[str, int] = defaultdict(int)
-        for w, _s, _d, channel, yen in reversed(self.rows):
-            if w != week:
-                if w < week:
-                    break
-                continue
-            totals[channel] += yen
-        return totals
+from tests.references import ListLedger
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
