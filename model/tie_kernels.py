@@ -252,8 +252,9 @@ def counting_order(keys, n_keys):  # pragma: no cover - compiled
 def build_adjacency(a, b, weight, capacity, indptr, nbr, nw, fill):  # pragma: no cover
     """Both directions of every tie grouped by node (CSR) into the given buffers:
     ``indptr`` (capacity + 1), neighbour ``nbr`` and weight ``nw`` (2 x edges);
-    ``fill`` is scratch (capacity). Reusing buffers spares a fresh allocation (and its
-    page faults) every week."""
+    ``fill`` (capacity) ends as each row's end, ``indptr[1:]``, which ``csr_remove``
+    then lowers while ``indptr[:-1]`` stays each row's start. Reusing buffers spares a
+    fresh allocation (and its page faults) every week."""
     indptr[:] = 0
     for e in range(a.shape[0]):
         indptr[a[e] + 1] += 1
@@ -276,14 +277,14 @@ def build_adjacency(a, b, weight, capacity, indptr, nbr, nw, fill):  # pragma: n
 
 
 @njit(inline="always")
-def _tie_sums(indptr, nbr, nw, values, i):
+def _tie_sums(start, end, nbr, nw, values, i):
     """Slot ``i``'s total tie weight and tie-weighted sums of the three columns of
     ``values`` over its ties, summed in registers (a loop over columns is ~40% slower)."""
     s0 = 0.0
     s1 = 0.0
     s2 = 0.0
     s3 = 0.0
-    for j in range(indptr[i], indptr[i + 1]):
+    for j in range(start[i], end[i]):
         o = nbr[j]
         wj = nw[j]
         s0 += wj
@@ -294,15 +295,15 @@ def _tie_sums(indptr, nbr, nw, values, i):
 
 
 @njit(cache=True, error_model="numpy")
-def weighted_sums(indptr, nbr, nw, values, sums):  # pragma: no cover - compiled
+def weighted_sums(start, end, nbr, nw, values, sums):  # pragma: no cover - compiled
     """Per slot: total tie weight (column 0) and tie-weighted sums of the three columns
     of ``values`` over the slot's ties."""
-    for i in range(indptr.shape[0] - 1):
-        sums[i, 0], sums[i, 1], sums[i, 2], sums[i, 3] = _tie_sums(indptr, nbr, nw, values, i)
+    for i in range(start.shape[0]):
+        sums[i, 0], sums[i, 1], sums[i, 2], sums[i, 3] = _tie_sums(start, end, nbr, nw, values, i)
 
 
 @njit(cache=True, error_model="numpy")
-def peer_shares(indptr, nbr, nw, idx, values):  # pragma: no cover - compiled
+def peer_shares(start, end, nbr, nw, idx, values):  # pragma: no cover - compiled
     """For each slot in ``idx``: the tie-weighted means of the three columns of
     ``values`` over its ties, and whether it has any tie weight at all (means 0 if
     not). The sums of ``weighted_sums``, in the same order, divided by the weight."""
@@ -310,7 +311,7 @@ def peer_shares(indptr, nbr, nw, idx, values):  # pragma: no cover - compiled
     shares = np.zeros((n, 3))
     has = np.zeros(n, np.bool_)
     for k in range(n):
-        s0, s1, s2, s3 = _tie_sums(indptr, nbr, nw, values, idx[k])
+        s0, s1, s2, s3 = _tie_sums(start, end, nbr, nw, values, idx[k])
         if s0 > 0:
             has[k] = True
             shares[k, 0] = s1 / s0
@@ -320,7 +321,7 @@ def peer_shares(indptr, nbr, nw, idx, values):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
-def visit_partners(indptr, nbr, nw, household, visits, draws):  # pragma: no cover
+def visit_partners(start, end, nbr, nw, household, visits, draws):  # pragma: no cover
     """Each resident makes ``visits[slot]`` visits to ties outside their household,
     choosing whom with probability proportional to tie weight (people call on those
     they are closest to). ``draws`` holds one uniform per visit, consumed by slot.
@@ -330,7 +331,7 @@ def visit_partners(indptr, nbr, nw, household, visits, draws):  # pragma: no cov
     for i in range(visits.shape[0]):
         total += visits[i]
         if visits[i] > 0:
-            max_degree = max(max_degree, indptr[i + 1] - indptr[i])
+            max_degree = max(max_degree, end[i] - start[i])
     u = np.empty(total, np.int64)
     v = np.empty(total, np.int64)
     # each visitor's outside ties and their running weight, found once (not per visit)
@@ -345,7 +346,7 @@ def visit_partners(indptr, nbr, nw, household, visits, draws):  # pragma: no cov
         home = household[i]
         m = 0
         w_sum = 0.0
-        for j in range(indptr[i], indptr[i + 1]):
+        for j in range(start[i], end[i]):
             if household[nbr[j]] != home:
                 w_sum += nw[j]
                 cum[m] = w_sum
@@ -380,3 +381,92 @@ def drop_residents(key, a, b, weight, context, formed, gone):  # pragma: no cove
         formed[o] = formed[i]
         o += 1
     return o
+
+
+@njit(cache=True, error_model="numpy")
+def csr_remove(start, end, nbr, nw, gone, slots):  # pragma: no cover - compiled
+    """Drop, in place, the ties of the sorted, unique ``slots`` (marked in ``gone``) from
+    the lists ``nbr[start[i]:end[i]]``, keeping the order of the rest: the lists
+    ``build_adjacency`` would build from the edges left after ``drop_residents``.
+
+    A week's leavers touch a few hundred entries: their own lists empty, and their
+    entry in each neighbour's sorted list (found by binary search) goes, the rest of
+    that short list moving up one. Rows keep their slack, so nothing else moves.
+    """
+    for s in slots:
+        for j in range(start[s], end[s]):
+            x = nbr[j]
+            if gone[x]:
+                continue  # x's own list empties
+            left = start[x]
+            right = end[x]
+            while left < right:
+                mid = (left + right) >> 1
+                if nbr[mid] < s:
+                    left = mid + 1
+                else:
+                    right = mid
+            for k in range(left, end[x] - 1):
+                nbr[k] = nbr[k + 1]
+                nw[k] = nw[k + 1]
+            end[x] -= 1
+        end[s] = start[s]
+
+
+@njit(cache=True, error_model="numpy")
+def csr_has_edges(start, end, nbr, lo, hi):  # pragma: no cover - compiled
+    """Whether each (lo, hi) pair is tied: a binary search of ``hi`` in row ``lo``,
+    whose neighbours are sorted (a short row in cache, not the whole edge key array)."""
+    out = np.empty(lo.shape[0], np.bool_)
+    for k in range(lo.shape[0]):
+        left = start[lo[k]]
+        right = end[lo[k]]
+        target = hi[k]
+        while left < right:
+            mid = (left + right) >> 1
+            if nbr[mid] < target:
+                left = mid + 1
+            else:
+                right = mid
+        out[k] = left < end[lo[k]] and nbr[left] == target
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def csr_census(start, end, nbr, nw, household, generation, strong, nodes):  # pragma: no cover
+    """The tie census from the adjacency lists, row by row (each row's counts written
+    in place, where a pass over the edges scatters two increments per tie).
+
+    Per slot, its ties by class (0 household weak, 1 household strong, 2 outside weak,
+    3 outside strong); the ties outside households and how many of those link
+    generations (each tie counted from its lower end); and the rows of the sorted,
+    unique ``nodes`` as ``first, deg, other`` (``other[first[k]:first[k] + deg[k]]``).
+    """
+    capacity = start.shape[0]
+    counts = np.zeros((capacity, 4), np.int32)
+    n_outside = 0
+    n_bridge = 0
+    for i in range(capacity):
+        home = household[i]
+        gen = generation[i]
+        for j in range(start[i], end[i]):
+            o = nbr[j]
+            outside = household[o] != home
+            counts[i, 2 * outside + (nw[j] >= strong)] += 1
+            if o > i:
+                n_outside += outside
+                n_bridge += outside & (generation[o] != gen)
+    m = nodes.shape[0]
+    first = np.empty(m, np.int64)
+    deg = np.empty(m, np.int64)
+    total = 0
+    for k in range(m):
+        first[k] = total
+        deg[k] = end[nodes[k]] - start[nodes[k]]
+        total += deg[k]
+    other = np.empty(total, np.int64)
+    for k in range(m):
+        row = start[nodes[k]]
+        for j in range(deg[k]):
+            other[first[k] + j] = nbr[row + j]
+    return counts, n_outside, n_bridge, first, deg, other

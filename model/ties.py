@@ -80,20 +80,22 @@ class Neighbours:
 
 @dataclass
 class Adjacency:
-    """The ties of every resident as contiguous lists: ``nbr[indptr[i]:indptr[i+1]]``."""
+    """The ties of every resident as lists sorted by neighbour: ``nbr[start[i]:end[i]]``
+    (a row may have slack after its end, left by residents who moved away)."""
 
-    indptr: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
     nbr: np.ndarray
     weight: np.ndarray
     sums: np.ndarray  # per slot: total tie weight, then tie-weighted sums of the values
 
     def degree(self, nodes: np.ndarray) -> np.ndarray:
-        return self.indptr[nodes + 1] - self.indptr[nodes]
+        return self.end[nodes] - self.start[nodes]
 
     def peer_shares(self, idx: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each slot in ``idx``, the tie-weighted means of the three columns of
         ``values`` (capacity x 3) over its ties (0 without ties), and whether it has ties."""
-        return kernels.peer_shares(self.indptr, self.nbr, self.weight, idx, values)
+        return kernels.peer_shares(self.start, self.end, self.nbr, self.weight, idx, values)
 
     def introductions(
         self, introducers: np.ndarray, rng: np.random.Generator
@@ -101,7 +103,7 @@ class Adjacency:
         """Each introducer with two or more ties brings two of them together."""
         deg = self.degree(introducers)
         ok = deg >= 2
-        start, deg = self.indptr[introducers[ok]], deg[ok]
+        start, deg = self.start[introducers[ok]], deg[ok]
         i = (rng.random(len(deg)) * deg).astype(np.int64)
         j = (rng.random(len(deg)) * (deg - 1)).astype(np.int64)
         j = j + (j >= i)  # a second, different tie
@@ -116,8 +118,9 @@ class Adjacency:
         """
         draws = rng.random(int(visits.sum()))
         return kernels.visit_partners(
-            self.indptr, self.nbr, self.weight, household, visits.astype(np.int64), draws
-        )
+            self.start, self.end, self.nbr, self.weight, household, visits.astype(np.int64),
+            draws,
+        )  # fmt: skip
 
 
 class TieNetwork:
@@ -132,6 +135,10 @@ class TieNetwork:
         self._front = _EdgeBuffer(capacity)
         self._back = _EdgeBuffer(capacity)
         self.n = 0
+        # whether the adjacency buffers hold the lists of the current edges: built for
+        # the census at the end of a week, they serve the next week's context too, kept
+        # up to date when residents leave (anything else that changes ties clears it)
+        self._lists_current = False
 
     def __len__(self) -> int:
         return self.n
@@ -199,6 +206,7 @@ class TieNetwork:
         self, u, v, ctx, form_prob, strengthen, week, rng, decay_rate: float | None, floor: float
     ) -> tuple[int, int]:
         """Merge the encounters and, with a ``decay_rate``, decay in the same pass."""
+        self._lists_current = False
         packed = kernels.pack_encounters(
             np.asarray(u, np.int64), np.asarray(v, np.int64), np.asarray(ctx, np.int64)
         )
@@ -220,6 +228,7 @@ class TieNetwork:
 
     def decay(self, rate: float, floor: float) -> int:
         """Weaken every tie; dissolve those that fall below the floor. Returns dissolved."""
+        self._lists_current = False
         keep = kernels.decay_mask(self.weight, 1.0 - rate, np.float32(floor))
         return self._filter(keep)
 
@@ -230,9 +239,16 @@ class TieNetwork:
         gone = np.zeros(capacity, dtype=bool)
         gone[slots] = True
         self.n = int(kernels.drop_residents(*self._views(), gone))
+        buf = self.__dict__.get("_adj", {})
+        if self._lists_current and buf.get("capacity") == capacity:
+            start, end = buf["indptr"][:-1], buf["fill"]
+            kernels.csr_remove(start, end, buf["nbr"], buf["nw"], gone, np.unique(slots))
+        else:
+            self._lists_current = False
 
     def _filter(self, keep: np.ndarray) -> int:
         """Keep edges where ``keep`` (in place); returns how many were dropped."""
+        self._lists_current = False
         n = int(kernels.compact(*self._views(), keep))
         dropped = self.n - n
         self.n = n
@@ -249,7 +265,7 @@ class TieNetwork:
         self, household: np.ndarray, generation: np.ndarray, strong_threshold: float, capacity: int
     ) -> tuple[np.ndarray, int, int]:
         """Per-slot tie counts by (outside household, strong), ties outside households,
-        and how many of those bridge generations (see ``outcome_kernels.tie_census``)."""
+        and how many of those bridge generations (see ``tie_kernels.csr_census``)."""
         nobody = np.empty(0, np.int64)
         args = (household, generation, strong_threshold, capacity, nobody)
         counts, n_out, n_bridge, _ = self.census_with_neighbours(*args)
@@ -263,11 +279,13 @@ class TieNetwork:
         capacity: int,
         nodes: np.ndarray,
     ) -> tuple[np.ndarray, int, int, Neighbours]:
-        """``census`` plus, in the same pass over the ties, the neighbour lists of the
-        sorted, unique ``nodes`` (the clustering sample, see ``average_clustering``)."""
-        counts, n_out, n_bridge, *lists = outcome_kernels.tie_census(
-            self.a, self.b, self.weight, household, generation, np.float32(strong_threshold),
-            capacity, np.asarray(nodes, np.int64),
+        """``census`` plus the neighbour lists of the sorted, unique ``nodes`` (the
+        clustering sample, see ``average_clustering``), counted from the adjacency lists,
+        which stay for the next week's context (and tie lookups) until the ties change."""
+        adj = self.adjacency(capacity)  # kept for next week's context
+        counts, n_out, n_bridge, *lists = kernels.csr_census(
+            adj.start, adj.end, adj.nbr, adj.weight, household, generation,
+            np.float32(strong_threshold), np.asarray(nodes, np.int64),
         )  # fmt: skip
         return counts, int(n_out), int(n_bridge), Neighbours(*lists)
 
@@ -281,6 +299,8 @@ class TieNetwork:
         """Each resident's ties as contiguous lists (CSR), built in one linear pass.
 
         The arrays are reused: a later call overwrites the Adjacency this one returns.
+        While the edges have not changed (but for residents leaving), a call returns the
+        lists already built.
 
         With ``values`` (shape (capacity, k), k <= 3), ``sums[:, 0]`` is each slot's total
         tie weight and ``sums[:, 1 + j]`` the tie-weighted sum of column ``j`` over its ties
@@ -290,19 +310,23 @@ class TieNetwork:
         k = 0 if values is None else values.shape[1]
         if k > 3:
             raise ValueError("at most three value columns")
-        buf = self._adjacency_buffers(capacity)
-        kernels.build_adjacency(
-            self.a, self.b, self.weight, capacity, buf["indptr"], buf["nbr"], buf["nw"],
-            buf["fill"],
-        )  # fmt: skip
-        n = 2 * self.n
-        indptr, nbr, nw = buf["indptr"], buf["nbr"][:n], buf["nw"][:n]
+        if self._lists_current and self.__dict__["_adj"]["capacity"] == capacity:
+            buf = self.__dict__["_adj"]
+        else:
+            buf = self._adjacency_buffers(capacity)
+            kernels.build_adjacency(
+                self.a, self.b, self.weight, capacity, buf["indptr"], buf["nbr"], buf["nw"],
+                buf["fill"],
+            )  # fmt: skip
+            self._lists_current = True
+        n = buf["indptr"][-1]  # the rows' extent when built
+        start, end, nbr, nw = buf["indptr"][:-1], buf["fill"], buf["nbr"][:n], buf["nw"][:n]
         if values is None:
-            return Adjacency(indptr, nbr, nw, np.zeros((capacity, 0)))
+            return Adjacency(start, end, nbr, nw, np.zeros((capacity, 0)))
         padded = np.zeros((capacity, 3))
         padded[:, :k] = values
-        kernels.weighted_sums(indptr, nbr, nw, padded, buf["sums"])
-        return Adjacency(indptr, nbr, nw, buf["sums"][:, : k + 1])
+        kernels.weighted_sums(start, end, nbr, nw, padded, buf["sums"])
+        return Adjacency(start, end, nbr, nw, buf["sums"][:, : k + 1])
 
     def _adjacency_buffers(self, capacity: int) -> dict[str, np.ndarray]:
         """Buffers reused by every ``adjacency()`` call (each call overwrites the last)."""
@@ -330,6 +354,10 @@ class TieNetwork:
 
     def has_edges(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Whether each (lo, hi) pair with lo < hi is tied."""
+        if self._lists_current:  # a search in lo's short, sorted list
+            buf = self.__dict__["_adj"]
+            lo, hi = np.asarray(lo, np.int64), np.asarray(hi, np.int64)
+            return kernels.csr_has_edges(buf["indptr"], buf["fill"], buf["nbr"], lo, hi)
         return self._find(lo, hi)[1]
 
     def pair_weights(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:

@@ -322,7 +322,7 @@ def reference_visits(adj, household, visits, draws):
     walking the running sum (the original loop)."""
     u, v, d = [], [], 0
     for i, k in enumerate(visits):
-        ties = range(adj.indptr[i], adj.indptr[i + 1])
+        ties = range(adj.start[i], adj.end[i])
         outside = [j for j in ties if household[adj.nbr[j]] != household[i]]
         total = 0.0
         for j in outside:
@@ -353,7 +353,9 @@ def test_visits_pick_the_same_ties_as_the_running_sum_loop(seed):
     visits = r.poisson(1.5, capacity)
     draws = r.random(int(visits.sum()))
     adj = net.adjacency(capacity)
-    got = tie_kernels.visit_partners(adj.indptr, adj.nbr, adj.weight, household, visits, draws)
+    got = tie_kernels.visit_partners(
+        adj.start, adj.end, adj.nbr, adj.weight, household, visits, draws
+    )
     want = reference_visits(adj, household, visits, draws)
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])

@@ -1,0 +1,154 @@
+"""The adjacency lists kept from the end-of-week census to the next week's context.
+
+The lists are built once a week (for the census) and, when residents leave, edited in
+place rather than rebuilt: these tests hold the edited lists, the census taken from
+them and the tie lookups through them to plain loops over the edge arrays, and check
+that anything else that changes the ties makes the network build them afresh.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model import tie_kernels
+from model.ties import TieNetwork
+
+SEEDS = range(4)
+
+
+def _network(seed: int, capacity: int, n_edges: int) -> TieNetwork:
+    """Random ties among ``capacity`` slots, some exactly at the strong threshold 0.5."""
+    rng = np.random.default_rng(seed)
+    lo = rng.integers(0, capacity, n_edges)
+    hi = rng.integers(0, capacity, n_edges)
+    pairs = {(int(min(x, y)), int(max(x, y))) for x, y in zip(lo, hi, strict=True) if x != y}
+    pairs = sorted(pairs)
+    a = np.array([p[0] for p in pairs], np.int64)
+    b = np.array([p[1] for p in pairs], np.int64)
+    return TieNetwork.from_arrays(
+        key=(a << 32) | b, a=a, b=b, weight=rng.choice([0.2, 0.4, 0.5, 0.8], len(a)),
+        context=np.zeros(len(a)), formed=np.zeros(len(a)),
+    )  # fmt: skip
+
+
+def _rows(net: TieNetwork, capacity: int) -> list[list[tuple[int, float]]]:
+    """Each slot's (neighbour, weight) list as the adjacency holds it."""
+    adj = net.adjacency(capacity)
+    return [
+        list(zip(adj.nbr[adj.start[i] : adj.end[i]].tolist(),
+                 adj.weight[adj.start[i] : adj.end[i]].tolist(), strict=True))
+        for i in range(capacity)
+    ]  # fmt: skip
+
+
+def _rows_reference(net: TieNetwork, capacity: int) -> list[list[tuple[int, float]]]:
+    """The same lists from the edges by a plain loop, sorted by neighbour."""
+    rows: list[list[tuple[int, float]]] = [[] for _ in range(capacity)]
+    for x, y, w in zip(net.a.tolist(), net.b.tolist(), net.weight.tolist(), strict=True):
+        rows[x].append((y, w))
+        rows[y].append((x, w))
+    return [sorted(row) for row in rows]
+
+
+def _census_reference(net, household, generation, strong, capacity):
+    counts = np.zeros((capacity, 4), np.int32)
+    n_out = n_bridge = 0
+    for x, y, w in zip(net.a.tolist(), net.b.tolist(), net.weight.tolist(), strict=True):
+        outside = household[x] != household[y]
+        c = 2 * outside + (w >= strong)
+        counts[x, c] += 1
+        counts[y, c] += 1
+        n_out += outside
+        n_bridge += outside and generation[x] != generation[y]
+    return counts, n_out, n_bridge
+
+
+class _CountBuilds:
+    """Counts the full rebuilds of the adjacency lists."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.n = 0
+        build = tie_kernels.build_adjacency
+
+        def counted(*args):
+            self.n += 1
+            return build(*args)
+
+        monkeypatch.setattr(tie_kernels, "build_adjacency", counted)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(
+    ("capacity", "n_edges", "n_gone"),
+    [(2, 3, 1), (40, 0, 5), (40, 150, 0), (40, 150, 6), (80, 700, 30)],
+)
+def test_lists_after_residents_leave_equal_a_rebuild(
+    seed: int, capacity: int, n_edges: int, n_gone: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds = _CountBuilds(monkeypatch)
+    net = _network(seed, capacity, n_edges)
+    assert _rows(net, capacity) == _rows_reference(net, capacity)
+    gone = np.random.default_rng(seed).choice(capacity, n_gone, replace=False)
+    net.remove_residents(gone, capacity)
+    net.remove_residents(gone[:0], capacity)  # nobody: a no-op
+    assert _rows(net, capacity) == _rows_reference(net, capacity)
+    assert builds.n == 1  # edited in place, not rebuilt
+    for slot in gone.tolist():
+        assert net.adjacency(capacity).degree(np.array([slot])).tolist() == [0]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lists_rebuilt_after_ties_change(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    builds = _CountBuilds(monkeypatch)
+    capacity = 50
+    net = _network(seed, capacity, 200)
+    net.adjacency(capacity)
+    rng = np.random.default_rng(seed)
+    u, v = rng.integers(0, capacity, 300), rng.integers(0, capacity, 300)
+    net.apply_week(u, v, np.zeros(300, np.int64), np.ones(16), 0.3, 1, rng, 0.2, 0.1)
+    assert _rows(net, capacity) == _rows_reference(net, capacity)
+    net.decay(0.5, 0.15)
+    assert _rows(net, capacity) == _rows_reference(net, capacity)
+    net.remove_residents(np.array([3, 7]), capacity)
+    net.adjacency(capacity + 10)  # the town grew: lists for the new capacity
+    assert _rows(net, capacity + 10) == _rows_reference(net, capacity + 10)
+    assert builds.n == 4
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(("capacity", "n_edges"), [(1, 0), (2, 3), (30, 0), (30, 80), (80, 600)])
+def test_census_from_lists_matches_loop_over_ties(seed: int, capacity: int, n_edges: int) -> None:
+    net = _network(seed, capacity, n_edges)
+    rng = np.random.default_rng(seed + 100)
+    household = rng.integers(0, 6, capacity).astype(np.int32)
+    generation = rng.integers(0, 3, capacity).astype(np.int8)
+    nodes = np.unique(rng.integers(0, capacity, rng.integers(0, capacity + 1)))
+    gone = rng.choice(capacity, capacity // 5, replace=False)
+    for _ in range(2):  # as built, then as edited when residents leave
+        counts, n_out, n_bridge, lists = net.census_with_neighbours(
+            household, generation, 0.5, capacity, nodes
+        )
+        want = _census_reference(net, household, generation, 0.5, capacity)
+        assert np.array_equal(counts, want[0]) and (n_out, n_bridge) == want[1:]
+        rows = _rows_reference(net, capacity)
+        assert lists.deg.tolist() == [len(rows[i]) for i in nodes.tolist()]
+        assert lists.start.tolist() == (np.cumsum(lists.deg) - lists.deg).tolist()
+        assert lists.other.tolist() == [y for i in nodes.tolist() for y, _ in rows[i]]
+        net.remove_residents(gone, capacity)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_tie_lookups_same_through_lists_and_edges(seed: int) -> None:
+    capacity = 40
+    net = _network(seed, capacity, 160)
+    lo, hi = np.triu_indices(capacity, 1)
+    tied = {(int(x), int(y)) for x, y in zip(net.a, net.b, strict=True)}
+    want = [(int(x), int(y)) in tied for x, y in zip(lo, hi, strict=True)]
+    assert net.has_edges(lo, hi).tolist() == want  # by the sorted keys
+    net.adjacency(capacity)
+    assert net.has_edges(lo, hi).tolist() == want  # by the lists
+    net.remove_residents(np.array([0, 5, 39]), capacity)
+    tied = {(int(x), int(y)) for x, y in zip(net.a, net.b, strict=True)}
+    want = [(int(x), int(y)) in tied for x, y in zip(lo, hi, strict=True)]
+    assert net.has_edges(lo, hi).tolist() == want
