@@ -130,14 +130,26 @@ def _group_index_packed(members, groups, n_groups):  # pragma: no cover - compil
     return out
 
 
-def within_groups(index: GroupIndex, contacts: float, rng: np.random.Generator):
-    """Each member meets a Poisson(contacts) number of others from its own group."""
+def within_groups(
+    index: GroupIndex,
+    contacts: float,
+    rng: np.random.Generator,
+    age: np.ndarray | None = None,
+    homophily_scale: float = 0.0,
+):
+    """Each member meets a Poisson(contacts) number of others from its own group; with
+    ``age``, thinned by age homophily as ``homophily`` does (the same draws, in one
+    compiled pass with the pairing)."""
     if len(index.members) == 0 or contacts <= 0:
         return _EMPTY, _EMPTY
     n = rng.poisson(contacts, size=len(index.members))
     n[index.size < 2] = 0
     draws = rng.random(int(n.sum()))
-    return _pairs_within(index.members, index.start, index.size, n, draws)
+    if age is None or homophily_scale <= 0 or len(draws) == 0:
+        return _pairs_within(index.members, index.start, index.size, n, draws)
+    keep = rng.random(len(draws))
+    table = _acceptance_table(homophily_scale)
+    return _pairs_within_kept(index.members, index.start, index.size, n, draws, keep, age, table)
 
 
 @njit(cache=True, error_model="numpy")
@@ -156,6 +168,32 @@ def _pairs_within(members, start, size, n, draws):  # pragma: no cover - compile
             v[k] = members[start[i] + r]
             k += 1
     return u, v
+
+
+@njit(cache=True, error_model="numpy")
+def _pairs_within_kept(
+    members, start, size, n, draws, keep, age, accept
+):  # pragma: no cover - compiled
+    """``_pairs_within``'s pairs, the k-th kept if ``keep[k]`` is below the acceptance
+    of the pair's whole-year age gap (``homophily``'s rule)."""
+    u = np.empty(draws.shape[0], np.int64)
+    v = np.empty(draws.shape[0], np.int64)
+    k = 0
+    o = 0
+    for i in range(members.shape[0]):
+        me = members[i]
+        for _ in range(n[i]):
+            r = np.int64(draws[k] * (size[i] - 1))
+            if start[i] + r >= i:  # skip oneself
+                r += 1
+            other = members[start[i] + r]
+            gap = abs(np.int64(age[me]) - np.int64(age[other]))
+            if keep[k] < accept[min(gap, 127)]:
+                u[o] = me
+                v[o] = other
+                o += 1
+            k += 1
+    return u[:o], v[:o]
 
 
 def all_pairs(index: GroupIndex):
@@ -306,20 +344,6 @@ def _contact_rates(
     return out
 
 
-def homophily(u, v, age: np.ndarray, scale: float, rng: np.random.Generator):
-    """Keep an encounter with probability exp(-|age gap| / scale).
-
-    The gap is taken in whole years and looked up in a table (an exp per encounter
-    would dominate the cost of the week's encounters).
-    """
-    if len(u) == 0 or scale <= 0:
-        return u, v
-    table = _acceptance_table(scale)
-    gap = np.abs(age[u].astype(np.int64) - age[v].astype(np.int64))
-    keep = rng.random(len(u)) < table[np.minimum(gap, 127)]
-    return u[keep], v[keep]
-
-
 def week_encounters(
     model: KizunaModel,
     wk: WeekContext,
@@ -343,14 +367,12 @@ def week_encounters(
     age = pop.age
     us, vs, cs = [], [], []
 
-    def add(u: np.ndarray, v: np.ndarray, ctx: Context, homophilous: bool = True) -> None:
-        if homophilous:
-            u, v = homophily(u, v, age, p.homophily_age_scale, rng)
+    def add(u: np.ndarray, v: np.ndarray, ctx: Context) -> None:
         us.append(u)
         vs.append(v)
         cs.append(np.full(len(u), int(ctx), np.int64))
 
-    add(*all_pairs(hv.index), Context.HOUSEHOLD, False)
+    add(*all_pairs(hv.index), Context.HOUSEHOLD)
     cells = model.cell_index()  # built with the week's context
     # sociable people with free time meet more; frailty keeps one in; after a disaster,
     # neighbours meet more (solidarity); infants do not count
@@ -364,11 +386,13 @@ def week_encounters(
             p.neighbourhood_radius, p.same_block_share, age, p.homophily_age_scale, rng,
         ),
         Context.NEIGHBOURHOOD,
-        False,  # homophily applied while drawing
     )  # fmt: skip
     workers = idx[pop.employer[idx] >= 0]
+    scale = p.homophily_age_scale
     add(
-        *within_groups(GroupIndex.build(workers, pop.employer[workers]), p.work_contacts, rng),
+        *within_groups(
+            GroupIndex.build(workers, pop.employer[workers]), p.work_contacts, rng, age, scale
+        ),
         Context.WORK,
     )
     pupils = idx[pop.school[idx] >= 0]
@@ -376,16 +400,15 @@ def week_encounters(
     add(
         *within_groups(GroupIndex.build(pupils, classes), p.school_contacts, rng),
         Context.SCHOOL,
-        False,
     )
     add(
-        *within_groups(GroupIndex.build(visitors, where), p.place_contacts, rng),
+        *within_groups(GroupIndex.build(visitors, where), p.place_contacts, rng, age, scale),
         Context.PLACE,
     )
     # volunteers meet others of the same organisation (NPOs run their own activities)
     who, group = activity_groups(model, volunteers)
     add(
-        *within_groups(GroupIndex.build(who, group), p.activity_contacts, rng),
+        *within_groups(GroupIndex.build(who, group), p.activity_contacts, rng, age, scale),
         Context.ACTIVITY,
     )
     visits = np.zeros(pop.capacity, np.int64)
@@ -395,7 +418,7 @@ def week_encounters(
     )  # fmt: skip
     visits[idx] = rng.poisson(visit_rate)
     adjacency = wk.adjacency
-    add(*adjacency.visits(visits, pop.household, rng), Context.VISIT, False)
+    add(*adjacency.visits(visits, pop.household, rng), Context.VISIT)
     introducers = idx[rng.random(len(idx)) < p.introduction_rate]
-    add(*adjacency.introductions(introducers, rng), Context.INTRODUCTION, False)
+    add(*adjacency.introductions(introducers, rng), Context.INTRODUCTION)
     return np.concatenate(us), np.concatenate(vs), np.concatenate(cs)
