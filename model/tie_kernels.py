@@ -20,17 +20,20 @@ _GAIN_TABLE = 64  # pairs met more often in a week work the power out
 
 @njit(inline="always")
 def _copy_edges(
-    key, a, b, weight, context, formed, i, j, o_key, o_a, o_b, o_w, o_c, o_f, o, factor, floor
-):
+    key, a, b, weight, context, formed, i, j, o_key, o_a, o_b, o_w, o_c, o_f, o, factor, floor,
+    gone, check,
+):  # fmt: skip
     """Copy edges [i, j) to the output from slot ``o``, each weight multiplied by
-    ``factor`` (float32, as ``decay_mask`` does) and dropped if it falls below ``floor``;
-    returns the next output slot.
+    ``factor`` (float32, as ``decay_mask`` does) and dropped if it falls below ``floor``
+    or, when ``check``, if it touches a resident marked in ``gone``; returns the next
+    output slot and the number of edges dropped for ``gone``.
 
     An element loop: slicing six arrays for every short run costs more than it saves.
     Every edge is written and the slot kept only if it stays (the next edge overwrites a
     dropped one), without a branch: the output never runs ahead of the input, so the
     write is always in bounds.
     """
+    left = 0
     for k in range(i, j):
         w = weight[k] * factor
         o_key[o] = key[k]
@@ -39,8 +42,11 @@ def _copy_edges(
         o_w[o] = w
         o_c[o] = context[k]
         o_f[o] = formed[k]
-        o += w >= floor
-    return o
+        if check and (gone[a[k]] or gone[b[k]]):
+            left += 1
+        else:
+            o += w >= floor
+    return o, left
 
 
 @njit(cache=True, error_model="numpy")
@@ -64,6 +70,8 @@ def merge_encounters(
     o_f,
     factor,
     floor,
+    gone,
+    check,
 ):  # pragma: no cover - compiled
     """Fold a week's sorted encounters into the sorted edges, writing into ``o_*``, and
     decay every resulting tie on the way out.
@@ -76,6 +84,11 @@ def merge_encounters(
     pass instead of three (``factor`` 1 and ``floor`` -inf merge only). The output arrays
     need room for ``len(key) + len(packed)`` edges. Returns the number of edges kept,
     the number of ties formed and the number dissolved.
+
+    With ``check``, the edges of residents marked in ``gone`` (who left since the last
+    merge; their slots may hold newcomers by now) are dropped first, as
+    ``drop_residents`` would have: they neither pass, nor dissolve, nor meet anyone, and
+    a newcomer's encounter on such a pair meets a stranger.
     """
     n_enc = packed.shape[0]
     n_edges = key.shape[0]
@@ -103,13 +116,15 @@ def merge_encounters(
         j = i
         while j < n_edges and key[j] < pair:
             j += 1
-        merged += j - i
-        o = _copy_edges(
+        o, left = _copy_edges(
             key, a, b, weight, context, formed, i, j, o_key, o_a, o_b, o_w, o_c, o_f, o,
-            factor, floor,
+            factor, floor, gone, check,
         )  # fmt: skip
+        merged += j - i - left
         i = j
         gain = gains[count] if count < _GAIN_TABLE else 1.0 - keep_s**count
+        if i < n_edges and key[i] == pair and check and (gone[a[i]] or gone[b[i]]):
+            i += 1  # a tie of someone who left: the pair are strangers now
         if i < n_edges and key[i] == pair:
             w = np.float32(weight[i] + gain * (1.0 - weight[i])) * factor
             merged += 1
@@ -135,11 +150,11 @@ def merge_encounters(
                 o_f[o] = week
                 o += 1
         g += 1
-    merged += n_edges - i
-    o = _copy_edges(
+    o, left = _copy_edges(
         key, a, b, weight, context, formed, i, n_edges, o_key, o_a, o_b, o_w, o_c, o_f, o,
-        factor, floor,
+        factor, floor, gone, check,
     )  # fmt: skip
+    merged += n_edges - i - left
     return o, formed_n, merged - o
 
 

@@ -25,6 +25,7 @@ from model import tie_kernels as kernels
 _PAIR_BITS = kernels.PAIR_BITS
 _CTX_BITS = kernels.CTX_BITS
 MAX_SLOTS = 1 << 27  # packed encounter keys need a < 2**27
+_NOBODY = np.zeros(1, dtype=bool)  # no leavers to drop in a merge
 
 
 class Context(IntEnum):
@@ -139,19 +140,38 @@ class TieNetwork:
         # the census at the end of a week, they serve the next week's context too, kept
         # up to date when residents leave (anything else that changes ties clears it)
         self._lists_current = False
+        # residents cut from the lists whose edges are still in the arrays: the next
+        # merge, which rewrites every edge anyway, drops them (any other reader of the
+        # edges first drops them in a pass of its own)
+        self._leavers: np.ndarray | None = None
 
     def __len__(self) -> int:
+        self._settle()
         return self.n
 
-    key = property(lambda self: self._front.key[: self.n])
-    a = property(lambda self: self._front.a[: self.n])
-    b = property(lambda self: self._front.b[: self.n])
-    weight = property(lambda self: self._front.weight[: self.n])
-    context = property(lambda self: self._front.context[: self.n])
-    formed = property(lambda self: self._front.formed[: self.n])
+    def _edges(self, name: str) -> np.ndarray:
+        self._settle()
+        return getattr(self._front, name)[: self.n]
+
+    key = property(lambda self: self._edges("key"))
+    a = property(lambda self: self._edges("a"))
+    b = property(lambda self: self._edges("b"))
+    weight = property(lambda self: self._edges("weight"))
+    context = property(lambda self: self._edges("context"))
+    formed = property(lambda self: self._edges("formed"))
 
     def _views(self) -> list[np.ndarray]:
+        self._settle()
+        return self._raw_views()
+
+    def _raw_views(self) -> list[np.ndarray]:
         return [arr[: self.n] for arr in self._front.arrays()]
+
+    def _settle(self) -> None:
+        """Drop the edges of residents who left, if the merge has not yet."""
+        if self._leavers is not None:
+            self.n = int(kernels.drop_residents(*self._raw_views(), self._leavers))
+            self._leavers = None
 
     @classmethod
     def from_arrays(cls, **arrays: np.ndarray) -> TieNetwork:
@@ -217,13 +237,16 @@ class TieNetwork:
         need = self.n + len(packed)
         if self._back.capacity < need:
             self._back = _EdgeBuffer(max(need, 2 * self._back.capacity))
+        leavers = self._leavers
         n, formed, dissolved = kernels.merge_encounters(
-            *self._views(), packed, np.asarray(form_prob, np.float64), float(strengthen),
+            *self._raw_views(), packed, np.asarray(form_prob, np.float64), float(strengthen),
             draws, np.int32(week), *self._back.arrays(),
             np.float32(1.0 if decay_rate is None else 1.0 - decay_rate), np.float32(floor),
+            _NOBODY if leavers is None else leavers, leavers is not None,
         )  # fmt: skip
         self._front, self._back = self._back, self._front
         self.n = int(n)
+        self._leavers = None
         return int(formed), int(dissolved)
 
     def decay(self, rate: float, floor: float) -> int:
@@ -233,18 +256,27 @@ class TieNetwork:
         return self._filter(keep)
 
     def remove_residents(self, slots: np.ndarray, capacity: int) -> None:
-        """Drop every tie of residents who died or left."""
+        """Drop every tie of residents who died or left.
+
+        With the lists current, they are edited now and the edges at the next merge
+        (or whenever something reads them first).
+        """
         if len(slots) == 0 or self.n == 0:
+            return
+        buf = self.__dict__.get("_adj", {})
+        if self._lists_current and buf.get("capacity") == capacity:
+            if self._leavers is not None and len(self._leavers) != capacity:
+                self._settle()
+            if self._leavers is None:
+                self._leavers = np.zeros(capacity, dtype=bool)
+            self._leavers[slots] = True
+            start, end = buf["indptr"][:-1], buf["fill"]
+            kernels.csr_remove(start, end, buf["nbr"], buf["nw"], self._leavers, np.unique(slots))
             return
         gone = np.zeros(capacity, dtype=bool)
         gone[slots] = True
         self.n = int(kernels.drop_residents(*self._views(), gone))
-        buf = self.__dict__.get("_adj", {})
-        if self._lists_current and buf.get("capacity") == capacity:
-            start, end = buf["indptr"][:-1], buf["fill"]
-            kernels.csr_remove(start, end, buf["nbr"], buf["nw"], gone, np.unique(slots))
-        else:
-            self._lists_current = False
+        self._lists_current = False
 
     def _filter(self, keep: np.ndarray) -> int:
         """Keep edges where ``keep`` (in place); returns how many were dropped."""

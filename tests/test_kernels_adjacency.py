@@ -152,3 +152,61 @@ def test_tie_lookups_same_through_lists_and_edges(seed: int) -> None:
     tied = {(int(x), int(y)) for x, y in zip(net.a, net.b, strict=True)}
     want = [(int(x), int(y)) in tied for x, y in zip(lo, hi, strict=True)]
     assert net.has_edges(lo, hi).tolist() == want
+
+
+def _edge_arrays(net: TieNetwork) -> dict[str, list]:
+    return {
+        name: getattr(net, name).tolist()
+        for name in ("key", "a", "b", "weight", "context", "formed")
+    }
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("decay", [None, 0.3])
+def test_merge_drops_leavers_as_an_earlier_removal_would(seed: int, decay: float | None) -> None:
+    """Removal waits for the merge when the lists are current; the merge then gives the
+    same ties, counts and draws as removing first, even when newcomers took the
+    leavers' slots and meet the leavers' friends."""
+    capacity = 60
+    rng = np.random.default_rng(seed)
+    deferred, eager = _network(seed, capacity, 300), _network(seed, capacity, 300)
+    deferred.adjacency(capacity)  # lists current: removal is deferred
+    gone = rng.choice(capacity, 8, replace=False)
+    deferred.remove_residents(gone[:5], capacity)
+    deferred.remove_residents(gone[5:], capacity)  # a second removal the same week
+    eager.remove_residents(gone, capacity)
+    assert deferred._leavers is not None and eager._leavers is None
+    # encounters among everyone, the reused slots included, and each newcomer with
+    # every old friend of the resident whose slot it took
+    u = rng.integers(0, capacity, 400)
+    v = rng.integers(0, capacity, 400)
+    friends = [(s, x) for s in gone.tolist() for x in range(capacity) if x % 3 == 0]
+    u = np.concatenate([u, [s for s, _ in friends]])
+    v = np.concatenate([v, [x for _, x in friends]])
+    ctx = rng.integers(0, 5, len(u))
+    prob = np.full(16, 0.5)
+    r1, r2 = np.random.default_rng(seed + 1), np.random.default_rng(seed + 1)
+    if decay is None:
+        got = deferred.apply_encounters(u, v, ctx, prob, 0.3, 2, r1)
+        want = eager.apply_encounters(u, v, ctx, prob, 0.3, 2, r2)
+    else:
+        got = deferred.apply_week(u, v, ctx, prob, 0.3, 2, r1, decay, 0.1)
+        want = eager.apply_week(u, v, ctx, prob, 0.3, 2, r2, decay, 0.1)
+    assert deferred._leavers is None
+    assert got == want
+    assert _edge_arrays(deferred) == _edge_arrays(eager)
+    assert r1.random() == r2.random()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_reading_edges_drops_leavers_first(seed: int) -> None:
+    capacity = 50
+    deferred, eager = _network(seed, capacity, 200), _network(seed, capacity, 200)
+    deferred.adjacency(capacity)
+    gone = np.random.default_rng(seed).choice(capacity, 6, replace=False)
+    deferred.remove_residents(gone, capacity)
+    eager.remove_residents(gone, capacity)
+    assert len(deferred) == len(eager)
+    assert _edge_arrays(deferred) == _edge_arrays(eager)
+    assert not set(deferred.a.tolist()) & set(gone.tolist())
+    assert not set(deferred.b.tolist()) & set(gone.tolist())
