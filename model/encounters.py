@@ -350,8 +350,9 @@ def week_encounters(
     volunteers: np.ndarray,
     visitors: np.ndarray,
     where: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every encounter of the week as (u, v, context) arrays.
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Every encounter of the week as (u, v, context) arrays, one of each per kind of
+    meeting (the caller joins them with the organisations' and paths' in one go).
 
     Households meet in full; neighbours meet by chance near home; co-workers, classmates
     (same school and age), visitors to the same place and volunteers of the same
@@ -421,4 +422,4 @@ def week_encounters(
     add(*adjacency.visits(visits, pop.household, rng), Context.VISIT)
     introducers = idx[rng.random(len(idx)) < p.introduction_rate]
     add(*adjacency.introductions(introducers, rng), Context.INTRODUCTION)
-    return np.concatenate(us), np.concatenate(vs), np.concatenate(cs)
+    return us, vs, cs

@@ -573,13 +573,13 @@ class KizunaModel(Model):
         visitors, where = visit_places(self, wk.idx, rng)
         organisations.npos.outreach(self)
 
-        u, v, ctx = encounters.week_encounters(self, wk, volunteers, visitors, where)
+        us, vs, cs = encounters.week_encounters(self, wk, volunteers, visitors, where)
         ou, ov, oc, also_volunteered = organisations.week_encounters(self, wk, volunteers)
         iu, iv, ic = self.interventions.weekly(self, wk)
         ou, ov, oc = [*ou, *iu], [*ov, *iv], [*oc, *ic]
-        u = np.concatenate([u, *ou])
-        v = np.concatenate([v, *ov])
-        ctx = np.concatenate([ctx, *(np.full(len(x), c) for x, c in zip(ou, oc, strict=True))])
+        u = np.concatenate([*us, *ou])
+        v = np.concatenate([*vs, *ov])
+        ctx = np.concatenate([*cs, *(np.full(len(x), c) for x, c in zip(ou, oc, strict=True))])
         organisations.npos.word_of_mouth(self, u, v)
         formed, dissolved = self.ties.apply_week(
             u, v, ctx, np.minimum(self._form_prob * self._formation_scale, 1.0),
