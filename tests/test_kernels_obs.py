@@ -1,0 +1,69 @@
+"""Second-round fast paths of the weekly observation against NumPy and plain Python:
+the float sums must be identical to the last bit, the counts exact."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from model import gathered_sums as gs
+
+SEEDS = range(5)
+SIZES = (0, 1, 7, 8, 9, 127, 128, 129, 255, 256, 257, 1000, 4099)
+
+
+def _same(got: float, want: float) -> bool:
+    if np.isnan(want):
+        return bool(np.isnan(got))
+    return got == want and np.signbit(got) == np.signbit(want)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_gathered_mean_is_numpy_mean(dtype, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for n in SIZES:
+        capacity = n + int(rng.integers(0, 50))
+        values = (rng.random(capacity) * 10.0 ** rng.integers(-3, 6)).astype(dtype)
+        idx = np.sort(rng.choice(capacity, n, replace=False)).astype(np.int64)
+        want = float(values[idx].mean()) if n else np.nan
+        assert _same(gs.gathered_mean(values, idx), want), n
+
+
+def test_pairwise_sum_follows_numpys_order() -> None:
+    """Values whose float32 sum depends on the order: only NumPy's tree gets NumPy's sum."""
+    rng = np.random.default_rng(7)
+    for n in (9, 130, 300, 1025, 5000):
+        values = (rng.standard_normal(n) * 1e4).astype(np.float32)
+        idx = np.arange(n)
+        assert gs.pairwise_sum(values, idx, 0, n) == np.add.reduce(values)
+        # a plain left-to-right sum differs for some of these (so the test can fail)
+    left = np.float32(0)
+    values = (rng.standard_normal(5000) * 1e4).astype(np.float32)
+    for v in values:
+        left = np.float32(left + v)
+    assert left != np.add.reduce(values)
+
+
+def test_gathered_mean_of_negative_zeros_is_positive_zero() -> None:
+    values = np.full(300, -0.0, np.float32)
+    for n in (3, 20, 300):
+        got = gs.gathered_mean(values, np.arange(n))
+        assert _same(got, float(values[:n].mean()))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_gift_summary_matches_numpy(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for n in (0, 1, 5, 200, 3000):
+        capacity = n + 10
+        gifts = (rng.random((13, capacity)) * 5000).astype(np.float32)
+        gifts[rng.random((13, capacity)) < 0.8] = 0.0
+        gifts[:, rng.random(capacity) < 0.3] = 0.0  # some never gave
+        idx = np.sort(rng.choice(capacity, n, replace=False)).astype(np.int64)
+        given = gifts.sum(axis=0)[idx]
+        donors = given[given > 0]
+        total, got_donors, per_donor = gs.gift_summary(gifts, idx)
+        assert _same(total, float(given.sum()))
+        assert got_donors.dtype == donors.dtype and np.array_equal(got_donors, donors)
+        assert _same(per_donor, float(donors.mean()) if len(donors) else np.nan)
