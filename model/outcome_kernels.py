@@ -81,7 +81,12 @@ def resident_tallies(
     eighteen = np.empty(n, np.int64)
     n_ten = n_adult = n_18 = 0
     age18 = age.dtype.type(18)
-    groups = np.zeros(2 * group_lo.shape[0], np.int64)
+    # the groups' bounds cut ages into bins (bin b: at least the b lowest bounds, below
+    # the next); each group is a run of bins, so one bin per resident is counted and
+    # the groups summed afterwards (fewer memory updates than one per group)
+    edges = np.unique(np.concatenate((group_lo, group_hi)))
+    n_edges = edges.shape[0]
+    in_bin = np.zeros(2 * (n_edges + 1), np.int64)  # per bin: residents, volunteers
     # flags are added as 0/1 rather than branched on: ages and histories are random,
     # so branches would mispredict about half the time
     under_15 = age_15_64 = age_65 = age_75 = elder_alone = degree = strong = 0
@@ -125,10 +130,11 @@ def resident_tallies(
             can_vol_attached += attached
             female_n += female[s]
             female_vol += female[s] & vol
-            for g in range(group_lo.shape[0]):
-                inside = (a >= group_lo[g]) & (a < group_hi[g])
-                groups[2 * g] += inside
-                groups[2 * g + 1] += inside & vol
+            b = 0
+            for j in range(n_edges):
+                b += a >= edges[j]
+            in_bin[2 * b] += 1
+            in_bin[2 * b + 1] += vol
         if a >= age18:
             eighteen[n_18] = s
             n_18 += 1
@@ -169,7 +175,13 @@ def resident_tallies(
     c[CAN_VOL_ATTACHED] = can_vol_attached
     c[BRIGADE] = brigade_n
     c[ELDER_AT_PLACE] = elder_at_place
-    c[GROUPS:] = groups
+    for g in range(group_lo.shape[0]):
+        # a >= lo: bin above lo's position; a < hi: bin at most hi's position
+        first = np.searchsorted(edges, group_lo[g]) + 1
+        last = np.searchsorted(edges, group_hi[g])
+        for b in range(first, last + 1):
+            c[GROUPS + 2 * g] += in_bin[2 * b]
+            c[GROUPS + 2 * g + 1] += in_bin[2 * b + 1]
     return c, ten[:n_ten], adults[:n_adult], eighteen[:n_18]
 
 

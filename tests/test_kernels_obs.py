@@ -67,3 +67,35 @@ def test_gift_summary_matches_numpy(seed: int) -> None:
         assert _same(total, float(given.sum()))
         assert got_donors.dtype == donors.dtype and np.array_equal(got_donors, donors)
         assert _same(per_donor, float(donors.mean()) if len(donors) else np.nan)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_resident_tallies_age_groups_with_any_bounds(seed: int) -> None:
+    """Groups counted through bins of their bounds: overlapping, nested, unsorted,
+    shared or empty groups, and ages on the bounds, as one mask per group counts them."""
+    from model import outcome_kernels as ok
+    from model.population import NEVER
+
+    rng = np.random.default_rng(seed)
+    for capacity in (0, 1, 60, 500):
+        age = rng.choice(np.arange(0, 100, 2.5), capacity).astype(np.float32)
+        last_vol = np.where(rng.random(capacity) < 0.5, NEVER, 290).astype(np.int32)
+        lo = rng.choice(np.arange(0, 90, 5.0), 6).astype(np.float32)
+        hi = (lo + rng.choice([0.0, 5.0, 12.5, 200.0], 6)).astype(np.float32)
+        lo[0], hi[0] = 65, 200  # the survey's nested 65+ and 75+
+        lo[1], hi[1] = 75, 200
+        idx = np.flatnonzero(rng.random(capacity) < 0.8)
+        zeros = np.zeros(capacity, np.int32)
+        c, *_ = ok.resident_tallies(
+            idx, age, zeros.astype(bool), zeros, zeros - 1, zeros.astype(np.int8), 1,
+            zeros.astype(bool), np.zeros((capacity, 4), np.int32), last_vol, last_vol,
+            last_vol, last_vol, 300, 8, np.zeros(1, bool), np.float32(10), np.float32(20),
+            lo, hi,
+        )  # fmt: skip
+        a = age[idx]
+        can = a >= 10
+        vol = last_vol[idx] != NEVER
+        for g in range(len(lo)):
+            inside = can & (a >= lo[g]) & (a < hi[g])
+            assert c[ok.GROUPS + 2 * g] == inside.sum(), (g, lo[g], hi[g])
+            assert c[ok.GROUPS + 2 * g + 1] == (inside & vol).sum()
