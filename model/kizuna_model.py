@@ -411,15 +411,18 @@ class KizunaModel(Model):
         others = [self.fire_brigade, self.shopping_street]
         return [*self.associations, *(o for o in others if o is not None and o.active)]
 
-    def organisation_people(self) -> np.ndarray:
+    def organisation_people(self, candidates: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
         """Residents who would meet at a platform: association leaders, two volunteers of
-        each NPO, and someone from each of the ten largest firms."""
+        each NPO, and someone from each of the ten largest firms (``candidates``: this
+        moment's ``outcome_kernels.roster_candidates``, if already counted)."""
         pop = self.population
         people = [o.leader for o in self.community_organisations() if o.leader >= 0]
-        volunteers, size, first_worker = outcome_kernels.roster_candidates(
-            pop.alive, pop.attach_kind, attachment.NPO, pop.attach_id, len(self.npos),
-            pop.employer, self.venues.n_workplaces,
-        )  # fmt: skip
+        if candidates is None:
+            candidates = outcome_kernels.roster_candidates(
+                pop.alive, pop.attach_kind, attachment.NPO, pop.attach_id, len(self.npos),
+                pop.employer, self.venues.n_workplaces,
+            )  # fmt: skip
+        volunteers, size, first_worker = candidates
         mine = volunteers[[npo.index for npo in self.npos if npo.active]].ravel()
         people.extend(mine[mine >= 0].tolist())
         top = np.argsort(-size)[:10]

@@ -99,3 +99,50 @@ def test_resident_tallies_age_groups_with_any_bounds(seed: int) -> None:
             inside = can & (a >= lo[g]) & (a < hi[g])
             assert c[ok.GROUPS + 2 * g] == inside.sum(), (g, lo[g], hi[g])
             assert c[ok.GROUPS + 2 * g + 1] == (inside & vol).sum()
+
+
+def _cross_sector_reference(a, b, roster, leaders, attach_kind, employer, capacity) -> int:
+    """The roster members tied across sectors, as the NumPy version counted them."""
+    sector = np.full(capacity, -1, np.int8)
+    sector[roster] = np.where(attach_kind[roster] == 1, 1, np.where(employer[roster] >= 0, 2, 0))
+    sector[leaders] = 0
+    tied = np.zeros(capacity, bool)
+    for x, y in zip(a.tolist(), b.tolist(), strict=True):
+        if sector[x] >= 0 and sector[y] >= 0 and sector[x] != sector[y]:
+            tied[x] = tied[y] = True
+    return int(np.count_nonzero(tied[roster]))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_tied_across_counts_the_roster_like_numpy(seed: int) -> None:
+    from model.dashboard import _tied_across
+
+    rng = np.random.default_rng(seed)
+    for capacity, n_edges in ((1, 0), (2, 1), (40, 0), (40, 120), (300, 2000)):
+        u, v = rng.integers(0, capacity, n_edges), rng.integers(0, capacity, n_edges)
+        keep = u != v
+        a, b = np.minimum(u, v)[keep].astype(np.int32), np.maximum(u, v)[keep].astype(np.int32)
+        attach_kind = rng.integers(0, 3, capacity).astype(np.int8)
+        employer = rng.integers(-1, 3, capacity).astype(np.int32)
+        roster = np.unique(rng.integers(0, capacity, rng.integers(0, capacity + 1)))
+        leaders = roster[rng.random(len(roster)) < 0.3].astype(np.int64)
+        got = _tied_across(a, b, roster, leaders, attach_kind, 1, employer, capacity)
+        assert got == _cross_sector_reference(
+            a, b, roster, leaders, attach_kind, employer, capacity
+        )
+
+
+def test_organisation_people_same_with_given_candidates() -> None:
+    from model import attachment, outcome_kernels
+    from tests.towns import small_town
+
+    model = small_town(600, seed=3, warmup_weeks=4)
+    for _ in range(2):
+        model.step()
+        pop = model.population
+        candidates = outcome_kernels.roster_candidates(
+            pop.alive, pop.attach_kind, attachment.NPO, pop.attach_id, len(model.npos),
+            pop.employer, model.venues.n_workplaces,
+        )  # fmt: skip
+        alone = model.organisation_people()
+        assert np.array_equal(model.organisation_people(candidates), alone) and len(alone)
