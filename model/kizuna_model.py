@@ -622,24 +622,12 @@ class KizunaModel(Model):
         """The map's layers: per-cell residents, volunteer rate, mean degree and elders
         living alone, counted in one compiled pass (``by_class``: the week's tie census)."""
         pop = self.population
-        geo = self.geography
-        counts = outcome_kernels.layer_counts(
-            pop.alive_idx(), pop.cell, geo.n_cells, pop.age, pop.last_volunteer_week,
-            self.week, by_class, self.lives_alone,
+        layers = self.layers
+        outcome_kernels.fill_layers(
+            pop.alive_idx(), pop.cell, pop.age, pop.last_volunteer_week, self.week, by_class,
+            self.lives_alone, layers["residents"].data, layers["volunteer_rate"].data,
+            layers["mean_degree"].data, layers["elders_alone"].data,
         )  # fmt: skip
-        residents = counts[0].astype(float)
-        occupied = residents > 0
-        rates = [
-            np.divide(counts[k], residents, where=occupied, out=np.zeros(geo.n_cells))
-            for k in (1, 2)
-        ]
-        layers = zip(
-            ("residents", "volunteer_rate", "mean_degree", "elders_alone"),
-            (residents, *rates, counts[3].astype(float)),
-            strict=True,
-        )
-        for name, values in layers:
-            self.layers[name].data = values.reshape(geo.width, geo.height)
 
     # --- outputs -------------------------------------------------------------------------------
     def outcomes(self):

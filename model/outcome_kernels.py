@@ -289,6 +289,37 @@ def layer_counts(
 
 
 @njit(cache=True)
+def fill_layers(
+    idx,
+    cell,
+    age,
+    last_volunteer,
+    week,
+    by_class,
+    lives_alone,
+    residents,
+    volunteer_rate,
+    mean_degree,
+    elders_alone,
+):  # pragma: no cover - compiled
+    """The map's four layers (C-ordered grids, cell ``i`` at flat position ``i``) from
+    ``layer_counts``, written in place: residents, volunteers and ties per resident (0
+    where nobody lives) and elders living alone, as float64 like the NumPy divisions."""
+    n_cells = residents.size
+    counts = layer_counts(idx, cell, n_cells, age, last_volunteer, week, by_class, lives_alone)
+    res = residents.reshape(n_cells)  # views: the arrays are C-contiguous
+    vol = volunteer_rate.reshape(n_cells)
+    deg = mean_degree.reshape(n_cells)
+    alone = elders_alone.reshape(n_cells)
+    for i in range(n_cells):
+        r = np.float64(counts[0, i])
+        res[i] = r
+        vol[i] = counts[1, i] / r if r > 0 else 0.0
+        deg[i] = counts[2, i] / r if r > 0 else 0.0
+        alone[i] = np.float64(counts[3, i])
+
+
+@njit(cache=True)
 def roster_candidates(
     alive, attach_kind, npo_kind, attach_id, n_npos, employer, n_workplaces
 ):  # pragma: no cover - compiled

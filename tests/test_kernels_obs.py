@@ -146,3 +146,64 @@ def test_organisation_people_same_with_given_candidates() -> None:
         )  # fmt: skip
         alone = model.organisation_people()
         assert np.array_equal(model.organisation_people(candidates), alone) and len(alone)
+
+
+def _layers_reference(idx, cell, age, last_vol, week, by_class, alone, width, height):
+    """The NumPy layers as ``_update_layers`` computed them before."""
+    from model.population import NEVER
+
+    n_cells = width * height
+    c, a = cell[idx], age[idx]
+    vol = (last_vol[idx] != NEVER) & (week - last_vol[idx] < 52) & (a >= 10)
+    counts = [
+        np.bincount(c, minlength=n_cells),
+        np.bincount(c, weights=vol, minlength=n_cells).astype(np.int64),
+        np.bincount(c, weights=by_class[idx].sum(axis=1), minlength=n_cells).astype(np.int64),
+        np.bincount(c, weights=alone[idx] & (a >= 65), minlength=n_cells).astype(np.int64),
+    ]
+    residents = counts[0].astype(float)
+    occupied = residents > 0
+    rates = [np.divide(counts[k], residents, where=occupied, out=np.zeros(n_cells)) for k in (1, 2)]
+    return [v.reshape(width, height) for v in (residents, *rates, counts[3].astype(float))]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_fill_layers_matches_numpy(seed: int) -> None:
+    from model import outcome_kernels as ok
+    from model.population import NEVER
+
+    rng = np.random.default_rng(seed)
+    for capacity, (width, height) in ((0, (1, 1)), (1, (2, 3)), (80, (3, 4)), (600, (7, 5))):
+        cell = rng.integers(0, width * height, capacity).astype(np.int32)
+        age = (rng.random(capacity) * 95).astype(np.float32)
+        last_vol = np.where(rng.random(capacity) < 0.4, NEVER, 300 - rng.integers(0, 80, capacity))
+        last_vol = last_vol.astype(np.int32)
+        by_class = rng.integers(0, 4, (capacity, 4)).astype(np.int32)
+        alone = rng.random(capacity) < 0.3
+        idx = np.flatnonzero(rng.random(capacity) < 0.7)
+        layers = [np.full((width, height), 9.0) for _ in range(4)]  # stale values
+        ok.fill_layers(idx, cell, age, last_vol, 300, by_class, alone, *layers)
+        want = _layers_reference(idx, cell, age, last_vol, 300, by_class, alone, width, height)
+        for got, expected in zip(layers, want, strict=True):
+            assert np.array_equal(got, expected)
+
+
+def test_update_layers_writes_the_models_grids() -> None:
+    from tests.towns import small_town
+
+    model = small_town(500, seed=2, warmup_weeks=4)
+    model.step()
+    pop = model.population
+    census = model.ties.census(
+        pop.household, np.zeros(pop.capacity, np.int8), model.params.strong_threshold,
+        pop.capacity,
+    )  # fmt: skip
+    model._update_layers(census[0])
+    geo = model.geography
+    want = _layers_reference(
+        pop.alive_idx(), pop.cell, pop.age, pop.last_volunteer_week, model.week, census[0],
+        model.lives_alone, geo.width, geo.height,
+    )  # fmt: skip
+    for name, expected in zip(model.layers, want, strict=True):
+        assert np.array_equal(model.layers[name].data, expected), name
+    assert model.layers["residents"].data.sum() == len(pop.alive_idx())
