@@ -299,19 +299,26 @@ def _tied_across(
 ) -> int:  # pragma: no cover
     """How many of ``roster`` have a tie to a roster member of another sector: community
     organisation leader (0), else NPO volunteer (1), else firm employee (2), else 0 (a
-    person with two roles counts in the first); -1 marks slots off the roster."""
+    person with two roles counts in the first); -1 marks slots off the roster.
+
+    Ties are sorted by (a, b) with a < b, so a tie between two roster members lies in the
+    run of ties whose ``a`` is the lower one: only the roster's runs are read, not every
+    tie."""
     sector = np.full(capacity, -1, np.int8)
     for s in roster:
         sector[s] = 1 if attach_kind[s] == npo_kind else (2 if employer[s] >= 0 else 0)
     for s in leaders:
         sector[s] = 0
     tied = np.zeros(capacity, np.bool_)
-    for e in range(a.shape[0]):
-        sa = sector[a[e]]
-        sb = sector[b[e]]
-        if sa >= 0 and sb >= 0 and sa != sb:
-            tied[a[e]] = True
-            tied[b[e]] = True
+    lo = np.searchsorted(a, roster)
+    hi = np.searchsorted(a, roster, side="right")
+    for k in range(roster.shape[0]):
+        x = roster[k]
+        for e in range(lo[k], hi[k]):
+            y = b[e]
+            if sector[y] >= 0 and sector[y] != sector[x]:
+                tied[x] = True
+                tied[y] = True
     n = 0
     for s in roster:
         n += tied[s]

@@ -115,13 +115,15 @@ def _cross_sector_reference(a, b, roster, leaders, attach_kind, employer, capaci
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_tied_across_counts_the_roster_like_numpy(seed: int) -> None:
+    """Over ties sorted by (a, b), as the network keeps them; rosters with and without
+    the lowest and highest slots, ties between roster members of one sector."""
     from model.dashboard import _tied_across
 
     rng = np.random.default_rng(seed)
     for capacity, n_edges in ((1, 0), (2, 1), (40, 0), (40, 120), (300, 2000)):
         u, v = rng.integers(0, capacity, n_edges), rng.integers(0, capacity, n_edges)
-        keep = u != v
-        a, b = np.minimum(u, v)[keep].astype(np.int32), np.maximum(u, v)[keep].astype(np.int32)
+        key = np.unique((np.minimum(u, v) << 32 | np.maximum(u, v))[u != v])  # sorted ties
+        a, b = (key >> 32).astype(np.int32), (key & 0xFFFFFFFF).astype(np.int32)
         attach_kind = rng.integers(0, 3, capacity).astype(np.int8)
         employer = rng.integers(-1, 3, capacity).astype(np.int32)
         roster = np.unique(rng.integers(0, capacity, rng.integers(0, capacity + 1)))
