@@ -87,6 +87,15 @@ def resident_tallies(
     edges = np.unique(np.concatenate((group_lo, group_hi)))
     n_edges = edges.shape[0]
     in_bin = np.zeros(2 * (n_edges + 1), np.int64)  # per bin: residents, volunteers
+    # with whole-number bounds (the survey's), an age's bin is that of its whole years:
+    # looked up rather than compared with every bound
+    top = 0
+    if n_edges > 0 and edges[0] >= 0 and edges[-1] < 1e6 and np.all(edges == np.floor(edges)):
+        top = int(edges[-1]) + 1
+    bin_of_year = np.zeros(top, np.int64)
+    for y in range(top):
+        for j in range(n_edges):
+            bin_of_year[y] += y >= edges[j]
     # flags are added as 0/1 rather than branched on: ages and histories are random,
     # so branches would mispredict about half the time
     under_15 = age_15_64 = age_65 = age_75 = elder_alone = degree = strong = 0
@@ -123,29 +132,35 @@ def resident_tallies(
         attached = attach_kind[s] == npo_kind
         attached_n += attached
         brigade_n += brigade[s]
-        if a >= min_vol_age:
-            ten[n_ten] = s
-            n_ten += 1
-            can_vol_vol += vol
-            can_vol_attached += attached
-            female_n += female[s]
-            female_vol += female[s] & vol
+        # the age thresholds, also without branches: each list gets the slot written
+        # at its end and kept (its length grows) only if the resident qualifies
+        can = a >= min_vol_age
+        ten[n_ten] = s
+        n_ten += can
+        can_vol_vol += can & vol
+        can_vol_attached += can & attached
+        female_n += can & female[s]
+        female_vol += can & female[s] & vol
+        if a >= 0 and a < top:
+            b = bin_of_year[int(a)]
+        else:
             b = 0
             for j in range(n_edges):
                 b += a >= edges[j]
-            in_bin[2 * b] += 1
-            in_bin[2 * b + 1] += vol
-        if a >= age18:
-            eighteen[n_18] = s
-            n_18 += 1
-            works = employer[s] >= 0
-            employees += works
-            employees_vol += works & vol
-        if a >= min_donor_age:
-            adults[n_adult] = s
-            n_adult += 1
-            adult_donor += _within(last_donation[s], week, 52)
-            adult_local += _within(last_local_gift[s], week, 52)
+        b *= can  # bin 0 (below every bound) is in no group
+        in_bin[2 * b] += 1
+        in_bin[2 * b + 1] += vol
+        grown = a >= age18
+        eighteen[n_18] = s
+        n_18 += grown
+        works = employer[s] >= 0
+        employees += grown & works
+        employees_vol += grown & works & vol
+        adult = a >= min_donor_age
+        adults[n_adult] = s
+        n_adult += adult
+        adult_donor += adult & _within(last_donation[s], week, 52)
+        adult_local += adult & _within(last_local_gift[s], week, 52)
     can_vol = n_ten
     c[ALIVE] = n
     c[UNDER_15] = under_15

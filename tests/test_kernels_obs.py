@@ -72,16 +72,25 @@ def test_gift_summary_matches_numpy(seed: int) -> None:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_resident_tallies_age_groups_with_any_bounds(seed: int) -> None:
     """Groups counted through bins of their bounds: overlapping, nested, unsorted,
-    shared or empty groups, and ages on the bounds, as one mask per group counts them."""
+    shared or empty groups, ages on the bounds, missing, negative or huge, with whole or
+    fractional bounds, as one mask per group counts them."""
     from model import outcome_kernels as ok
     from model.population import NEVER
 
     rng = np.random.default_rng(seed)
-    for capacity in (0, 1, 60, 500):
+    cases = [(c, whole) for c in (0, 1, 60, 500) for whole in (True, False)]
+    for capacity, whole in cases:
         age = rng.choice(np.arange(0, 100, 2.5), capacity).astype(np.float32)
+        age[rng.random(capacity) < 0.05] = np.nan
+        age[rng.random(capacity) < 0.05] = -3.0
+        age[rng.random(capacity) < 0.05] = 1e7  # beyond every whole-year bin
         last_vol = np.where(rng.random(capacity) < 0.5, NEVER, 290).astype(np.int32)
         lo = rng.choice(np.arange(0, 90, 5.0), 6).astype(np.float32)
-        hi = (lo + rng.choice([0.0, 5.0, 12.5, 200.0], 6)).astype(np.float32)
+        # whole-number bounds take the lookup by whole years, others the comparisons
+        steps = [0.0, 5.0, 200.0] if whole else [0.0, 5.0, 12.5, 200.0]
+        hi = (lo + rng.choice(steps, 6)).astype(np.float32)
+        if not whole:
+            hi[2] = lo[2] + 12.5
         lo[0], hi[0] = 65, 200  # the survey's nested 65+ and 75+
         lo[1], hi[1] = 75, 200
         idx = np.flatnonzero(rng.random(capacity) < 0.8)
