@@ -11,9 +11,9 @@ Several challenges are about things the model represents only in part (the repor
 indicators are proxies, and ``how`` says so. Counts "per year" are rolling sums over the
 last 52 weeks (``model.tallies``; the warm-up counts, so they are full years from week 0
 on with the default 52-week warm-up, and scaled up to a year before that). Everything is
-array arithmetic over residents, a short loop over organisations, or (challenge 22) one
-compiled pass over the ties: about 1 ms a week in a town of 10,000, some 5% of a week's
-step.
+array arithmetic over residents, a short loop over organisations, or (challenge 22) a
+compiled look at the roster's ties: about 0.3 ms a week in a town of 10,000, under 2% of
+a week's step.
 
 An indicator is NaN only when what it is a share or mean of does not exist (a town
 without social enterprises has no self-reliance share); the grant-effect indicator
