@@ -411,15 +411,18 @@ class KizunaModel(Model):
         others = [self.fire_brigade, self.shopping_street]
         return [*self.associations, *(o for o in others if o is not None and o.active)]
 
-    def organisation_people(self) -> np.ndarray:
+    def organisation_people(self, candidates: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
         """Residents who would meet at a platform: association leaders, two volunteers of
-        each NPO, and someone from each of the ten largest firms."""
+        each NPO, and someone from each of the ten largest firms (``candidates``: this
+        moment's ``outcome_kernels.roster_candidates``, if already counted)."""
         pop = self.population
         people = [o.leader for o in self.community_organisations() if o.leader >= 0]
-        volunteers, size, first_worker = outcome_kernels.roster_candidates(
-            pop.alive, pop.attach_kind, attachment.NPO, pop.attach_id, len(self.npos),
-            pop.employer, self.venues.n_workplaces,
-        )  # fmt: skip
+        if candidates is None:
+            candidates = outcome_kernels.roster_candidates(
+                pop.alive, pop.attach_kind, attachment.NPO, pop.attach_id, len(self.npos),
+                pop.employer, self.venues.n_workplaces,
+            )  # fmt: skip
+        volunteers, size, first_worker = candidates
         mine = volunteers[[npo.index for npo in self.npos if npo.active]].ravel()
         people.extend(mine[mine >= 0].tolist())
         top = np.argsort(-size)[:10]
@@ -619,24 +622,12 @@ class KizunaModel(Model):
         """The map's layers: per-cell residents, volunteer rate, mean degree and elders
         living alone, counted in one compiled pass (``by_class``: the week's tie census)."""
         pop = self.population
-        geo = self.geography
-        counts = outcome_kernels.layer_counts(
-            pop.alive_idx(), pop.cell, geo.n_cells, pop.age, pop.last_volunteer_week,
-            self.week, by_class, self.lives_alone,
+        layers = self.layers
+        outcome_kernels.fill_layers(
+            pop.alive_idx(), pop.cell, pop.age, pop.last_volunteer_week, self.week, by_class,
+            self.lives_alone, layers["residents"].data, layers["volunteer_rate"].data,
+            layers["mean_degree"].data, layers["elders_alone"].data,
         )  # fmt: skip
-        residents = counts[0].astype(float)
-        occupied = residents > 0
-        rates = [
-            np.divide(counts[k], residents, where=occupied, out=np.zeros(geo.n_cells))
-            for k in (1, 2)
-        ]
-        layers = zip(
-            ("residents", "volunteer_rate", "mean_degree", "elders_alone"),
-            (residents, *rates, counts[3].astype(float)),
-            strict=True,
-        )
-        for name, values in layers:
-            self.layers[name].data = values.reshape(geo.width, geo.height)
 
     # --- outputs -------------------------------------------------------------------------------
     def outcomes(self):

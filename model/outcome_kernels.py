@@ -81,7 +81,21 @@ def resident_tallies(
     eighteen = np.empty(n, np.int64)
     n_ten = n_adult = n_18 = 0
     age18 = age.dtype.type(18)
-    groups = np.zeros(2 * group_lo.shape[0], np.int64)
+    # the groups' bounds cut ages into bins (bin b: at least the b lowest bounds, below
+    # the next); each group is a run of bins, so one bin per resident is counted and
+    # the groups summed afterwards (fewer memory updates than one per group)
+    edges = np.unique(np.concatenate((group_lo, group_hi)))
+    n_edges = edges.shape[0]
+    in_bin = np.zeros(2 * (n_edges + 1), np.int64)  # per bin: residents, volunteers
+    # with whole-number bounds (the survey's), an age's bin is that of its whole years:
+    # looked up rather than compared with every bound
+    top = 0
+    if n_edges > 0 and edges[0] >= 0 and edges[-1] < 1e6 and np.all(edges == np.floor(edges)):
+        top = int(edges[-1]) + 1
+    bin_of_year = np.zeros(top, np.int64)
+    for y in range(top):
+        for j in range(n_edges):
+            bin_of_year[y] += y >= edges[j]
     # flags are added as 0/1 rather than branched on: ages and histories are random,
     # so branches would mispredict about half the time
     under_15 = age_15_64 = age_65 = age_75 = elder_alone = degree = strong = 0
@@ -118,28 +132,35 @@ def resident_tallies(
         attached = attach_kind[s] == npo_kind
         attached_n += attached
         brigade_n += brigade[s]
-        if a >= min_vol_age:
-            ten[n_ten] = s
-            n_ten += 1
-            can_vol_vol += vol
-            can_vol_attached += attached
-            female_n += female[s]
-            female_vol += female[s] & vol
-            for g in range(group_lo.shape[0]):
-                inside = (a >= group_lo[g]) & (a < group_hi[g])
-                groups[2 * g] += inside
-                groups[2 * g + 1] += inside & vol
-        if a >= age18:
-            eighteen[n_18] = s
-            n_18 += 1
-            works = employer[s] >= 0
-            employees += works
-            employees_vol += works & vol
-        if a >= min_donor_age:
-            adults[n_adult] = s
-            n_adult += 1
-            adult_donor += _within(last_donation[s], week, 52)
-            adult_local += _within(last_local_gift[s], week, 52)
+        # the age thresholds, also without branches: each list gets the slot written
+        # at its end and kept (its length grows) only if the resident qualifies
+        can = a >= min_vol_age
+        ten[n_ten] = s
+        n_ten += can
+        can_vol_vol += can & vol
+        can_vol_attached += can & attached
+        female_n += can & female[s]
+        female_vol += can & female[s] & vol
+        if a >= 0 and a < top:
+            b = bin_of_year[int(a)]
+        else:
+            b = 0
+            for j in range(n_edges):
+                b += a >= edges[j]
+        b *= can  # bin 0 (below every bound) is in no group
+        in_bin[2 * b] += 1
+        in_bin[2 * b + 1] += vol
+        grown = a >= age18
+        eighteen[n_18] = s
+        n_18 += grown
+        works = employer[s] >= 0
+        employees += grown & works
+        employees_vol += grown & works & vol
+        adult = a >= min_donor_age
+        adults[n_adult] = s
+        n_adult += adult
+        adult_donor += adult & _within(last_donation[s], week, 52)
+        adult_local += adult & _within(last_local_gift[s], week, 52)
     can_vol = n_ten
     c[ALIVE] = n
     c[UNDER_15] = under_15
@@ -169,7 +190,13 @@ def resident_tallies(
     c[CAN_VOL_ATTACHED] = can_vol_attached
     c[BRIGADE] = brigade_n
     c[ELDER_AT_PLACE] = elder_at_place
-    c[GROUPS:] = groups
+    for g in range(group_lo.shape[0]):
+        # a >= lo: bin above lo's position; a < hi: bin at most hi's position
+        first = np.searchsorted(edges, group_lo[g]) + 1
+        last = np.searchsorted(edges, group_hi[g])
+        for b in range(first, last + 1):
+            c[GROUPS + 2 * g] += in_bin[2 * b]
+            c[GROUPS + 2 * g + 1] += in_bin[2 * b + 1]
     return c, ten[:n_ten], adults[:n_adult], eighteen[:n_18]
 
 
@@ -274,6 +301,37 @@ def layer_counts(
         if lives_alone[s] and age[s] >= 65:
             counts[3, c] += 1
     return counts
+
+
+@njit(cache=True)
+def fill_layers(
+    idx,
+    cell,
+    age,
+    last_volunteer,
+    week,
+    by_class,
+    lives_alone,
+    residents,
+    volunteer_rate,
+    mean_degree,
+    elders_alone,
+):  # pragma: no cover - compiled
+    """The map's four layers (C-ordered grids, cell ``i`` at flat position ``i``) from
+    ``layer_counts``, written in place: residents, volunteers and ties per resident (0
+    where nobody lives) and elders living alone, as float64 like the NumPy divisions."""
+    n_cells = residents.size
+    counts = layer_counts(idx, cell, n_cells, age, last_volunteer, week, by_class, lives_alone)
+    res = residents.reshape(n_cells)  # views: the arrays are C-contiguous
+    vol = volunteer_rate.reshape(n_cells)
+    deg = mean_degree.reshape(n_cells)
+    alone = elders_alone.reshape(n_cells)
+    for i in range(n_cells):
+        r = np.float64(counts[0, i])
+        res[i] = r
+        vol[i] = counts[1, i] / r if r > 0 else 0.0
+        deg[i] = counts[2, i] / r if r > 0 else 0.0
+        alone[i] = np.float64(counts[3, i])
 
 
 @njit(cache=True)

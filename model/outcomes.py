@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model import dashboard, resilience
+from model import dashboard, gathered_sums, resilience
 from model import outcome_kernels as ok
 from model.attachment import NPO as NPO_ATTACHED
+from model.gathered_sums import gathered_mean
 from model.pairwise import mean
 from model.ties import Neighbours
 
@@ -284,8 +285,7 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
     )
 
     # participation
-    given = pop.gifts.sum(axis=0)[idx]
-    donor_amounts = given[given > 0]
+    given, donor_amounts, per_donor = gathered_sums.gift_summary(pop.gifts, idx)
     out["volunteer_rate"] = _ratio(c[ok.CAN_VOL_VOL], c[ok.CAN_VOL])
     for at, key in _GROUP_KEYS:
         out[key] = _ratio(c[at + 1], c[at])
@@ -298,14 +298,14 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
             "donor_rate": _ratio(c[ok.ADULT_DONOR], c[ok.ADULT]),
             "local_donor_rate": _ratio(c[ok.ADULT_LOCAL_DONOR], c[ok.ADULT]),
             "giving_yen": flows["giving_yen"],
-            "giving_yen_last_year": float(given.sum()),
-            "gift_per_donor_mean": float(donor_amounts.mean()) if len(donor_amounts) else np.nan,
+            "giving_yen_last_year": given,
+            "gift_per_donor_mean": per_donor,
             "gift_per_donor_median": _median(donor_amounts) if len(donor_amounts) else np.nan,
             "association_membership": _ratio(c[ok.MEMBER_HOUSEHOLDS], n_hh),
-            "awareness_mean": float(pop.awareness[ten].mean()) if len(ten) else np.nan,
-            "trust_mean": float(pop.trust[adults].mean()) if len(adults) else np.nan,
-            "motivation_mean": float(pop.motivation[ten].mean()) if len(ten) else np.nan,
-            "free_time_mean": float(pop.free_time[eighteen].mean()) if len(eighteen) else np.nan,
+            "awareness_mean": gathered_mean(pop.awareness, ten),
+            "trust_mean": gathered_mean(pop.trust, adults),
+            "motivation_mean": gathered_mean(pop.motivation, ten),
+            "free_time_mean": gathered_mean(pop.free_time, eighteen),
         }
     )
     out.update(organisation_outcomes(model, c))
