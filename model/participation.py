@@ -17,7 +17,7 @@ import numpy as np
 from model import ledger
 from model import participation_kernels as kernels
 from model.households import HouseholdView
-from model.organisations.community import household_access
+from model.organisations.community import vitality_by_district
 from model.population import N_GIFT_BUCKETS, NEVER, NO_EMPLOYER
 from model.ties import Adjacency
 
@@ -65,13 +65,23 @@ def access_to_opportunities(model: KizunaModel, idx: np.ndarray, hv: HouseholdVi
     NPO one has heard of, and a place one visits."""
     pop = model.population
     bonus = model.interventions.bonus("access_bonus", model, idx)
+    # the association's part (``community.household_access``) is read per resident
     return kernels.access(
-        idx, household_access(model), pop.household, pop.school, model.school_programme,
+        idx, model.household_district(), model.households.member,
+        vitality_by_district(model), pop.household, pop.school, model.school_programme,
         pop.last_place_week, model.week, PLACE_MEMORY_WEEKS, pop.informed_npo,
         model.npo_active(), pop.informed_week, model.params.informed_memory, pop.employer,
         model.programme, NEVER, ACCESS_ASSOCIATION, ACCESS_PLACE, ACCESS_NPO, ACCESS_COMPANY,
-        np.broadcast_to(np.asarray(bonus, np.float64), idx.shape).copy(),
+        np.asarray(bonus, np.float64).reshape(-1),
     )  # fmt: skip
+
+
+def per_resident(values: np.ndarray | float, n: int) -> np.ndarray:
+    """``values`` (a scalar or one per resident) as a float64 array of ``n``: the array
+    itself when it already is one (the kernels only read it), else a filled copy."""
+    if isinstance(values, np.ndarray) and values.dtype == np.float64 and values.shape == (n,):
+        return values
+    return np.broadcast_to(np.asarray(values, np.float64), (n,)).copy()
 
 
 def knows_npo(model: KizunaModel, slots: np.ndarray) -> np.ndarray:
@@ -128,8 +138,7 @@ def volunteer_hazard(model: KizunaModel, wk: WeekContext) -> np.ndarray:
         p.volunteer_access_effect, wk.households.pupils, pop.household, p.school_parent_effect,
         model.programme, pop.employer, p.company_programme_effect, pop.free_time,
         pop.motivation, pop.age, np.float32(p.volunteer_min_age),
-        np.broadcast_to(np.asarray(factor, np.float64), idx.shape).copy(), model.solidarity,
-        pop.cell,
+        per_resident(factor, len(idx)), model.solidarity, pop.cell,
     )  # fmt: skip
 
 
@@ -139,13 +148,11 @@ def volunteer(model: KizunaModel, wk: WeekContext) -> np.ndarray:
     pop = model.population
     idx = wk.idx
     does = model.rng.random(len(idx)) < -np.expm1(-volunteer_hazard(model, wk))
-    volunteers = idx[does]
-    mot = pop.motivation[idx]
-    mot = mot + p.motivation_recovery * (1.0 - mot)
-    mot[does] *= 1.0 - p.burnout
-    pop.motivation[idx] = mot
-    pop.last_volunteer_week[volunteers] = model.week
-    return volunteers
+    # motivation recovers, volunteering wears it (float32, as the array rule had it)
+    return kernels.motivate(
+        idx, does, pop.motivation, np.float32(p.motivation_recovery),
+        np.float32(1.0 - p.burnout), pop.last_volunteer_week, model.week,
+    )  # fmt: skip
 
 
 def update_awareness(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray) -> None:

@@ -108,7 +108,9 @@ def update_awareness(
 @njit(cache=True, error_model="numpy")
 def access(
     idx,
-    household_access,
+    household_district,
+    member,
+    vitality,
     household,
     school,
     school_programme,
@@ -131,10 +133,16 @@ def access(
     """``participation.access_to_opportunities``: one minus the chance of missing every
     channel (association, school programme, a recent place, a known active NPO, an
     employer's programme), plus the paths' bonus, at most 1 — the NumPy product's
-    float64 arithmetic in the same order."""
+    float64 arithmetic in the same order. The association's part is its vitality for a
+    member household in a district (``community.household_access``); ``bonus`` has one
+    value per resident, or one for all."""
     out = np.empty(idx.shape[0])
+    shared = bonus.shape[0] == 1
     for k in range(idx.shape[0]):
         i = idx[k]
+        h = household[i]
+        d = household_district[h]
+        assoc = vitality[d] if member[h] and d >= 0 else 0.0
         sc = school[i]
         prog = school_programme[max(sc, 0)] if sc >= 0 else 0.0
         last = last_place_week[i]
@@ -149,10 +157,36 @@ def access(
         )
         e = employer[i]
         works = e >= 0 and programme[max(e, 0)]
-        miss = 1.0 - via_association * household_access[household[i]]
+        miss = 1.0 - via_association * assoc
         miss = miss * (1.0 - prog)
         miss = miss * (1.0 - via_place * np.float64(place))
         miss = miss * (1.0 - via_npo * np.float64(knows))
         miss = miss * (1.0 - via_company * np.float64(works))
-        out[k] = min(1.0 - miss + bonus[k], 1.0)
+        out[k] = min(1.0 - miss + bonus[0 if shared else k], 1.0)
+    return out
+
+
+@njit(cache=True)
+def motivate(idx, does, motivation, recovery, keep, last_volunteer_week, week):  # pragma: no cover
+    """``participation.volunteer``'s bookkeeping in one pass: everyone's motivation
+    recovers (float32: ``m + recovery * (1 - m)``), volunteers' wears (``m * keep``),
+    volunteers get this week as their last. ``recovery`` and ``keep`` come as float32,
+    as NumPy cast the Python floats. Returns the volunteers (``idx[does]``)."""
+    n = 0
+    for k in range(idx.shape[0]):
+        if does[k]:
+            n += 1
+    out = np.empty(n, np.int64)
+    j = 0
+    one = np.float32(1.0)
+    for k in range(idx.shape[0]):
+        i = idx[k]
+        m = motivation[i]
+        m = m + recovery * (one - m)
+        if does[k]:
+            m = m * keep
+            out[j] = i
+            j += 1
+            last_volunteer_week[i] = week
+        motivation[i] = m
     return out

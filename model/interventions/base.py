@@ -49,6 +49,9 @@ class Target:
     def residents(self, model: KizunaModel, slots: np.ndarray) -> np.ndarray:
         """Boolean mask over ``slots``: the residents this target reaches."""
         pop = model.population
+        if self.districts is None and self.ages is None and self.sex is not None:
+            female = pop.female[slots]  # the common case (path 9): one gather
+            return female if self.sex == "female" else ~female
         mask = np.ones(len(slots), bool)
         if self.districts is not None:
             district = model.geography.district[pop.cell[slots]]

@@ -67,11 +67,15 @@ class Path20EasyParticipation(Intervention):
     indicator = "volunteer_rate"
     cost_model = "300 yen per resident per year at intensity 1"
 
-    def access_bonus(self, model: KizunaModel, slots: np.ndarray) -> np.ndarray:
+    def access_bonus(self, model: KizunaModel, slots: np.ndarray) -> np.ndarray | float:
+        if self.target.everyone:  # x * True is x: one value for all
+            return 0.2 * self.intensity
         return 0.2 * self.intensity * self.target.residents(model, slots)
 
     def volunteer_factor(self, model: KizunaModel, slots: np.ndarray) -> np.ndarray:
         busy = 1.0 - model.population.free_time[slots]  # the less time, the more it helps
+        if self.target.everyone:  # x * True is x: no mask to multiply by
+            return 1.0 + self.intensity * busy
         return 1.0 + self.intensity * busy * self.target.residents(model, slots)
 
     def yearly_cost(self, model: KizunaModel) -> float:
