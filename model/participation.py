@@ -98,12 +98,9 @@ def knows_npo(model: KizunaModel, slots: np.ndarray) -> np.ndarray:
 def peer_values(model: KizunaModel) -> np.ndarray:
     """What each resident's ties see of them: volunteered and gave this year, awareness."""
     pop = model.population
-    week = model.week
-    values = np.empty((pop.capacity, 3))
-    values[:, 0] = pop.within("last_volunteer_week", week)
-    values[:, 1] = pop.within("last_donation_week", week)
-    values[:, 2] = pop.awareness
-    return values
+    return kernels.peer_values(
+        pop.last_volunteer_week, pop.last_donation_week, pop.awareness, model.week, 52, NEVER
+    )
 
 
 def peer_shares(
@@ -122,11 +119,12 @@ def school_parent(model: KizunaModel, idx: np.ndarray, hv: HouseholdView) -> np.
     return hv.pupils[model.population.household[idx]] & (age >= 25) & (age < 60)
 
 
-def volunteer_hazard(model: KizunaModel, wk: WeekContext) -> np.ndarray:
+def volunteer_hazard(model: KizunaModel, wk: WeekContext, sign: float = 1.0) -> np.ndarray:
     """Weekly volunteering hazard of each resident in ``wk.idx`` (no side effects): the
     product of disposition, awareness, peers, access, school-parent duties, an employer's
     programme, free time, motivation, age, the paths' factors and post-disaster
-    solidarity (see ``participation_kernels.volunteer_hazard``)."""
+    solidarity (see ``participation_kernels.volunteer_hazard``); ``sign=-1.0`` gives
+    the hazards negated (exactly), as ``expm1`` takes them."""
     p = model.params
     pop = model.population
     idx = wk.idx
@@ -138,7 +136,7 @@ def volunteer_hazard(model: KizunaModel, wk: WeekContext) -> np.ndarray:
         p.volunteer_access_effect, wk.households.pupils, pop.household, p.school_parent_effect,
         model.programme, pop.employer, p.company_programme_effect, pop.free_time,
         pop.motivation, pop.age, np.float32(p.volunteer_min_age),
-        per_resident(factor, len(idx)), model.solidarity, pop.cell,
+        per_resident(factor, len(idx)), model.solidarity, pop.cell, sign,
     )  # fmt: skip
 
 
@@ -147,11 +145,13 @@ def volunteer(model: KizunaModel, wk: WeekContext) -> np.ndarray:
     p = model.params
     pop = model.population
     idx = wk.idx
-    does = model.rng.random(len(idx)) < -np.expm1(-volunteer_hazard(model, wk))
-    # motivation recovers, volunteering wears it (float32, as the array rule had it)
+    # volunteering when u < -expm1(-hazard); motivation recovers, volunteering wears
+    # it (float32, as the array rule had it)
+    u = model.rng.random(len(idx))
     return kernels.motivate(
-        idx, does, pop.motivation, np.float32(p.motivation_recovery),
-        np.float32(1.0 - p.burnout), pop.last_volunteer_week, model.week,
+        idx, u, np.expm1(volunteer_hazard(model, wk, -1.0)), pop.motivation,
+        np.float32(p.motivation_recovery), np.float32(1.0 - p.burnout),
+        pop.last_volunteer_week, model.week,
     )  # fmt: skip
 
 
@@ -169,14 +169,14 @@ def update_awareness(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray
 
 
 def update_trust(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray) -> None:
+    """Trust drifts back to one's own level and grows with volunteering; the memory of
+    gifts whose effect one saw fades (see ``participation_kernels.update_trust``)."""
     p = model.params
     pop = model.population
-    idx = wk.idx
-    t = pop.trust[idx]
-    t = t + p.trust_decay * (pop.trust0[idx] - t)
-    pop.trust[idx] = t
-    pop.trust[volunteers] += p.trust_volunteer * (1.0 - pop.trust[volunteers])
-    pop.gift_success[idx] *= 0.99
+    kernels.update_trust(
+        wk.idx, volunteers, pop.trust, pop.trust0, pop.gift_success,
+        np.float32(p.trust_decay), np.float32(p.trust_volunteer), np.float32(0.99),
+    )  # fmt: skip
 
 
 def income_factor(income: np.ndarray) -> np.ndarray:

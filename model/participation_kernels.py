@@ -64,10 +64,13 @@ def volunteer_hazard(
     factor,
     solidarity,
     cell,
+    sign,
 ):  # pragma: no cover - compiled
     """``participation.volunteer_hazard``: float32 until the first float64 factor (the
     peer share), as NumPy computes it. ``scale``, ``hazard``, ``floor``,
-    ``one_minus_floor`` and ``min_age`` come as float32; ``factor`` is per resident."""
+    ``one_minus_floor`` and ``min_age`` come as float32; ``factor`` is per resident.
+    Each hazard is multiplied by ``sign`` (1.0, or -1.0 for the negated hazards that
+    ``expm1`` takes: an exact negation)."""
     out = np.empty(idx.shape[0])
     for k in range(idx.shape[0]):
         i = idx[k]
@@ -86,7 +89,7 @@ def volunteer_hazard(
         h = h * np.float64(motivation[i])
         h = h * np.float64(a >= min_age)
         h = h * factor[k]
-        out[k] = h * (1.0 + solidarity[cell[i]])
+        out[k] = sign * (h * (1.0 + solidarity[cell[i]]))
     return out
 
 
@@ -167,14 +170,18 @@ def access(
 
 
 @njit(cache=True)
-def motivate(idx, does, motivation, recovery, keep, last_volunteer_week, week):  # pragma: no cover
-    """``participation.volunteer``'s bookkeeping in one pass: everyone's motivation
-    recovers (float32: ``m + recovery * (1 - m)``), volunteers' wears (``m * keep``),
-    volunteers get this week as their last. ``recovery`` and ``keep`` come as float32,
-    as NumPy cast the Python floats. Returns the volunteers (``idx[does]``)."""
+def motivate(
+    idx, u, expm1_neg, motivation, recovery, keep, last_volunteer_week, week
+):  # pragma: no cover - compiled
+    """``participation.volunteer``'s draw and bookkeeping in one pass: resident ``k``
+    volunteers when ``u[k] < -expm1_neg[k]`` (``expm1`` of the negated hazard, from
+    NumPy); everyone's motivation recovers (float32: ``m + recovery * (1 - m)``),
+    volunteers' wears (``m * keep``) and they get this week as their last.
+    ``recovery`` and ``keep`` come as float32, as NumPy cast the Python floats.
+    Returns the volunteers, in order."""
     n = 0
     for k in range(idx.shape[0]):
-        if does[k]:
+        if u[k] < -expm1_neg[k]:
             n += 1
     out = np.empty(n, np.int64)
     j = 0
@@ -183,10 +190,46 @@ def motivate(idx, does, motivation, recovery, keep, last_volunteer_week, week): 
         i = idx[k]
         m = motivation[i]
         m = m + recovery * (one - m)
-        if does[k]:
+        if u[k] < -expm1_neg[k]:
             m = m * keep
             out[j] = i
             j += 1
             last_volunteer_week[i] = week
         motivation[i] = m
     return out
+
+
+@njit(cache=True)
+def update_trust(
+    idx, volunteers, trust, trust0, gift_success, decay, gain, fade
+):  # pragma: no cover - compiled
+    """``participation.update_trust`` in place, in float32 as NumPy computes it (``decay``,
+    ``gain`` and ``fade`` come as float32): trust drifts toward its own level, then each
+    of ``volunteers`` (distinct slots of ``idx``) gains; the memory of gifts fades."""
+    for k in range(idx.shape[0]):
+        i = idx[k]
+        t = trust[i]
+        trust[i] = t + decay * (trust0[i] - t)
+        gift_success[i] = gift_success[i] * fade
+    one = np.float32(1.0)
+    for k in range(volunteers.shape[0]):
+        i = volunteers[k]
+        t = trust[i]
+        trust[i] = t + gain * (one - t)
+
+
+@njit(cache=True)
+def peer_values(
+    last_volunteer_week, last_donation_week, awareness, week, weeks, never
+):  # pragma: no cover - compiled
+    """``participation.peer_values`` over all slots in one pass: volunteered and gave
+    in the ``weeks`` weeks up to ``week`` (``Population.within``), as 0/1, and
+    awareness, as float64 columns."""
+    values = np.empty((awareness.shape[0], 3))
+    for i in range(awareness.shape[0]):
+        v = last_volunteer_week[i]
+        d = last_donation_week[i]
+        values[i, 0] = 1.0 if v != never and week - v < weeks else 0.0
+        values[i, 1] = 1.0 if d != never and week - d < weeks else 0.0
+        values[i, 2] = np.float64(awareness[i])
+    return values

@@ -124,9 +124,12 @@ class InterventionSet:
         for iv in self.hooked(hook):
             f = getattr(iv, hook)(model, slots)
             if f is not None:
-                # 1.0 * f is f, bit for bit, for floats: skip that first product
-                first = f if _floating(f) else 1.0 * f
-                out = first if out is None else out * f
+                if out is not None:
+                    out = out * f
+                elif _floating(f):  # 1.0 * f is f, bit for bit: skip that product
+                    out = f
+                else:
+                    out = 1.0 * f
         return 1.0 if out is None else out
 
     def bonus(self, hook: str, model: KizunaModel, slots: np.ndarray) -> np.ndarray | float:

@@ -299,7 +299,8 @@ class Path09InclusiveParticipation(Intervention):
     cost_model = "500 yen per targeted resident per year at intensity 1"
 
     def volunteer_factor(self, model: KizunaModel, slots: np.ndarray) -> np.ndarray:
-        return 1.0 + self.intensity * self.target.residents(model, slots)
+        # 1 + intensity * mask, read off the mask (the same two values, one pass)
+        return np.where(self.target.residents(model, slots), 1.0 + self.intensity, 1.0)
 
     def yearly_cost(self, model: KizunaModel) -> float:
         return 500.0 * self.intensity * float(self.target.count(model))
