@@ -1,0 +1,305 @@
+"""The second round of fast paths for the paths, organisations and participation rules
+give exactly what the plain NumPy rules they replaced gave (same draws, same bits).
+
+Each reference below is the rule as it was written before; inputs are small random
+arrays in the model's own dtypes (several seeds, empty and one-resident cases), so the
+float32 arithmetic is checked too.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from model import ledger
+from model import participation_kernels as kernels
+from model.interventions import InterventionSet
+from model.interventions.base import Intervention, Target
+from model.interventions.establishing_ties import Path09InclusiveParticipation
+from model.interventions.promoting_participation import Path20EasyParticipation, _busy_factor
+from model.organisations import community
+from model.organisations.government import _free_adults, _volunteers_by_npo
+from model.participation import per_resident
+from model.population import NEVER
+
+SEEDS = range(5)
+SIZES = (0, 1, 7, 300)
+
+
+def columns(rng: np.random.Generator, n: int) -> SimpleNamespace:
+    """Resident columns over ``cap`` slots and ``n`` sorted distinct live slots."""
+    cap = max(2 * n, 4)
+    idx = np.sort(rng.choice(cap, size=n, replace=False)).astype(np.int64)
+    weeks = rng.integers(-80, 20, cap).astype(np.int32)
+    weeks[rng.random(cap) < 0.3] = NEVER
+    return SimpleNamespace(
+        idx=idx,
+        cap=cap,
+        alive=rng.random(cap) < 0.8,
+        age=rng.uniform(0, 95, cap).astype(np.float32),
+        female=rng.random(cap) < 0.5,
+        motivation=rng.random(cap).astype(np.float32),
+        trust=rng.random(cap).astype(np.float32),
+        trust0=rng.random(cap).astype(np.float32),
+        gift_success=rng.random(cap).astype(np.float32),
+        awareness=rng.random(cap).astype(np.float32),
+        free_time=rng.random(cap).astype(np.float32),
+        last_volunteer=weeks,
+        last_donation=np.roll(weeks, 1),
+        attach_kind=rng.integers(0, 6, cap).astype(np.int8),
+        attach_id=rng.integers(0, 4, cap).astype(np.int32),
+        household=rng.integers(0, max(n // 2, 1), cap).astype(np.int32),
+    )
+
+
+# --- volunteering -----------------------------------------------------------------------------
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_motivation_pass_matches_the_array_rule(seed, n):
+    rng = np.random.default_rng(seed)
+    r = columns(rng, n)
+    hazard = rng.exponential(0.3, n)
+    hazard[: n // 5] = 0.0
+    u = rng.random(n)
+    chance = -np.expm1(-hazard)
+    u[::3] = chance[::3]  # draws exactly on the chance: strictly below volunteers
+    recovery, burnout, week = 0.1, 0.2, 17
+    # the rule before
+    mot_want, last_want = r.motivation.copy(), r.last_volunteer.copy()
+    does = u < -np.expm1(-hazard)
+    want = r.idx[does]
+    mot = mot_want[r.idx]
+    mot = mot + recovery * (1.0 - mot)
+    mot[does] *= 1.0 - burnout
+    mot_want[r.idx] = mot
+    last_want[want] = week
+    # the pass
+    mot_got, last_got = r.motivation.copy(), r.last_volunteer.copy()
+    got = kernels.motivate(
+        r.idx, u, np.expm1(-hazard), mot_got, np.float32(recovery), np.float32(1.0 - burnout),
+        last_got, week,
+    )  # fmt: skip
+    assert got.dtype == np.int64 and np.array_equal(got, want)
+    assert np.array_equal(mot_got, mot_want) and np.array_equal(last_got, last_want)
+
+
+def test_negated_hazards_are_the_hazards_negated():
+    rng = np.random.default_rng(3)
+    n, cap = 50, 80
+    idx = np.sort(rng.choice(cap, n, replace=False)).astype(np.int64)
+    f32 = lambda k: rng.random(k).astype(np.float32)  # noqa: E731
+    args = (
+        idx, f32(cap), np.float32(1.3), np.float32(0.05), np.float32(0.2), np.float32(0.8),
+        f32(cap), rng.random(n), 0.5, rng.random(n), 0.7, rng.random(10) < 0.5,
+        rng.integers(0, 10, cap).astype(np.int32), 0.4, rng.random(5) < 0.5,
+        rng.integers(-2, 5, cap).astype(np.int32), 0.6, f32(cap), f32(cap),
+        rng.uniform(0, 90, cap).astype(np.float32), np.float32(10.0), rng.random(n) + 0.5,
+        rng.random(30), rng.integers(0, 30, cap).astype(np.int32),
+    )  # fmt: skip
+    plus = kernels.volunteer_hazard(*args, 1.0)
+    minus = kernels.volunteer_hazard(*args, -1.0)
+    assert np.array_equal(minus, -plus) and (plus > 0).any()
+    assert np.array_equal(np.signbit(minus), ~np.signbit(plus))
+
+
+def test_per_resident_passes_float64_arrays_through_and_fills_the_rest():
+    a = np.arange(4.0)
+    assert per_resident(a, 4) is a
+    assert np.array_equal(per_resident(2.5, 3), [2.5, 2.5, 2.5])
+    b = per_resident(np.arange(4, dtype=np.float32), 4)
+    assert b.dtype == np.float64 and np.array_equal(b, a)
+    assert len(per_resident(1.0, 0)) == 0
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_trust_pass_matches_the_array_rule(seed, n):
+    rng = np.random.default_rng(seed)
+    r = columns(rng, n)
+    volunteers = r.idx[rng.random(n) < 0.4]
+    decay, gain = 0.05, 0.03
+    trust_want, gifts_want = r.trust.copy(), r.gift_success.copy()
+    t = trust_want[r.idx]
+    t = t + decay * (r.trust0[r.idx] - t)
+    trust_want[r.idx] = t
+    trust_want[volunteers] += gain * (1.0 - trust_want[volunteers])
+    gifts_want[r.idx] *= 0.99
+    trust_got, gifts_got = r.trust.copy(), r.gift_success.copy()
+    kernels.update_trust(
+        r.idx, volunteers, trust_got, r.trust0, gifts_got, np.float32(decay), np.float32(gain),
+        np.float32(0.99),
+    )  # fmt: skip
+    assert np.array_equal(trust_got, trust_want) and np.array_equal(gifts_got, gifts_want)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_peer_values_match_the_array_rule(seed, n):
+    r = columns(np.random.default_rng(seed), n)
+    week = 5
+    want = np.empty((r.cap, 3))
+    want[:, 0] = (r.last_volunteer != NEVER) & (week - r.last_volunteer < 52)
+    want[:, 1] = (r.last_donation != NEVER) & (week - r.last_donation < 52)
+    want[:, 2] = r.awareness
+    got = kernels.peer_values(r.last_volunteer, r.last_donation, r.awareness, week, 52, NEVER)
+    assert got.shape == want.shape and np.array_equal(got, want)
+    if n >= 300:
+        assert 0 < want[:, 0].sum() < r.cap  # both answers occur
+
+
+# --- access -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_access_matches_the_rule_through_household_access(seed, n):
+    rng = np.random.default_rng(seed)
+    r = columns(rng, n)
+    n_hh = int(r.household.max()) + 1
+    district = rng.integers(-1, 4, n_hh)
+    member = rng.random(n_hh) < 0.7
+    vitality = rng.random(4)
+    school = rng.integers(-1, 3, r.cap).astype(np.int32)
+    programme = rng.random(3)
+    employer = rng.integers(-2, 4, r.cap).astype(np.int32)
+    firm_programme = rng.random(4) < 0.5
+    informed = rng.integers(-1, 3, r.cap).astype(np.int32)
+    npo_active = np.array([True, False, True])
+    week = 10
+    for bonus in (np.zeros(1), np.full(1, 0.15), rng.random(n) * 0.3):
+        house = np.where(member & (district >= 0), vitality[np.maximum(district, 0)], 0.0)
+        sc = school[r.idx]
+        prog = np.where(sc >= 0, programme[np.maximum(sc, 0)], 0.0)
+        last = r.last_volunteer[r.idx]  # any week column serves as the place visits
+        place = (last != NEVER) & (week - last < 8)
+        heard, told = informed[r.idx], r.last_donation[r.idx]
+        knows = (heard >= 0) & npo_active[np.maximum(heard, 0)]
+        knows &= (told != NEVER) & (week - told < 12)
+        e = employer[r.idx]
+        works = (e >= 0) & firm_programme[np.maximum(e, 0)]
+        miss = 1.0 - 0.5 * house[r.household[r.idx]]
+        miss = miss * (1.0 - prog) * (1.0 - 0.3 * place) * (1.0 - 0.4 * knows)
+        miss = miss * (1.0 - 0.3 * works)
+        want = np.minimum(1.0 - miss + np.broadcast_to(bonus, (n,)), 1.0)
+        got = kernels.access(
+            r.idx, district, member, vitality, r.household, school, programme,
+            r.last_volunteer, week, 8, informed, npo_active, r.last_donation, 12, employer,
+            firm_programme, NEVER, 0.5, 0.3, 0.4, 0.3, bonus,
+        )  # fmt: skip
+        assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_resident_access_matches_household_access_read_per_resident(seed, n):
+    rng = np.random.default_rng(seed)
+    r = columns(rng, n)
+    n_hh = int(r.household.max()) + 1
+    district = rng.integers(-1, 4, n_hh)
+    member = rng.random(n_hh) < 0.7
+    vitality = rng.random(4)
+    want = np.where(member & (district >= 0), vitality[np.maximum(district, 0)], 0.0)
+    got = community._resident_access(r.idx, r.household, district, member, vitality)
+    assert got.dtype == np.float64 and np.array_equal(got, want[r.household[r.idx]])
+
+
+# --- coordinators -----------------------------------------------------------------------------
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_coordinators_rosters_match_the_mask_and_stable_sort(seed, n):
+    r = columns(np.random.default_rng(seed), n)
+    npo = 2
+    want_free = np.flatnonzero(r.alive & (r.age >= 15) & (r.attach_kind != npo))
+    assert np.array_equal(_free_adults(r.alive, r.age, r.attach_kind, npo), want_free)
+    vol = np.flatnonzero(r.alive & (r.attach_kind == npo))
+    by_npo = r.attach_id[vol]
+    for n_npos in (0, 2, 6):
+        want_counts = np.bincount(by_npo, minlength=n_npos)
+        got, counts = _volunteers_by_npo(r.alive, r.attach_kind, r.attach_id, npo, n_npos)
+        assert counts.dtype == want_counts.dtype and np.array_equal(counts, want_counts)
+        assert np.array_equal(got, vol[np.argsort(by_npo, kind="stable")])
+
+
+# --- the paths' factors and costs -------------------------------------------------------------
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_path_factors_match_the_array_rules(seed, n):
+    rng = np.random.default_rng(seed)
+    r = columns(rng, n)
+    intensity = float(rng.uniform(0, 1))
+    busy = 1.0 - r.free_time[r.idx]
+    want = 1.0 + intensity * busy * np.ones(n, bool)
+    got = _busy_factor(r.idx, r.free_time, np.float32(intensity))
+    assert got.dtype == want.dtype == np.float32 and np.array_equal(got, want)
+    model = SimpleNamespace(population=SimpleNamespace(female=r.female, free_time=r.free_time))
+    for sex in ("female", "male"):
+        path = Path09InclusiveParticipation(intensity, target=Target(sex=sex))
+        mask = np.ones(n, bool) & (r.female[r.idx] == (sex == "female"))
+        assert np.array_equal(path.target.residents(model, r.idx), mask)
+        got = path.volunteer_factor(model, r.idx)
+        assert got.dtype == np.float64 and np.array_equal(got, 1.0 + intensity * mask)
+    easy = Path20EasyParticipation(intensity)
+    assert easy.access_bonus(model, r.idx) == 0.2 * intensity
+    assert np.array_equal(easy.volunteer_factor(model, r.idx), want)
+
+
+class _Hook(Intervention):
+    number = 99
+
+    def __init__(self, value) -> None:
+        super().__init__(1.0)
+        self.value = value
+        self.active = True
+
+    def volunteer_factor(self, model, slots):
+        return self.value
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        (),
+        (None,),
+        (np.array([0.5, -0.0, 2.0]),),
+        (np.array([0.5, 1.5, 2.0], np.float32), np.array([2.0, 0.25, 3.0])),
+        (np.array([True, False, True]),),
+        (np.array([1, 0, 3]), np.array([0.5, 0.5, 0.5], np.float32)),
+        (2.5, None, np.array([1.0, 2.0, 3.0])),
+    ],
+)
+def test_factor_is_the_product_from_one(values):
+    paths = InterventionSet([_Hook(v) for v in values])
+    want: np.ndarray | float = 1.0
+    for v in values:
+        if v is not None:
+            want = want * v
+    got = paths.factor("volunteer_factor", None, np.arange(3))
+    assert np.asarray(got).dtype == np.asarray(want).dtype
+    assert np.array_equal(np.signbit(got), np.signbit(want)) and np.array_equal(got, want)
+
+
+def test_transfer_through_books_what_two_transfers_book():
+    one, two = ledger.Ledger(), ledger.Ledger()
+    steps = [
+        (0, "a", "bank:0", ledger.OPERATIONS, 1234.6),
+        (0, "a", "bank:0", ledger.OPERATIONS, 0.2),
+        (1, ledger.TAXES, "government", ledger.OPERATIONS, 99.5),
+        (1, "x", "x", "x", 7.0),
+        (3, "new", "bank:0", "dest", 5.0),
+    ]
+    for week, source, via, dest, yen in steps:
+        one.week = two.week = week
+        one.transfer("seed", "a", "budget", 10.0)
+        two.transfer("seed", "a", "budget", 10.0)
+        got = one.transfer_through(source, via, dest, "intervention", yen)
+        want = two.transfer(source, via, "intervention", yen)
+        if want:
+            two.transfer(via, dest, "intervention", want)
+        assert got == want
+        assert dict(one.week_totals(week)) == dict(two.week_totals(week))
+    assert one.balances == two.balances and len(one) == len(two)
+    assert one.flows().equals(two.flows())
+    with pytest.raises(ValueError):
+        one.transfer_through("a", "b", "c", "no such channel", 1.0)
+    with pytest.raises(ValueError):
+        one.transfer_through("a", "b", "c", "intervention", -3.0)
