@@ -156,45 +156,10 @@ class Ledger:
     ) -> int:
         """``transfer(source, via, ...)`` and then ``transfer(via, dest, ...)`` of what
         moved: money passing through an account (a payer's running costs of a path).
-        Returns what moved.
-
-        Both transfers are booked here at once (the 27 paths pay every week): the same
-        balances and the same two rows, in the same order, as the two calls."""
-        channel_code = _CHANNEL_CODE.get(channel)
-        if channel_code is None:
-            raise ValueError(f"unknown channel {channel!r}")
-        yen = round(amount)
-        if yen < 0:
-            raise ValueError(f"negative transfer {yen} from {source} to {via}")
-        if yen == 0:
-            return 0
-        balances = self.balances
-        balances[source] -= yen
-        balances[via] += yen
-        balances[via] -= yen
-        balances[dest] += yen
-        codes = self._account_code
-        s = codes.get(source)
-        if s is None:
-            s = self._code(source)
-        v = codes.get(via)
-        if v is None:
-            v = self._code(via)
-        d = codes.get(dest)
-        if d is None:
-            d = self._code(dest)
-        week = self.week
-        pending = self._pending
-        if week != self._run_week:
-            last = self._run_week
-            self._run_alone = last is None or last < week
-            self._run_week = week
-            self._run_start = self._n + len(pending)
-        yen = int(yen)
-        pending.append((week, s, v, channel_code, yen))
-        pending.append((week, v, d, channel_code, yen))
-        if len(pending) >= _BLOCK:
-            self._flush()
+        Returns what moved."""
+        yen = self.transfer(source, via, channel, amount)
+        if yen:
+            self.transfer(via, dest, channel, yen)
         return yen
 
     def flows(self) -> pd.DataFrame:

@@ -13,11 +13,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from model import ledger
 from model import participation_kernels as kernels
 from model.interventions import InterventionSet
 from model.interventions.base import Intervention, Target
-from model.interventions.establishing_ties import Path09InclusiveParticipation
+from model.interventions.establishing_ties import Path09InclusiveParticipation, _count_workers
 from model.interventions.promoting_participation import Path20EasyParticipation, _busy_factor
 from model.organisations import community
 from model.organisations.government import _free_adults, _volunteers_by_npo
@@ -278,28 +277,16 @@ def test_factor_is_the_product_from_one(values):
     assert np.array_equal(np.signbit(got), np.signbit(want)) and np.array_equal(got, want)
 
 
-def test_transfer_through_books_what_two_transfers_book():
-    one, two = ledger.Ledger(), ledger.Ledger()
-    steps = [
-        (0, "a", "bank:0", ledger.OPERATIONS, 1234.6),
-        (0, "a", "bank:0", ledger.OPERATIONS, 0.2),
-        (1, ledger.TAXES, "government", ledger.OPERATIONS, 99.5),
-        (1, "x", "x", "x", 7.0),
-        (3, "new", "bank:0", "dest", 5.0),
-    ]
-    for week, source, via, dest, yen in steps:
-        one.week = two.week = week
-        one.transfer("seed", "a", "budget", 10.0)
-        two.transfer("seed", "a", "budget", 10.0)
-        got = one.transfer_through(source, via, dest, "intervention", yen)
-        want = two.transfer(source, via, "intervention", yen)
-        if want:
-            two.transfer(via, dest, "intervention", want)
-        assert got == want
-        assert dict(one.week_totals(week)) == dict(two.week_totals(week))
-    assert one.balances == two.balances and len(one) == len(two)
-    assert one.flows().equals(two.flows())
-    with pytest.raises(ValueError):
-        one.transfer_through("a", "b", "c", "no such channel", 1.0)
-    with pytest.raises(ValueError):
-        one.transfer_through("a", "b", "c", "intervention", -3.0)
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_worker_and_target_counts_match_the_masks(seed, n):
+    rng = np.random.default_rng(seed)
+    r = columns(rng, n)
+    employer = rng.integers(-2, 4, r.cap).astype(np.int32)
+    want = int(np.count_nonzero(r.alive & (employer >= 0)))
+    assert _count_workers(r.alive, employer) == want
+    model = SimpleNamespace(population=SimpleNamespace(alive=r.alive, female=r.female))
+    for sex in ("female", "male"):
+        mask = r.alive.copy()
+        mask &= r.female == (sex == "female")
+        assert Target(sex=sex).count(model) == int(np.count_nonzero(mask))

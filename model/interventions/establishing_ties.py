@@ -202,8 +202,7 @@ class Path05Exchanges(Intervention):
 
     def yearly_cost(self, model: KizunaModel) -> float:
         pop = model.population
-        workers = int(np.count_nonzero(pop.alive & (pop.employer >= 0)))
-        return 200_000.0 * self.intensity * workers
+        return 200_000.0 * self.intensity * _count_workers(pop.alive, pop.employer)
 
 
 class Path06NpoTies(Intervention):
@@ -366,3 +365,13 @@ def _forum(
         if held and (everyone or targeted[i]) and age[s] >= 15:
             come[i] = u[i] < attendance * (half + awareness[s]) * (half + free_time[s])
     return come
+
+
+@njit(cache=True)
+def _count_workers(alive: np.ndarray, employer: np.ndarray) -> int:  # pragma: no cover
+    """Living residents who work for a local firm (``count_nonzero`` of the mask)."""
+    n = 0
+    for s in range(len(alive)):
+        if alive[s] and employer[s] >= 0:
+            n += 1
+    return n
