@@ -13,12 +13,13 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from model import attachment
 from model import participation_kernels as kernels
 from model.interventions import InterventionSet
 from model.interventions.base import Intervention, Target
 from model.interventions.establishing_ties import Path09InclusiveParticipation, _count_workers
 from model.interventions.promoting_participation import Path20EasyParticipation, _busy_factor
-from model.organisations import community
+from model.organisations import community, npos
 from model.organisations.government import _free_adults, _volunteers_by_npo
 from model.participation import per_resident
 from model.population import NEVER
@@ -290,3 +291,32 @@ def test_worker_and_target_counts_match_the_masks(seed, n):
         mask = r.alive.copy()
         mask &= r.female == (sex == "female")
         assert Target(sex=sex).count(model) == int(np.count_nonzero(mask))
+
+
+@pytest.mark.parametrize("n_enc", (0, 1, 40, 1500))
+@pytest.mark.parametrize("seed", SEEDS)
+def test_news_passes_both_ways_as_two_masked_passes(seed, n_enc):
+    rng = np.random.default_rng(seed)
+    r = columns(rng, 50)
+    u = rng.choice(r.idx, n_enc).astype(np.int64)
+    v = rng.choice(r.idx, n_enc).astype(np.int64)
+    informed = rng.integers(-1, 4, r.cap).astype(np.int32)
+    heard = np.full(r.cap, NEVER, np.int32)
+    model = SimpleNamespace(
+        population=SimpleNamespace(
+            attach_kind=r.attach_kind, attach_id=r.attach_id,
+            informed_npo=informed.copy(), informed_week=heard.copy(),
+        ),
+        rng=np.random.default_rng(seed), params=SimpleNamespace(word_of_mouth=0.5), week=4,
+    )  # fmt: skip
+    npos.word_of_mouth(model, u, v)
+    ref = np.random.default_rng(seed)
+    volunteer = r.attach_kind == attachment.NPO
+    for a, b in ((u, v), (v, u)):  # the rule before: mask, draws, fancy assignment
+        chances = ref.random(int(np.count_nonzero(volunteer[a])))
+        tells = np.flatnonzero(volunteer[a])[chances < 0.5]
+        informed[b[tells]] = r.attach_id[a[tells]]
+        heard[b[tells]] = 4
+    assert np.array_equal(model.population.informed_npo, informed)
+    assert np.array_equal(model.population.informed_week, heard)
+    assert model.rng.random() == ref.random()
