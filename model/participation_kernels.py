@@ -29,9 +29,11 @@ def free_time(
         adult = a >= 18
         h = household[i]
         fr = frailty[i]
-        base = base - np.float64(adult and infants[h]) * (0.25 if female[i] else 0.08)
-        base = base - np.float64(adult and frail[h] and fr <= np.float32(0.6)) * (
-            0.15 if female[i] else 0.05
+        woman = female[i]
+        # & rather than and: no branches to mispredict (every index is valid)
+        base = base - np.float64(adult & infants[h]) * (0.25 if woman else 0.08)
+        base = base - np.float64(adult & frail[h] & (fr <= np.float32(0.6))) * (
+            0.15 if woman else 0.05
         )
         clipped = min(max(base, 0.05), 1.0)
         rest = np.float32(1.0) - fr
@@ -80,7 +82,7 @@ def volunteer_hazard(
         h32 = h32 * (floor + one_minus_floor * awareness[i])
         h = np.float64(h32) * (1.0 + peer_effect * peer[k])
         h = h * (1.0 + access_effect * access[k])
-        parent = pupils[household[i]] and a >= 25 and a < 60
+        parent = pupils[household[i]] & (a >= 25) & (a < 60)  # &: no branches
         h = h * (1.0 + parent_effect * np.float64(parent))
         e = employer[i]
         works = e >= 0 and programme[max(e, 0)]
@@ -149,14 +151,15 @@ def access(
         sc = school[i]
         prog = school_programme[max(sc, 0)] if sc >= 0 else 0.0
         last = last_place_week[i]
-        place = last != never and week - last < place_memory
+        place = (last != never) & (week - last < place_memory)
         heard = informed_npo[i]
         told = informed_week[i]
+        # &: no branches to mispredict (npo_active is never empty)
         knows = (
-            heard >= 0
-            and npo_active[max(heard, 0)]
-            and told != never
-            and week - told < informed_memory
+            (heard >= 0)
+            & npo_active[max(heard, 0)]
+            & (told != never)
+            & (week - told < informed_memory)
         )
         e = employer[i]
         works = e >= 0 and programme[max(e, 0)]
