@@ -18,6 +18,7 @@ from model import ledger
 from model import participation_kernels as kernels
 from model.households import HouseholdView
 from model.organisations.community import vitality_by_district
+from model.organisations.npos import pick_by_weight
 from model.population import N_GIFT_BUCKETS, NEVER, NO_EMPLOYER
 from model.ties import Adjacency
 
@@ -213,11 +214,15 @@ def route_gifts(model: KizunaModel, donors: np.ndarray, amounts: np.ndarray) -> 
         )
     if direct.any():
         index = np.array([n.index for n in npos])
-        # better-known (bigger) NPOs get more, with diminishing returns
+        # better-known (bigger) NPOs get more, with diminishing returns (the draws of
+        # rng.choice(len(npos), size, p=weight / weight.sum()), without its checks)
         weight = np.sqrt(np.array([n.capacity for n in npos])) + 1e-9
-        chosen = index[rng.choice(len(npos), size=int(direct.sum()), p=weight / weight.sum())]
+        chosen = index[pick_by_weight(rng, weight, int(np.count_nonzero(direct)))]
         heard = model.population.informed_npo[donors[direct]]
-        chosen = np.where(knows[direct] & np.isin(heard, index), heard, chosen)
+        # whether the NPO one heard of is among them: np.isin(heard, index) as a lookup
+        listed = np.zeros(len(model.npos) + 1, bool)
+        listed[index] = True
+        chosen = np.where(knows[direct] & listed[heard], heard, chosen)
         per_npo = np.bincount(chosen, weights=amounts[direct], minlength=len(model.npos))
         for i in np.flatnonzero(per_npo):
             model.npos[int(i)].receive(ledger.RESIDENTS, "gift_direct", float(per_npo[i]))

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from model import attachment
+from model import attachment, ledger
 from model import participation_kernels as kernels
 from model.interventions import InterventionSet
 from model.interventions.base import Intervention, Target
@@ -21,8 +21,9 @@ from model.interventions.establishing_ties import Path09InclusiveParticipation, 
 from model.interventions.promoting_participation import Path20EasyParticipation, _busy_factor
 from model.organisations import community, npos
 from model.organisations.government import _free_adults, _volunteers_by_npo
-from model.participation import per_resident
+from model.participation import per_resident, route_gifts
 from model.population import NEVER
+from tests.towns import small_town
 
 SEEDS = range(5)
 SIZES = (0, 1, 7, 300)
@@ -320,3 +321,58 @@ def test_news_passes_both_ways_as_two_masked_passes(seed, n_enc):
     assert np.array_equal(model.population.informed_npo, informed)
     assert np.array_equal(model.population.informed_week, heard)
     assert model.rng.random() == ref.random()
+
+
+def route_gifts_reference(model, donors, amounts):
+    """``participation.route_gifts`` as it was: rng.choice and np.isin."""
+    from model.participation import knows_npo
+
+    p, rng = model.params, model.rng
+    knows = knows_npo(model, donors)
+    local = rng.random(len(donors)) < np.where(knows, p.local_giving_informed, p.local_giving)
+    npo_list = [n for n in model.npos if n.active and n.kind == "npo"]
+    foundation = model.foundation
+    via_foundation = local & (rng.random(len(donors)) < p.foundation_visibility)
+    if foundation is None:
+        via_foundation[:] = False
+    direct = local & ~via_foundation
+    if not npo_list:
+        direct[:] = False
+    outside = ~(direct | via_foundation)
+    model.population.last_local_gift_week[donors[~outside]] = model.week
+    model.ledger.transfer(
+        ledger.RESIDENTS, ledger.OUTSIDE, "gift_outside", float(amounts[outside].sum())
+    )
+    if via_foundation.any():
+        foundation.receive(
+            ledger.RESIDENTS, "gift_foundation", float(amounts[via_foundation].sum())
+        )
+    if direct.any():
+        index = np.array([n.index for n in npo_list])
+        weight = np.sqrt(np.array([n.capacity for n in npo_list])) + 1e-9
+        chosen = index[rng.choice(len(npo_list), size=int(direct.sum()), p=weight / weight.sum())]
+        heard = model.population.informed_npo[donors[direct]]
+        chosen = np.where(knows[direct] & np.isin(heard, index), heard, chosen)
+        per_npo = np.bincount(chosen, weights=amounts[direct], minlength=len(model.npos))
+        for i in np.flatnonzero(per_npo):
+            model.npos[int(i)].receive(ledger.RESIDENTS, "gift_direct", float(per_npo[i]))
+
+
+def test_gifts_are_routed_as_before():
+    seed = 2
+    towns = [small_town(300, seed=seed, warmup_weeks=1) for _ in range(2)]
+    for town in towns:
+        pop = town.population
+        idx = pop.alive_idx()
+        heard = np.random.default_rng(seed).integers(-1, len(town.npos), len(idx))
+        pop.informed_npo[idx] = heard  # many donors know an NPO, some the centre
+        pop.informed_week[idx] = town.week
+    donors = towns[0].population.alive_idx()[::2].astype(np.int64)
+    amounts = np.round(np.random.default_rng(seed).lognormal(8, 1, len(donors)))
+    route_gifts(towns[0], donors, amounts)
+    route_gifts_reference(towns[1], donors, amounts)
+    new, old = towns[0], towns[1]
+    assert new.ledger.flows().equals(old.ledger.flows())
+    assert np.array_equal(new.population.last_local_gift_week, old.population.last_local_gift_week)
+    assert new.rng.random() == old.rng.random()
+    assert (new.ledger.flows()["channel"] == "gift_direct").any()
