@@ -20,7 +20,6 @@ from model.interventions.base import Intervention, Target
 from model.interventions.establishing_ties import Path09InclusiveParticipation, _count_workers
 from model.interventions.promoting_participation import Path20EasyParticipation, _busy_factor
 from model.organisations import community, npos
-from model.organisations.government import _free_adults, _volunteers_by_npo
 from model.participation import per_resident, route_gifts
 from model.population import NEVER
 from tests.towns import small_town
@@ -202,23 +201,6 @@ def test_resident_access_matches_household_access_read_per_resident(seed, n):
     want = np.where(member & (district >= 0), vitality[np.maximum(district, 0)], 0.0)
     got = community._resident_access(r.idx, r.household, district, member, vitality)
     assert got.dtype == np.float64 and np.array_equal(got, want[r.household[r.idx]])
-
-
-# --- coordinators -----------------------------------------------------------------------------
-@pytest.mark.parametrize("n", SIZES)
-@pytest.mark.parametrize("seed", SEEDS)
-def test_coordinators_rosters_match_the_mask_and_stable_sort(seed, n):
-    r = columns(np.random.default_rng(seed), n)
-    npo = 2
-    want_free = np.flatnonzero(r.alive & (r.age >= 15) & (r.attach_kind != npo))
-    assert np.array_equal(_free_adults(r.alive, r.age, r.attach_kind, npo), want_free)
-    vol = np.flatnonzero(r.alive & (r.attach_kind == npo))
-    by_npo = r.attach_id[vol]
-    for n_npos in (0, 2, 6):
-        want_counts = np.bincount(by_npo, minlength=n_npos)
-        got, counts = _volunteers_by_npo(r.alive, r.attach_kind, r.attach_id, npo, n_npos)
-        assert counts.dtype == want_counts.dtype and np.array_equal(counts, want_counts)
-        assert np.array_equal(got, vol[np.argsort(by_npo, kind="stable")])
 
 
 # --- the paths' factors and costs -------------------------------------------------------------

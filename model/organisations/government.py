@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
 
 from model import attachment, ledger
 from model.organisations import community
@@ -86,8 +85,8 @@ def coordinators(model: KizunaModel) -> tuple[np.ndarray, np.ndarray]:
     n = model.rng.poisson(p.coordinator_introductions * model.population_size / 10_000)
     if not npos or n == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    # one pass over all slots costs a fraction of gathering the alive residents' columns
-    free = _free_adults(pop.alive, pop.age, pop.attach_kind, attachment.NPO)
+    # one mask over all slots costs a fraction of gathering the alive residents' columns
+    free = np.flatnonzero(pop.alive & (pop.age >= 15) & (pop.attach_kind != attachment.NPO))
     if len(free) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     people = free[model.rng.integers(0, len(free), n)]
@@ -104,67 +103,17 @@ def coordinators(model: KizunaModel) -> tuple[np.ndarray, np.ndarray]:
     pop.attach_id[people[join]] = index[join]
     pop.last_volunteer_week[people[join]] = model.week
     # meet one of the NPO's volunteers, if it has any
-    # each NPO's volunteers as one block, in slot order (a counting sort: what a stable
-    # argsort by NPO gave); a draw for each introduced person whose NPO has volunteers
-    # (an array of bounds draws as scalar calls would)
-    by_npo, counts = _volunteers_by_npo(
-        pop.alive, pop.attach_kind, pop.attach_id, attachment.NPO, len(model.npos)
-    )
-    if len(by_npo) == 0:
+    vol = np.flatnonzero(pop.alive & (pop.attach_kind == attachment.NPO))
+    if len(vol) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
+    # each NPO's volunteers as one block of a stable sort; a draw for each introduced
+    # person whose NPO has volunteers (an array of bounds draws as scalar calls would)
+    by_npo = pop.attach_id[vol]
+    order = np.argsort(by_npo, kind="stable")
+    counts = np.bincount(by_npo, minlength=len(model.npos))
     starts = np.cumsum(counts) - counts
     k = counts[index]
     has = k > 0
     pick = model.rng.integers(0, k[has])
-    v = by_npo[starts[index[has]] + pick]
-    return people[has].astype(np.int64), v
-
-
-@njit(cache=True)
-def _free_adults(
-    alive: np.ndarray, age: np.ndarray, attach_kind: np.ndarray, npo: int
-) -> np.ndarray:  # pragma: no cover
-    """Living slots aged 15+ not volunteering for an NPO, in order (``flatnonzero`` of
-    the mask, in one pass)."""
-    n = 0
-    for s in range(len(alive)):
-        if alive[s] and age[s] >= 15 and attach_kind[s] != npo:
-            n += 1
-    out = np.empty(n, np.int64)
-    j = 0
-    for s in range(len(alive)):
-        if alive[s] and age[s] >= 15 and attach_kind[s] != npo:
-            out[j] = s
-            j += 1
-    return out
-
-
-@njit(cache=True)
-def _volunteers_by_npo(
-    alive: np.ndarray, attach_kind: np.ndarray, attach_id: np.ndarray, npo: int, n_npos: int
-) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
-    """Living NPO volunteers grouped by their NPO, each group in slot order (what a
-    stable argsort of their NPO indices gives), and the count per NPO (at least
-    ``n_npos`` entries, as ``np.bincount(..., minlength=n_npos)``)."""
-    bins = n_npos
-    n = 0
-    for s in range(len(alive)):
-        if alive[s] and attach_kind[s] == npo:
-            n += 1
-            bins = max(bins, attach_id[s] + 1)
-    counts = np.zeros(bins, np.int64)
-    for s in range(len(alive)):
-        if alive[s] and attach_kind[s] == npo:
-            counts[attach_id[s]] += 1
-    at = np.empty(bins, np.int64)
-    total = 0
-    for b in range(bins):
-        at[b] = total
-        total += counts[b]
-    out = np.empty(n, np.int64)
-    for s in range(len(alive)):
-        if alive[s] and attach_kind[s] == npo:
-            b = attach_id[s]
-            out[at[b]] = s
-            at[b] += 1
-    return out, counts
+    v = vol[order[starts[index[has]] + pick]]
+    return people[has].astype(np.int64), v.astype(np.int64)
