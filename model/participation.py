@@ -245,23 +245,21 @@ def start_gift_period(model: KizunaModel) -> None:
 
 
 def donation_hazard(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, np.ndarray]:
-    """Monthly giving hazard and income factor of each resident in ``wk.idx``."""
+    """Monthly giving hazard and income factor of each resident in ``wk.idx``: the
+    product of the base hazard, disposition, income, trust, awareness, peers, gifts
+    whose effect one saw, age and the paths' factors (in one compiled pass, see
+    ``participation_kernels.donation_hazard``)."""
     p = model.params
     pop = model.population
     idx = wk.idx
-    inc = income_factor(pop.income[idx])
-    g = (
-        p.donation_hazard
-        * (0.3 + 0.7 * pop.propensity[idx])
-        * inc
-        * (p.donation_trust_floor + (1.0 - p.donation_trust_floor) * pop.trust[idx])
-        * (0.5 + pop.awareness[idx])
-        * (1.0 + p.donation_peer_effect * wk.peer_donor)
-        * (1.0 + p.donation_success_effect * pop.gift_success[idx])
-        * (pop.age[idx] >= p.donor_min_age)
-        * model.interventions.factor("donation_factor", model, idx)
-    )
-    return g, inc
+    factor = model.interventions.factor("donation_factor", model, idx)
+    return kernels.donation_hazard(
+        idx, pop.income, pop.propensity, pop.trust, pop.awareness, pop.gift_success, pop.age,
+        np.float32(p.donation_hazard), np.float32(p.donation_trust_floor),
+        np.float32(1.0 - p.donation_trust_floor), wk.peer_donor, p.donation_peer_effect,
+        np.float32(p.donation_success_effect), np.float32(p.donor_min_age),
+        per_resident(factor, len(idx)),
+    )  # fmt: skip
 
 
 def gift_amounts(model: KizunaModel, inc: np.ndarray) -> np.ndarray:

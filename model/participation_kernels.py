@@ -236,3 +236,46 @@ def peer_values(
         values[i, 1] = 1.0 if d != never and week - d < weeks else 0.0
         values[i, 2] = np.float64(awareness[i])
     return values
+
+
+@njit(cache=True)
+def donation_hazard(
+    idx,
+    income,
+    propensity,
+    trust,
+    awareness,
+    gift_success,
+    age,
+    hazard,
+    floor,
+    one_minus_floor,
+    peer,
+    peer_effect,
+    success_effect,
+    min_age,
+    factor,
+):  # pragma: no cover - compiled
+    """``participation.donation_hazard`` in one pass: (hazard, income factor) per
+    resident of ``idx``. NumPy's types throughout: the income factor
+    (``clip(sqrt(income / 3e6), 0.2, 2.5)``) and the product up to awareness in
+    float32, then float64 from the peer share on; ``hazard``, ``floor``,
+    ``one_minus_floor``, ``success_effect`` and ``min_age`` come as float32, as NumPy
+    cast the Python floats; ``factor`` is per resident."""
+    n = idx.shape[0]
+    g = np.empty(n)
+    inc = np.empty(n, np.float32)
+    lo, hi = np.float32(0.2), np.float32(2.5)
+    for k in range(n):
+        i = idx[k]
+        f = min(max(np.sqrt(income[i] / np.float32(3.0e6)), lo), hi)
+        inc[k] = f
+        h32 = hazard * (np.float32(0.3) + np.float32(0.7) * propensity[i])
+        h32 = h32 * f
+        h32 = h32 * (floor + one_minus_floor * trust[i])
+        h32 = h32 * (np.float32(0.5) + awareness[i])
+        h = np.float64(h32) * (1.0 + peer_effect * peer[k])
+        h = h * np.float64(np.float32(1.0) + success_effect * gift_success[i])
+        h = h * (1.0 if age[i] >= min_age else 0.0)
+        g[k] = h * factor[k]
+    return g, inc

@@ -358,3 +358,37 @@ def test_gifts_are_routed_as_before():
     assert np.array_equal(new.population.last_local_gift_week, old.population.last_local_gift_week)
     assert new.rng.random() == old.rng.random()
     assert (new.ledger.flows()["channel"] == "gift_direct").any()
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_donation_hazard_matches_the_array_rule(seed, n):
+    rng = np.random.default_rng(seed)
+    r = columns(rng, n)
+    income = (rng.lognormal(14.5, 1.2, r.cap)).astype(np.float32)
+    income[::7] = 0.0  # the factor's floor and ceiling both occur
+    income[1::7] = 9e7
+    r.age[::5] = 18.0  # on the age limit
+    peer = rng.random(n)
+    factor = 1.0 + rng.random(n)
+    hazard, floor, peer_effect, success, min_age = 0.02, 0.3, 0.8, 0.6, 18.0
+    # the rule before
+    inc = np.clip(np.sqrt(income[r.idx] / 3.0e6), 0.2, 2.5)
+    want = (
+        hazard
+        * (0.3 + 0.7 * r.trust0[r.idx])  # any float32 column serves as the propensity
+        * inc
+        * (floor + (1.0 - floor) * r.trust[r.idx])
+        * (0.5 + r.awareness[r.idx])
+        * (1.0 + peer_effect * peer)
+        * (1.0 + success * r.gift_success[r.idx])
+        * (r.age[r.idx] >= min_age)
+        * factor
+    )
+    g, got_inc = kernels.donation_hazard(
+        r.idx, income, r.trust0, r.trust, r.awareness, r.gift_success, r.age,
+        np.float32(hazard), np.float32(floor), np.float32(1.0 - floor), peer, peer_effect,
+        np.float32(success), np.float32(min_age), factor,
+    )  # fmt: skip
+    assert got_inc.dtype == inc.dtype == np.float32 and np.array_equal(got_inc, inc)
+    assert g.dtype == want.dtype == np.float64 and np.array_equal(g, want)
