@@ -17,7 +17,8 @@ import numpy as np
 from model import ledger
 from model import participation_kernels as kernels
 from model.households import HouseholdView
-from model.organisations.community import household_access
+from model.organisations.community import vitality_by_district
+from model.organisations.npos import pick_by_weight
 from model.population import N_GIFT_BUCKETS, NEVER, NO_EMPLOYER
 from model.ties import Adjacency
 
@@ -65,13 +66,23 @@ def access_to_opportunities(model: KizunaModel, idx: np.ndarray, hv: HouseholdVi
     NPO one has heard of, and a place one visits."""
     pop = model.population
     bonus = model.interventions.bonus("access_bonus", model, idx)
+    # the association's part (``community.household_access``) is read per resident
     return kernels.access(
-        idx, household_access(model), pop.household, pop.school, model.school_programme,
+        idx, model.household_district(), model.households.member,
+        vitality_by_district(model), pop.household, pop.school, model.school_programme,
         pop.last_place_week, model.week, PLACE_MEMORY_WEEKS, pop.informed_npo,
         model.npo_active(), pop.informed_week, model.params.informed_memory, pop.employer,
         model.programme, NEVER, ACCESS_ASSOCIATION, ACCESS_PLACE, ACCESS_NPO, ACCESS_COMPANY,
-        np.broadcast_to(np.asarray(bonus, np.float64), idx.shape).copy(),
+        np.asarray(bonus, np.float64).reshape(-1),
     )  # fmt: skip
+
+
+def per_resident(values: np.ndarray | float, n: int) -> np.ndarray:
+    """``values`` (a scalar or one per resident) as a float64 array of ``n``: the array
+    itself when it already is one (the kernels only read it), else a filled copy."""
+    if isinstance(values, np.ndarray) and values.dtype == np.float64 and values.shape == (n,):
+        return values
+    return np.broadcast_to(np.asarray(values, np.float64), (n,)).copy()
 
 
 def knows_npo(model: KizunaModel, slots: np.ndarray) -> np.ndarray:
@@ -88,12 +99,9 @@ def knows_npo(model: KizunaModel, slots: np.ndarray) -> np.ndarray:
 def peer_values(model: KizunaModel) -> np.ndarray:
     """What each resident's ties see of them: volunteered and gave this year, awareness."""
     pop = model.population
-    week = model.week
-    values = np.empty((pop.capacity, 3))
-    values[:, 0] = pop.within("last_volunteer_week", week)
-    values[:, 1] = pop.within("last_donation_week", week)
-    values[:, 2] = pop.awareness
-    return values
+    return kernels.peer_values(
+        pop.last_volunteer_week, pop.last_donation_week, pop.awareness, model.week, 52, NEVER
+    )
 
 
 def peer_shares(
@@ -112,11 +120,12 @@ def school_parent(model: KizunaModel, idx: np.ndarray, hv: HouseholdView) -> np.
     return hv.pupils[model.population.household[idx]] & (age >= 25) & (age < 60)
 
 
-def volunteer_hazard(model: KizunaModel, wk: WeekContext) -> np.ndarray:
+def volunteer_hazard(model: KizunaModel, wk: WeekContext, sign: float = 1.0) -> np.ndarray:
     """Weekly volunteering hazard of each resident in ``wk.idx`` (no side effects): the
     product of disposition, awareness, peers, access, school-parent duties, an employer's
     programme, free time, motivation, age, the paths' factors and post-disaster
-    solidarity (see ``participation_kernels.volunteer_hazard``)."""
+    solidarity (see ``participation_kernels.volunteer_hazard``); ``sign=-1.0`` gives
+    the hazards negated (exactly), as ``expm1`` takes them."""
     p = model.params
     pop = model.population
     idx = wk.idx
@@ -128,8 +137,7 @@ def volunteer_hazard(model: KizunaModel, wk: WeekContext) -> np.ndarray:
         p.volunteer_access_effect, wk.households.pupils, pop.household, p.school_parent_effect,
         model.programme, pop.employer, p.company_programme_effect, pop.free_time,
         pop.motivation, pop.age, np.float32(p.volunteer_min_age),
-        np.broadcast_to(np.asarray(factor, np.float64), idx.shape).copy(), model.solidarity,
-        pop.cell,
+        per_resident(factor, len(idx)), model.solidarity, pop.cell, sign,
     )  # fmt: skip
 
 
@@ -138,14 +146,14 @@ def volunteer(model: KizunaModel, wk: WeekContext) -> np.ndarray:
     p = model.params
     pop = model.population
     idx = wk.idx
-    does = model.rng.random(len(idx)) < -np.expm1(-volunteer_hazard(model, wk))
-    volunteers = idx[does]
-    mot = pop.motivation[idx]
-    mot = mot + p.motivation_recovery * (1.0 - mot)
-    mot[does] *= 1.0 - p.burnout
-    pop.motivation[idx] = mot
-    pop.last_volunteer_week[volunteers] = model.week
-    return volunteers
+    # volunteering when u < -expm1(-hazard); motivation recovers, volunteering wears
+    # it (float32, as the array rule had it)
+    u = model.rng.random(len(idx))
+    return kernels.motivate(
+        idx, u, np.expm1(volunteer_hazard(model, wk, -1.0)), pop.motivation,
+        np.float32(p.motivation_recovery), np.float32(1.0 - p.burnout),
+        pop.last_volunteer_week, model.week,
+    )  # fmt: skip
 
 
 def update_awareness(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray) -> None:
@@ -162,14 +170,14 @@ def update_awareness(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray
 
 
 def update_trust(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray) -> None:
+    """Trust drifts back to one's own level and grows with volunteering; the memory of
+    gifts whose effect one saw fades (see ``participation_kernels.update_trust``)."""
     p = model.params
     pop = model.population
-    idx = wk.idx
-    t = pop.trust[idx]
-    t = t + p.trust_decay * (pop.trust0[idx] - t)
-    pop.trust[idx] = t
-    pop.trust[volunteers] += p.trust_volunteer * (1.0 - pop.trust[volunteers])
-    pop.gift_success[idx] *= 0.99
+    kernels.update_trust(
+        wk.idx, volunteers, pop.trust, pop.trust0, pop.gift_success,
+        np.float32(p.trust_decay), np.float32(p.trust_volunteer), np.float32(0.99),
+    )  # fmt: skip
 
 
 def income_factor(income: np.ndarray) -> np.ndarray:
@@ -206,11 +214,15 @@ def route_gifts(model: KizunaModel, donors: np.ndarray, amounts: np.ndarray) -> 
         )
     if direct.any():
         index = np.array([n.index for n in npos])
-        # better-known (bigger) NPOs get more, with diminishing returns
+        # better-known (bigger) NPOs get more, with diminishing returns (the draws of
+        # rng.choice(len(npos), size, p=weight / weight.sum()), without its checks)
         weight = np.sqrt(np.array([n.capacity for n in npos])) + 1e-9
-        chosen = index[rng.choice(len(npos), size=int(direct.sum()), p=weight / weight.sum())]
+        chosen = index[pick_by_weight(rng, weight, int(np.count_nonzero(direct)))]
         heard = model.population.informed_npo[donors[direct]]
-        chosen = np.where(knows[direct] & np.isin(heard, index), heard, chosen)
+        # whether the NPO one heard of is among them: np.isin(heard, index) as a lookup
+        listed = np.zeros(len(model.npos) + 1, bool)
+        listed[index] = True
+        chosen = np.where(knows[direct] & listed[heard], heard, chosen)
         per_npo = np.bincount(chosen, weights=amounts[direct], minlength=len(model.npos))
         for i in np.flatnonzero(per_npo):
             model.npos[int(i)].receive(ledger.RESIDENTS, "gift_direct", float(per_npo[i]))
@@ -233,23 +245,21 @@ def start_gift_period(model: KizunaModel) -> None:
 
 
 def donation_hazard(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, np.ndarray]:
-    """Monthly giving hazard and income factor of each resident in ``wk.idx``."""
+    """Monthly giving hazard and income factor of each resident in ``wk.idx``: the
+    product of the base hazard, disposition, income, trust, awareness, peers, gifts
+    whose effect one saw, age and the paths' factors (in one compiled pass, see
+    ``participation_kernels.donation_hazard``)."""
     p = model.params
     pop = model.population
     idx = wk.idx
-    inc = income_factor(pop.income[idx])
-    g = (
-        p.donation_hazard
-        * (0.3 + 0.7 * pop.propensity[idx])
-        * inc
-        * (p.donation_trust_floor + (1.0 - p.donation_trust_floor) * pop.trust[idx])
-        * (0.5 + pop.awareness[idx])
-        * (1.0 + p.donation_peer_effect * wk.peer_donor)
-        * (1.0 + p.donation_success_effect * pop.gift_success[idx])
-        * (pop.age[idx] >= p.donor_min_age)
-        * model.interventions.factor("donation_factor", model, idx)
-    )
-    return g, inc
+    factor = model.interventions.factor("donation_factor", model, idx)
+    return kernels.donation_hazard(
+        idx, pop.income, pop.propensity, pop.trust, pop.awareness, pop.gift_success, pop.age,
+        np.float32(p.donation_hazard), np.float32(p.donation_trust_floor),
+        np.float32(1.0 - p.donation_trust_floor), wk.peer_donor, p.donation_peer_effect,
+        np.float32(p.donation_success_effect), np.float32(p.donor_min_age),
+        per_resident(factor, len(idx)),
+    )  # fmt: skip
 
 
 def gift_amounts(model: KizunaModel, inc: np.ndarray) -> np.ndarray:

@@ -29,9 +29,11 @@ def free_time(
         adult = a >= 18
         h = household[i]
         fr = frailty[i]
-        base = base - np.float64(adult and infants[h]) * (0.25 if female[i] else 0.08)
-        base = base - np.float64(adult and frail[h] and fr <= np.float32(0.6)) * (
-            0.15 if female[i] else 0.05
+        woman = female[i]
+        # & rather than and: no branches to mispredict (every index is valid)
+        base = base - np.float64(adult & infants[h]) * (0.25 if woman else 0.08)
+        base = base - np.float64(adult & frail[h] & (fr <= np.float32(0.6))) * (
+            0.15 if woman else 0.05
         )
         clipped = min(max(base, 0.05), 1.0)
         rest = np.float32(1.0) - fr
@@ -64,10 +66,13 @@ def volunteer_hazard(
     factor,
     solidarity,
     cell,
+    sign,
 ):  # pragma: no cover - compiled
     """``participation.volunteer_hazard``: float32 until the first float64 factor (the
     peer share), as NumPy computes it. ``scale``, ``hazard``, ``floor``,
-    ``one_minus_floor`` and ``min_age`` come as float32; ``factor`` is per resident."""
+    ``one_minus_floor`` and ``min_age`` come as float32; ``factor`` is per resident.
+    Each hazard is multiplied by ``sign`` (1.0, or -1.0 for the negated hazards that
+    ``expm1`` takes: an exact negation)."""
     out = np.empty(idx.shape[0])
     for k in range(idx.shape[0]):
         i = idx[k]
@@ -77,7 +82,7 @@ def volunteer_hazard(
         h32 = h32 * (floor + one_minus_floor * awareness[i])
         h = np.float64(h32) * (1.0 + peer_effect * peer[k])
         h = h * (1.0 + access_effect * access[k])
-        parent = pupils[household[i]] and a >= 25 and a < 60
+        parent = pupils[household[i]] & (a >= 25) & (a < 60)  # &: no branches
         h = h * (1.0 + parent_effect * np.float64(parent))
         e = employer[i]
         works = e >= 0 and programme[max(e, 0)]
@@ -86,7 +91,7 @@ def volunteer_hazard(
         h = h * np.float64(motivation[i])
         h = h * np.float64(a >= min_age)
         h = h * factor[k]
-        out[k] = h * (1.0 + solidarity[cell[i]])
+        out[k] = sign * (h * (1.0 + solidarity[cell[i]]))
     return out
 
 
@@ -108,7 +113,9 @@ def update_awareness(
 @njit(cache=True, error_model="numpy")
 def access(
     idx,
-    household_access,
+    household_district,
+    member,
+    vitality,
     household,
     school,
     school_programme,
@@ -131,28 +138,144 @@ def access(
     """``participation.access_to_opportunities``: one minus the chance of missing every
     channel (association, school programme, a recent place, a known active NPO, an
     employer's programme), plus the paths' bonus, at most 1 — the NumPy product's
-    float64 arithmetic in the same order."""
+    float64 arithmetic in the same order. The association's part is its vitality for a
+    member household in a district (``community.household_access``); ``bonus`` has one
+    value per resident, or one for all."""
     out = np.empty(idx.shape[0])
+    shared = bonus.shape[0] == 1
     for k in range(idx.shape[0]):
         i = idx[k]
+        h = household[i]
+        d = household_district[h]
+        assoc = vitality[d] if member[h] and d >= 0 else 0.0
         sc = school[i]
         prog = school_programme[max(sc, 0)] if sc >= 0 else 0.0
         last = last_place_week[i]
-        place = last != never and week - last < place_memory
+        place = (last != never) & (week - last < place_memory)
         heard = informed_npo[i]
         told = informed_week[i]
+        # &: no branches to mispredict (npo_active is never empty)
         knows = (
-            heard >= 0
-            and npo_active[max(heard, 0)]
-            and told != never
-            and week - told < informed_memory
+            (heard >= 0)
+            & npo_active[max(heard, 0)]
+            & (told != never)
+            & (week - told < informed_memory)
         )
         e = employer[i]
         works = e >= 0 and programme[max(e, 0)]
-        miss = 1.0 - via_association * household_access[household[i]]
+        miss = 1.0 - via_association * assoc
         miss = miss * (1.0 - prog)
         miss = miss * (1.0 - via_place * np.float64(place))
         miss = miss * (1.0 - via_npo * np.float64(knows))
         miss = miss * (1.0 - via_company * np.float64(works))
-        out[k] = min(1.0 - miss + bonus[k], 1.0)
+        out[k] = min(1.0 - miss + bonus[0 if shared else k], 1.0)
     return out
+
+
+@njit(cache=True)
+def motivate(
+    idx, u, expm1_neg, motivation, recovery, keep, last_volunteer_week, week
+):  # pragma: no cover - compiled
+    """``participation.volunteer``'s draw and bookkeeping in one pass: resident ``k``
+    volunteers when ``u[k] < -expm1_neg[k]`` (``expm1`` of the negated hazard, from
+    NumPy); everyone's motivation recovers (float32: ``m + recovery * (1 - m)``),
+    volunteers' wears (``m * keep``) and they get this week as their last.
+    ``recovery`` and ``keep`` come as float32, as NumPy cast the Python floats.
+    Returns the volunteers, in order."""
+    n = 0
+    for k in range(idx.shape[0]):
+        if u[k] < -expm1_neg[k]:
+            n += 1
+    out = np.empty(n, np.int64)
+    j = 0
+    one = np.float32(1.0)
+    for k in range(idx.shape[0]):
+        i = idx[k]
+        m = motivation[i]
+        m = m + recovery * (one - m)
+        if u[k] < -expm1_neg[k]:
+            m = m * keep
+            out[j] = i
+            j += 1
+            last_volunteer_week[i] = week
+        motivation[i] = m
+    return out
+
+
+@njit(cache=True)
+def update_trust(
+    idx, volunteers, trust, trust0, gift_success, decay, gain, fade
+):  # pragma: no cover - compiled
+    """``participation.update_trust`` in place, in float32 as NumPy computes it (``decay``,
+    ``gain`` and ``fade`` come as float32): trust drifts toward its own level, then each
+    of ``volunteers`` (distinct slots of ``idx``) gains; the memory of gifts fades."""
+    for k in range(idx.shape[0]):
+        i = idx[k]
+        t = trust[i]
+        trust[i] = t + decay * (trust0[i] - t)
+        gift_success[i] = gift_success[i] * fade
+    one = np.float32(1.0)
+    for k in range(volunteers.shape[0]):
+        i = volunteers[k]
+        t = trust[i]
+        trust[i] = t + gain * (one - t)
+
+
+@njit(cache=True)
+def peer_values(
+    last_volunteer_week, last_donation_week, awareness, week, weeks, never
+):  # pragma: no cover - compiled
+    """``participation.peer_values`` over all slots in one pass: volunteered and gave
+    in the ``weeks`` weeks up to ``week`` (``Population.within``), as 0/1, and
+    awareness, as float64 columns."""
+    values = np.empty((awareness.shape[0], 3))
+    for i in range(awareness.shape[0]):
+        v = last_volunteer_week[i]
+        d = last_donation_week[i]
+        values[i, 0] = 1.0 if v != never and week - v < weeks else 0.0
+        values[i, 1] = 1.0 if d != never and week - d < weeks else 0.0
+        values[i, 2] = np.float64(awareness[i])
+    return values
+
+
+@njit(cache=True)
+def donation_hazard(
+    idx,
+    income,
+    propensity,
+    trust,
+    awareness,
+    gift_success,
+    age,
+    hazard,
+    floor,
+    one_minus_floor,
+    peer,
+    peer_effect,
+    success_effect,
+    min_age,
+    factor,
+):  # pragma: no cover - compiled
+    """``participation.donation_hazard`` in one pass: (hazard, income factor) per
+    resident of ``idx``. NumPy's types throughout: the income factor
+    (``clip(sqrt(income / 3e6), 0.2, 2.5)``) and the product up to awareness in
+    float32, then float64 from the peer share on; ``hazard``, ``floor``,
+    ``one_minus_floor``, ``success_effect`` and ``min_age`` come as float32, as NumPy
+    cast the Python floats; ``factor`` is per resident."""
+    n = idx.shape[0]
+    g = np.empty(n)
+    inc = np.empty(n, np.float32)
+    lo, hi = np.float32(0.2), np.float32(2.5)
+    for k in range(n):
+        i = idx[k]
+        f = min(max(np.sqrt(income[i] / np.float32(3.0e6)), lo), hi)
+        inc[k] = f
+        h32 = hazard * (np.float32(0.3) + np.float32(0.7) * propensity[i])
+        h32 = h32 * f
+        h32 = h32 * (floor + one_minus_floor * trust[i])
+        h32 = h32 * (np.float32(0.5) + awareness[i])
+        h = np.float64(h32) * (1.0 + peer_effect * peer[k])
+        h = h * np.float64(np.float32(1.0) + success_effect * gift_success[i])
+        h = h * (1.0 if age[i] >= min_age else 0.0)
+        g[k] = h * factor[k]
+    return g, inc

@@ -341,8 +341,9 @@ def test_forums_match_the_array_rule(seed, n):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_free_employees_match_the_array_rule(seed):
     r = residents(np.random.default_rng(seed), [0, 1, 300][seed % 3])
-    want = (r.employer[r.idx] >= 0) & (r.attach_kind[r.idx] != attachment.NPO)
-    assert np.array_equal(_free_employees(r.idx, r.employer, r.attach_kind, attachment.NPO), want)
+    want = r.idx[(r.employer[r.idx] >= 0) & (r.attach_kind[r.idx] != attachment.NPO)]
+    got = _free_employees(r.idx, r.employer, r.attach_kind, attachment.NPO)
+    assert got.dtype == want.dtype and np.array_equal(got, want)
 
 
 # --- on a small town: per-association answers, platform roster, target counts ------------------

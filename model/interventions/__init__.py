@@ -120,12 +120,17 @@ class InterventionSet:
 
     def factor(self, hook: str, model: KizunaModel, slots: np.ndarray) -> np.ndarray | float:
         """Product of the active paths' per-resident factors for ``hook`` (1 if none)."""
-        out: np.ndarray | float = 1.0
+        out: np.ndarray | float | None = None
         for iv in self.hooked(hook):
             f = getattr(iv, hook)(model, slots)
             if f is not None:
-                out = out * f
-        return out
+                if out is not None:
+                    out = out * f
+                elif _floating(f):  # 1.0 * f is f, bit for bit: skip that product
+                    out = f
+                else:
+                    out = 1.0 * f
+        return 1.0 if out is None else out
 
     def bonus(self, hook: str, model: KizunaModel, slots: np.ndarray) -> np.ndarray | float:
         """Sum of the active paths' per-resident additions for ``hook`` (0 if none)."""
@@ -143,15 +148,24 @@ class InterventionSet:
         """
         us, vs, cs = [], [], []
         cost = 0.0
+        acting = self.hooked("weekly")  # the others' weekly would only return None
         for iv in self._active_paths():
-            met = iv.weekly(model, wk)
-            if met is not None:
-                us.append(met[0])
-                vs.append(met[1])
-                cs.append(int(WEEKLY_CONTEXT.get(iv.number, Context.EVENT)))
+            if iv in acting:
+                met = iv.weekly(model, wk)
+                if met is not None:
+                    us.append(met[0])
+                    vs.append(met[1])
+                    cs.append(int(WEEKLY_CONTEXT.get(iv.number, Context.EVENT)))
             cost += iv.pay_weekly_cost(model)
         model.flows["intervention_cost"] += cost
         return us, vs, cs
+
+
+def _floating(x: object) -> bool:
+    """Whether ``1.0 * x`` would be ``x`` itself: a float or an array of floats."""
+    if isinstance(x, np.ndarray):
+        return x.dtype.kind == "f"
+    return isinstance(x, float)
 
 
 def catalogue_table() -> list[dict]:

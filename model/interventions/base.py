@@ -49,6 +49,9 @@ class Target:
     def residents(self, model: KizunaModel, slots: np.ndarray) -> np.ndarray:
         """Boolean mask over ``slots``: the residents this target reaches."""
         pop = model.population
+        if self.districts is None and self.ages is None and self.sex is not None:
+            female = pop.female[slots]  # the common case (path 9): one gather
+            return female if self.sex == "female" else ~female
         mask = np.ones(len(slots), bool)
         if self.districts is not None:
             district = model.geography.district[pop.cell[slots]]
@@ -69,6 +72,10 @@ class Target:
         """How many living residents the target reaches: ``residents`` over the alive
         slots, as masks over all slots (cheaper than gathering the alive ones)."""
         pop = model.population
+        if self.districts is None and self.ages is None and self.sex is not None:
+            # the common case (path 9): one mask and a count
+            other = pop.female if self.sex == "female" else ~pop.female
+            return int(np.count_nonzero(pop.alive & other))
         mask = pop.alive.copy()
         if self.districts is not None:
             mask &= np.isin(model.geography.district[pop.cell], self.districts)

@@ -190,7 +190,7 @@ class Path05Exchanges(Intervention):
             return None
         pop = model.population
         idx = wk.idx
-        employees = idx[_free_employees(idx, pop.employer, pop.attach_kind, attachment.NPO)]
+        employees = _free_employees(idx, pop.employer, pop.attach_kind, attachment.NPO)
         placed = employees[model.rng.random(len(employees)) < self.intensity / 52.0]
         index = np.array([n.index for n in npos])
         pop.attach_kind[placed] = attachment.NPO
@@ -202,8 +202,7 @@ class Path05Exchanges(Intervention):
 
     def yearly_cost(self, model: KizunaModel) -> float:
         pop = model.population
-        workers = int(np.count_nonzero(pop.alive & (pop.employer >= 0)))
-        return 200_000.0 * self.intensity * workers
+        return 200_000.0 * self.intensity * _count_workers(pop.alive, pop.employer)
 
 
 class Path06NpoTies(Intervention):
@@ -299,7 +298,8 @@ class Path09InclusiveParticipation(Intervention):
     cost_model = "500 yen per targeted resident per year at intensity 1"
 
     def volunteer_factor(self, model: KizunaModel, slots: np.ndarray) -> np.ndarray:
-        return 1.0 + self.intensity * self.target.residents(model, slots)
+        # 1 + intensity * mask, read off the mask (the same two values, one pass)
+        return np.where(self.target.residents(model, slots), 1.0 + self.intensity, 1.0)
 
     def yearly_cost(self, model: KizunaModel) -> float:
         return 500.0 * self.intensity * float(self.target.count(model))
@@ -322,11 +322,20 @@ PATHS = (
 def _free_employees(
     idx: np.ndarray, employer: np.ndarray, attach_kind: np.ndarray, npo: int
 ) -> np.ndarray:  # pragma: no cover
-    """Which of ``idx`` work for a local firm and volunteer for no NPO: one pass."""
-    out = np.zeros(len(idx), np.bool_)
+    """The slots of ``idx`` that work for a local firm and volunteer for no NPO, in
+    order: a count and a fill instead of a mask and a gather."""
+    n = 0
     for i in range(len(idx)):
         s = idx[i]
-        out[i] = employer[s] >= 0 and attach_kind[s] != npo
+        if employer[s] >= 0 and attach_kind[s] != npo:
+            n += 1
+    out = np.empty(n, np.int64)
+    j = 0
+    for i in range(len(idx)):
+        s = idx[i]
+        if employer[s] >= 0 and attach_kind[s] != npo:
+            out[j] = s
+            j += 1
     return out
 
 
@@ -356,3 +365,13 @@ def _forum(
         if held and (everyone or targeted[i]) and age[s] >= 15:
             come[i] = u[i] < attendance * (half + awareness[s]) * (half + free_time[s])
     return come
+
+
+@njit(cache=True)
+def _count_workers(alive: np.ndarray, employer: np.ndarray) -> int:  # pragma: no cover
+    """Living residents who work for a local firm (``count_nonzero`` of the mask)."""
+    n = 0
+    for s in range(len(alive)):
+        if alive[s] and employer[s] >= 0:
+            n += 1
+    return n

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from model import ledger
 from model.interventions.base import IMAGES, Intervention
@@ -67,11 +68,16 @@ class Path20EasyParticipation(Intervention):
     indicator = "volunteer_rate"
     cost_model = "300 yen per resident per year at intensity 1"
 
-    def access_bonus(self, model: KizunaModel, slots: np.ndarray) -> np.ndarray:
+    def access_bonus(self, model: KizunaModel, slots: np.ndarray) -> np.ndarray | float:
+        if self.target.everyone:  # x * True is x: one value for all
+            return 0.2 * self.intensity
         return 0.2 * self.intensity * self.target.residents(model, slots)
 
     def volunteer_factor(self, model: KizunaModel, slots: np.ndarray) -> np.ndarray:
-        busy = 1.0 - model.population.free_time[slots]  # the less time, the more it helps
+        free_time = model.population.free_time
+        if self.target.everyone:  # x * True is x: no mask to multiply by
+            return _busy_factor(slots, free_time, np.float32(self.intensity))
+        busy = 1.0 - free_time[slots]  # the less time, the more it helps
         return 1.0 + self.intensity * busy * self.target.residents(model, slots)
 
     def yearly_cost(self, model: KizunaModel) -> float:
@@ -282,3 +288,17 @@ PATHS = (
     Path26SocialInvestment,
     Path27DirectInvestment,
 )
+
+
+@njit(cache=True)
+def _busy_factor(
+    slots: np.ndarray, free_time: np.ndarray, intensity: np.float32
+) -> np.ndarray:  # pragma: no cover
+    """Path 20's factor for everyone in one pass: ``1 + intensity * (1 - free time)``,
+    in float32 as NumPy computes it with the float32 column (``intensity`` as
+    float32, as NumPy cast the Python float)."""
+    out = np.empty(len(slots), np.float32)
+    one = np.float32(1.0)
+    for k in range(len(slots)):
+        out[k] = one + intensity * (one - free_time[slots[k]])
+    return out

@@ -284,8 +284,29 @@ def association_access(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
     """Vitality of each resident's association if their household is a member, else 0:
     how much of the association's information (circulars, notices) reaches them.
 
-    Worked out per household (fewer than residents), then read off per resident."""
-    return household_access(model)[model.population.household[idx]]
+    Read off per resident in one compiled pass (the rule of ``household_access``)."""
+    return _resident_access(
+        idx, model.population.household, model.household_district(), model.households.member,
+        vitality_by_district(model),
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _resident_access(
+    idx: np.ndarray,
+    household: np.ndarray,
+    district: np.ndarray,
+    member: np.ndarray,
+    vitality: np.ndarray,
+) -> np.ndarray:  # pragma: no cover
+    """Per resident of ``idx``: their association's vitality if their household is a
+    member in a district, else 0 (``household_access`` read at their household)."""
+    out = np.empty(len(idx))
+    for k in range(len(idx)):
+        h = household[idx[k]]
+        d = district[h]
+        out[k] = vitality[d] if member[h] and d >= 0 else 0.0
+    return out
 
 
 def brigade_drills(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, ...]:

@@ -278,42 +278,73 @@ def activities(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray):
 
 
 def word_of_mouth(model: KizunaModel, u: np.ndarray, v: np.ndarray) -> None:
-    """Meeting an NPO's volunteer can pass on news of the NPO (recruiting through ties)."""
+    """Meeting an NPO's volunteer can pass on news of the NPO (recruiting through ties):
+    each encounter side that volunteers for an NPO takes a uniform, the u sides' first."""
     pop = model.population
-    volunteer = pop.attach_kind == attachment.NPO
-    for a, b in ((u, v), (v, u)):
-        chances = model.rng.random(_count_in(volunteer, a))
-        _pass_on(a, b, volunteer, chances, model.params.word_of_mouth, model.week,
-                 pop.attach_id, pop.informed_npo, pop.informed_week)  # fmt: skip
+    # who volunteers for an NPO does not change while news passes: count both sides first
+    n_u, n_v = _tellers(u, v, pop.attach_kind, attachment.NPO)
+    first = model.rng.random(n_u)
+    second = model.rng.random(n_v)
+    _pass_on(
+        u, v, first, second, pop.attach_kind, attachment.NPO, model.params.word_of_mouth,
+        model.week, pop.attach_id, pop.informed_npo, pop.informed_week,
+    )  # fmt: skip
 
 
 @njit(cache=True)
-def _count_in(flag: np.ndarray, a: np.ndarray) -> int:  # pragma: no cover
-    n = 0
-    for x in a:
-        if flag[x]:
-            n += 1
-    return n
+def _tellers(
+    u: np.ndarray, v: np.ndarray, attach_kind: np.ndarray, npo: int
+) -> tuple[int, int]:  # pragma: no cover
+    """How many encounters have an NPO volunteer on the ``u`` side, and on the ``v`` side."""
+    n_u = 0
+    n_v = 0
+    for e in range(len(u)):
+        if attach_kind[u[e]] == npo:
+            n_u += 1
+        if attach_kind[v[e]] == npo:
+            n_v += 1
+    return n_u, n_v
 
 
 @njit(cache=True)
 def _pass_on(
-    a: np.ndarray,
-    b: np.ndarray,
-    volunteer: np.ndarray,
-    chances: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    first: np.ndarray,
+    second: np.ndarray,
+    attach_kind: np.ndarray,
+    npo: int,
     p: float,
     week: int,
     attach_id: np.ndarray,
     informed_npo: np.ndarray,
     informed_week: np.ndarray,
 ) -> None:  # pragma: no cover
-    """Each encounter whose ``a`` side volunteers for an NPO takes the next uniform;
-    below ``p``, ``b`` hears of that NPO (later encounters overwrite earlier ones, as
-    NumPy's fancy assignment does)."""
+    """News from ``u`` to ``v`` (uniforms ``first``), then from ``v`` to ``u``
+    (``second``): each encounter whose telling side volunteers for an NPO takes the
+    next uniform; below ``p``, the other side hears of that NPO (later encounters
+    overwrite earlier ones, as NumPy's fancy assignment does)."""
+    _tell(u, v, first, attach_kind, npo, p, week, attach_id, informed_npo, informed_week)
+    _tell(v, u, second, attach_kind, npo, p, week, attach_id, informed_npo, informed_week)
+
+
+@njit(cache=True)
+def _tell(
+    a: np.ndarray,
+    b: np.ndarray,
+    chances: np.ndarray,
+    attach_kind: np.ndarray,
+    npo: int,
+    p: float,
+    week: int,
+    attach_id: np.ndarray,
+    informed_npo: np.ndarray,
+    informed_week: np.ndarray,
+) -> None:  # pragma: no cover
+    """One direction of ``_pass_on``: from the ``a`` sides to the ``b`` sides."""
     j = 0
     for e in range(len(a)):
-        if volunteer[a[e]]:
+        if attach_kind[a[e]] == npo:
             if chances[j] < p:
                 informed_npo[b[e]] = attach_id[a[e]]
                 informed_week[b[e]] = week
