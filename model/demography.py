@@ -170,6 +170,31 @@ def out_migrants(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
     )  # fmt: skip
 
 
+def vital_events(model: KizunaModel, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """This week's dead, those leaving town (not the dead) and the mothers still in town:
+    ``deaths``, ``births`` and ``out_migrants`` in one draw and two compiled passes.
+
+    The draws are those three functions' draws in their order (one ``random`` call
+    returns the same numbers as consecutive calls of the same total size), so the events
+    are the same; the births' share of them is known after the first pass."""
+    pop = model.population
+    region = model.region
+    p = model.params
+    weekly_rate = WEEKLY_OUT_MIGRATION * region.out_migration_scale
+    n_households = len(model.households)
+    _women, birth_chance, move_chance, groups = vital_kernels.week_chances(
+        idx, pop.age, pop.female, pop.household, n_households,
+        FERTILITY, FERTILITY_FIRST_GROUP, region.fertility_scale, weekly_rate, region.youth_exodus,
+    )  # fmt: skip
+    u = model.rng.random(2 * len(idx) + len(birth_chance) + n_households)
+    return vital_kernels.week_events(
+        idx, pop.age, pop.female, pop.mortality_rr, pop.frailty, pop.household,
+        model.lives_alone, WEEKLY_DEATH_MALE, WEEKLY_DEATH_FEMALE, weekly_rate,
+        region.youth_exodus, p.care_entry_rate, p.elder_alone_move_rate,
+        birth_chance, move_chance, groups, u,
+    )  # fmt: skip
+
+
 def sorted_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``np.setdiff1d(a, b)`` for sorted, unique slot arrays (as the weekly events
     return them), by binary search instead of sorting both again."""

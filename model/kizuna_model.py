@@ -516,13 +516,12 @@ class KizunaModel(Model):
         """Births, deaths, moves and ageing; ``migration_only`` keeps just the moves (the
         warm-up uses it so some residents are newcomers at week 0, as in any town)."""
         idx = self.population.alive_idx()
-        empty = np.empty(0, np.int64)
-        dead = empty if migration_only else demography.deaths(self, idx)
-        mothers = empty if migration_only else demography.births(self, idx)
-        leaving = demography.out_migrants(self, idx)
-        leaving = demography.sorted_difference(leaving, dead)
+        if migration_only:
+            dead = mothers = np.empty(0, np.int64)
+            leaving = demography.out_migrants(self, idx)
+        else:  # deaths, births and moves out in one draw: mothers who die or leave drop out
+            dead, leaving, mothers = demography.vital_events(self, idx)
         self.remove_residents(np.concatenate((dead, leaving)))
-        mothers = mothers[self.population.alive[mothers]]
         if len(mothers):
             pop = self.population
             self.add_residents(

@@ -132,3 +132,136 @@ def leaving(
     for k in range(n):
         leave[k] = alone_leaves[k] or moving[household[idx[k]]]
     return idx[leave]
+
+
+# --- the week's three events in two passes ----------------------------------------------------
+# deaths, births and moves out draw, in this order, one uniform per resident, one per woman
+# 15-49, one per resident and one per household id. PCG64 fills a float64 array one
+# ``next_double`` at a time, so one ``random(total)`` holds exactly those four runs of
+# draws back to back. The first pass below counts the women (how many draws births take)
+# and everything that needs no draw; the second decides all three events at once.
+
+
+@njit(cache=True)
+def week_chances(
+    idx: np.ndarray, age: np.ndarray, female: np.ndarray, household: np.ndarray,
+    n_households: int, fertility: np.ndarray, first_group: int, scale: float,
+    weekly_rate: np.ndarray, youth_exodus: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Women 15-49 (slot order) with their weekly chance of giving birth, as
+    ``birth_chances``; each household id's weekly chance of moving out, as in
+    ``leaving`` (the mean rate of its members who are not young adults, 0 if none);
+    and each resident's age group (a division the second pass need not repeat)."""
+    n = len(idx)
+    men = np.zeros(n_households, np.int64)
+    rate_sum = np.zeros(n_households)
+    count = np.zeros(n_households, np.int64)
+    women = np.empty(n, idx.dtype)
+    groups = np.empty(n, np.int8)
+    n_women = 0
+    for k in range(n):
+        s = idx[k]
+        a = age[s]
+        h = household[s]
+        g = _group(a)
+        groups[k] = g
+        if female[s]:
+            if a >= 15 and a < 50:
+                women[n_women] = s
+                n_women += 1
+        elif a >= 18 and a < 65:
+            men[h] += 1
+        if not (a >= 18 and a < 30):
+            weekly = weekly_rate[g]
+            if a >= 15 and a < 25:
+                weekly = weekly * youth_exodus
+            rate_sum[h] += weekly
+            count[h] += 1
+    women = women[:n_women].copy()
+    n_groups = len(fertility)
+    group = np.empty(n_women, np.int64)
+    partnered = np.empty(n_women, np.bool_)
+    n_all = np.zeros(n_groups, np.int64)
+    n_partnered = np.zeros(n_groups, np.int64)
+    for j in range(n_women):
+        s = women[j]
+        g = _group(age[s]) - first_group
+        group[j] = g
+        partnered[j] = men[household[s]] > 0
+        n_all[g] += 1
+        if partnered[j]:
+            n_partnered[g] += 1
+    boost = np.zeros(n_groups)
+    for g in range(n_groups):
+        if n_partnered[g] > 0:
+            boost[g] = np.float64(n_all[g]) / np.float64(n_partnered[g])
+    chance = np.empty(n_women)
+    for j in range(n_women):
+        g = group[j]
+        annual = fertility[g] * scale * boost[g] * (1.0 if partnered[j] else 0.0)
+        chance[j] = min(annual, 0.9) / 52.0
+    moving = np.zeros(n_households)
+    for h in range(n_households):
+        if count[h] > 0:
+            moving[h] = rate_sum[h] / count[h]
+    return women, chance, moving, groups
+
+
+@njit(cache=True)
+def week_events(
+    idx: np.ndarray, age: np.ndarray, female: np.ndarray, mortality_rr: np.ndarray,
+    frailty: np.ndarray, household: np.ndarray, lives_alone: np.ndarray,
+    male_rate: np.ndarray, female_rate: np.ndarray, weekly_rate: np.ndarray,
+    youth_exodus: float, care_entry_rate: float, elder_alone_move_rate: float,
+    birth_chance: np.ndarray, move_chance: np.ndarray, groups: np.ndarray, u: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """The dead, those leaving town (not the dead) and the mothers still in town, from
+    the chances of ``week_chances`` and the week's draws ``u`` (deaths, births, moves,
+    households, back to back): the same comparisons as ``dying``, ``birth_chances``
+    with its draw, and ``leaving``, each in slot order."""
+    n = len(idx)
+    n_women = len(birth_chance)
+    u_birth = n
+    u_leave = n + n_women
+    u_household = 2 * n + n_women
+    dead = np.empty(n, idx.dtype)
+    leaving = np.empty(n, idx.dtype)
+    mothers = np.empty(n_women, idx.dtype)
+    n_dead = 0
+    n_leaving = 0
+    n_mothers = 0
+    j = 0
+    for k in range(n):
+        s = idx[k]
+        a = age[s]
+        g = groups[k]
+        h = female_rate[g] if female[s] else male_rate[g]
+        die = u[k] < h * np.float64(mortality_rr[s])
+        weekly = weekly_rate[g]
+        if a >= 15 and a < 25:
+            weekly = weekly * youth_exodus
+        young = a >= 18 and a < 30
+        elder = a >= 65
+        alone = lives_alone[s]
+        chance = weekly if young else 0.0
+        if elder:  # (below 65 care and kin add 0.0 / 52.0: nothing)
+            f = frailty[s]
+            f2 = f * f  # float32, as numpy squares a float32 column
+            care = care_entry_rate * np.float64(f2) * (1.5 if alone else 1.0)
+            to_kin = elder_alone_move_rate if alone else 0.0
+            chance = chance + (care + to_kin) / 52.0
+        leave = u[u_leave + k] < chance
+        hh = household[s]
+        leave = leave or u[u_household + hh] < move_chance[hh]
+        if die:
+            dead[n_dead] = s
+            n_dead += 1
+        elif leave:
+            leaving[n_leaving] = s
+            n_leaving += 1
+        if female[s] and a >= 15 and a < 50:
+            if u[u_birth + j] < birth_chance[j] and not (die or leave):
+                mothers[n_mothers] = s
+                n_mothers += 1
+            j += 1
+    return dead[:n_dead].copy(), leaving[:n_leaving].copy(), mothers[:n_mothers].copy()
