@@ -41,6 +41,13 @@ FRAILTY_MORTALITY_LOG_RR = 0.4  # log relative risk of death per s.d. of frailty
 
 
 # --- traits and roles -----------------------------------------------------------------------
+# the columns init_traits and update_frailty write for every new resident
+TRAIT_COLUMNS = frozenset(
+    {"propensity", "sociability", "awareness", "trust0", "trust", "frailty_u", "mortality_rr",
+     "income_u", "work_u", "study_u", "motivation", "frailty"}
+)  # fmt: skip
+
+
 def init_traits(model: KizunaModel, slots: np.ndarray) -> None:
     """Draw lasting traits for new residents (start of the run, births, arrivals)."""
     rng = model.rng
@@ -112,7 +119,7 @@ def assign_roles(model: KizunaModel, idx: np.ndarray) -> None:
         local = model.rng.random(len(new_employer)) < region.local_work_share
         n_local = int(np.count_nonzero(local))
         if n_local:
-            new_employer[local] = model.venues.draw_workplaces(n_local, model.rng)
+            new_employer[local] = _workplaces(model, n_local)
     current = current.copy()
     current[starting] = new_employer
     current[~works] = NO_EMPLOYER
@@ -126,6 +133,20 @@ def assign_roles(model: KizunaModel, idx: np.ndarray) -> None:
         ),
     )
     pop.income[idx] = median * region.income_scale * np.exp(INCOME_SIGMA * pop.income_u[idx])
+
+
+def _workplaces(model: KizunaModel, n: int) -> np.ndarray:
+    """``venues.draw_workplaces`` (``rng.choice`` by hiring weight) without the choice's
+    checks, which cost more than the draw for the few arrivals of a week: the same
+    cumulative sums, uniforms and search (as ``arrival_kinds``), so the same workplaces.
+    Weights that could not be probabilities go to ``draw_workplaces``, which says so."""
+    weight = model.venues.workplace_weight
+    total = weight.sum() if len(weight) else 0.0
+    if not total > 0:
+        return model.venues.draw_workplaces(n, model.rng)
+    cdf = (weight / total).cumsum()
+    cdf /= cdf[-1]
+    return cdf.searchsorted(model.rng.random(n), side="right").astype(np.int32)
 
 
 # --- weekly events --------------------------------------------------------------------------

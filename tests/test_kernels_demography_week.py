@@ -97,3 +97,91 @@ def test_vital_events_matches_the_separate_events(seed: int) -> None:
     assert town.rng.bit_generator.state == after
     for g, w in zip(got, (dead, leaving, mothers), strict=True):
         assert np.array_equal(g, w)
+
+
+# --- free dwellings, fresh slots and workplaces ---------------------------------------------------
+@pytest.mark.parametrize("seed", range(5))
+def test_free_dwellings_match_numpy_counts(seed: int) -> None:
+    from model.households import Households
+
+    rng = np.random.default_rng(seed)
+    n_cells = int(rng.integers(1, 40))
+    capacity = rng.integers(0, 4, n_cells).astype(np.int32)
+    households = Households()
+    n_hh = int(rng.integers(0, 60))
+    households.add(rng.integers(0, n_cells, n_hh), np.zeros(n_hh, bool), 0)
+    cap = int(rng.integers(1, 200))
+    household = rng.integers(0, max(n_hh, 1), cap).astype(np.int32)
+    alive = np.flatnonzero(rng.random(cap) < rng.random()) if n_hh else np.empty(0, np.int64)
+    sizes = households.sizes(household[alive])
+    occupied = np.bincount(households.cell[sizes > 0], minlength=n_cells)
+    want = np.repeat(np.arange(n_cells), np.maximum(capacity - occupied, 0))
+    got = households.free_dwellings(alive, household, capacity)
+    assert got.dtype == want.dtype
+    assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_allocate_skips_only_what_the_caller_writes(seed: int) -> None:
+    from model.population import COLUMNS, Population
+
+    rng = np.random.default_rng(seed)
+    full, lean = Population(4), Population(4)
+    written = frozenset({"age", "trust", "frailty"})
+    for _ in range(12):
+        step = int(rng.integers(1, 4))
+        for pop in (full, lean):  # scribble on every column, then free some slots
+            for name in COLUMNS.keys() - {"alive"}:
+                column = getattr(pop, name)
+                column[:] = np.random.default_rng(seed).random(len(column)) * 7
+            alive = pop.alive_idx()
+            if len(alive):
+                pop.release(alive[::step])
+        n = int(rng.integers(0, 9))
+        a, b = full.allocate(n), lean.allocate(n, written=written)
+        assert np.array_equal(a, b)
+        for name in COLUMNS:
+            same = np.array_equal(getattr(full, name)[a], getattr(lean, name)[b])
+            assert same or (name in written and n > 0)
+        assert lean.alive[b].all()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_workplaces_match_draw_workplaces(seed: int) -> None:
+    from types import SimpleNamespace
+
+    from model.demography import _workplaces
+
+    weight = np.random.default_rng(seed).pareto(1.3, 1 + 40 * seed) + 1.0
+    venues = SimpleNamespace(workplace_weight=weight)
+    for n in (1, 3, 50):
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        got = _workplaces(SimpleNamespace(venues=venues, rng=a), n)
+        want = b.choice(len(weight), size=n, p=weight / weight.sum()).astype(np.int32)
+        assert got.dtype == want.dtype
+        assert np.array_equal(got, want)
+        assert a.bit_generator.state == b.bit_generator.state
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_newcomers_leave_no_stale_values_in_skipped_columns(seed: int) -> None:
+    """add_residents writes every column it tells allocate to skip: garbage left in free
+    slots never shows through."""
+    from model.population import COLUMNS
+    from tests.towns import small_town
+
+    clean = small_town(300, seed=seed, warmup_weeks=1)
+    dirty = small_town(300, seed=seed, warmup_weeks=1)
+    for name in COLUMNS.keys() - {"alive"}:
+        column = getattr(dirty.population, name)
+        free = ~dirty.population.alive
+        column[free] = np.asarray(97, column.dtype)  # garbage in every free slot
+    mothers = clean.population.alive_idx()[:3]
+    args = (np.array([0.0, 31.0, 70.0], np.float32), np.array([True, False, True]),
+            clean.population.household[mothers], clean.population.cell[mothers])  # fmt: skip
+    a, b = clean.add_residents(*args), dirty.add_residents(*args)
+    assert np.array_equal(a, b)
+    for name in COLUMNS:
+        assert np.array_equal(
+            getattr(clean.population, name)[a], getattr(dirty.population, name)[b]
+        )
