@@ -203,17 +203,20 @@ def vital_events(model: KizunaModel, idx: np.ndarray) -> tuple[np.ndarray, np.nd
     p = model.params
     weekly_rate = WEEKLY_OUT_MIGRATION * region.out_migration_scale
     n_households = len(model.households)
-    _women, birth_chance, move_chance, groups = vital_kernels.week_chances(
+    women, birth_chance, move_chance, groups = vital_kernels.week_chances(
         idx, pop.age, pop.female, pop.household, n_households,
         FERTILITY, FERTILITY_FIRST_GROUP, region.fertility_scale, weekly_rate, region.youth_exodus,
     )  # fmt: skip
     u = model.rng.random(2 * len(idx) + len(birth_chance) + n_households)
     return vital_kernels.week_events(
         idx, pop.age, pop.female, pop.mortality_rr, pop.frailty, pop.household,
-        model.lives_alone, WEEKLY_DEATH_MALE, WEEKLY_DEATH_FEMALE, weekly_rate,
-        region.youth_exodus, p.care_entry_rate, p.elder_alone_move_rate,
-        birth_chance, move_chance, groups, u,
+        model.lives_alone, _DEATH_RATE, weekly_rate, region.youth_exodus,
+        p.care_entry_rate, p.elder_alone_move_rate, women, birth_chance, move_chance, groups, u,
     )  # fmt: skip
+
+
+# men's weekly hazards by age group, then women's (as week_events looks them up)
+_DEATH_RATE = np.concatenate((WEEKLY_DEATH_MALE, WEEKLY_DEATH_FEMALE))
 
 
 def sorted_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -62,9 +62,10 @@ def test_week_events_match_three_passes(seed: int, n: int, boost: float) -> None
     assert np.array_equal(chance, ref_chance)
     assert np.array_equal(groups, age_group(age[idx]))
     u = draws.random(2 * len(idx) + len(women) + n_hh)
+    death_rate = np.concatenate((WEEKLY_DEATH_MALE, WEEKLY_DEATH_FEMALE))
     got = vital_kernels.week_events(
-        idx, age, female, rr, frailty, household, alone, WEEKLY_DEATH_MALE,
-        WEEKLY_DEATH_FEMALE, weekly, youth, care_rate, kin_rate, chance, moving, groups, u,
+        idx, age, female, rr, frailty, household, alone, death_rate, weekly, youth,
+        care_rate, kin_rate, women, chance, moving, groups, u,
     )  # fmt: skip
     for g, w in zip(got, want, strict=True):
         assert np.array_equal(g, w)
