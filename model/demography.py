@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model import vital_kernels
+from model import role_kernels, vital_kernels
 from model.population import NO_EMPLOYER, OUTSIDE_EMPLOYER
 from model.venues import SCHOOL_LEVELS, STUDENT_AGES
 from model.vital_rates import (
@@ -31,7 +31,6 @@ from model.vital_rates import (
     WEEKLY_DEATH_FEMALE,
     WEEKLY_DEATH_MALE,
     WEEKLY_OUT_MIGRATION,
-    age_group,
 )
 
 if TYPE_CHECKING:
@@ -93,45 +92,25 @@ def assign_roles(model: KizunaModel, idx: np.ndarray) -> None:
     """School, work and income from age and sex (run at the start and every year)."""
     pop = model.population
     region = model.region
-    age = pop.age[idx]
-    g = age_group(age)
-    pop.school[idx] = model.venues.school_for(age, pop.cell[idx])
-    pupil = pop.school[idx] >= 0
-    rate = np.where(pop.female[idx], EMPLOYMENT_FEMALE[g], EMPLOYMENT_MALE[g])
-    uni = model.venues.university
-    if uni >= 0:  # some 18-21s not in work study at the town's university
-        lo, hi = STUDENT_AGES
-        student = (
-            (age >= lo)
-            & (age < hi)
-            & (pop.work_u[idx] >= rate)
-            & (pop.study_u[idx] < model.region.university_share)
-        )
-        school = pop.school[idx]
-        school[student] = uni
-        pop.school[idx] = school
-        pupil = pupil | student
-    works = (pop.work_u[idx] < rate) & ~pupil
-    current = pop.employer[idx]
-    starting = works & (current == NO_EMPLOYER)
-    new_employer = np.full(int(starting.sum()), OUTSIDE_EMPLOYER, dtype=np.int32)
+    venues = model.venues
+    pop.school[idx] = venues.school_for(pop.age[idx], pop.cell[idx])
+    # some 18-21s not in work study at the town's university (if there is one)
+    works, starting = role_kernels.study_and_work(
+        idx, pop.age, pop.female, pop.work_u, pop.study_u, pop.school, pop.employer,
+        EMPLOYMENT_MALE, EMPLOYMENT_FEMALE, venues.university, *STUDENT_AGES,
+        np.float32(region.university_share), NO_EMPLOYER,
+    )  # fmt: skip
+    new_employer = np.full(int(np.count_nonzero(starting)), OUTSIDE_EMPLOYER, dtype=np.int32)
     if len(new_employer):  # (drawing nothing leaves the generator as it was)
         local = model.rng.random(len(new_employer)) < region.local_work_share
         n_local = int(np.count_nonzero(local))
         if n_local:
             new_employer[local] = _workplaces(model, n_local)
-    current = current.copy()
-    current[starting] = new_employer
-    current[~works] = NO_EMPLOYER
-    pop.employer[idx] = current
-
-    median = np.where(
-        works,
-        np.where(pop.female[idx], INCOME_MEDIAN_EMPLOYED_FEMALE, INCOME_MEDIAN_EMPLOYED_MALE),
-        np.where(
-            age >= 65, INCOME_MEDIAN_PENSION, np.where(age >= 18, INCOME_MEDIAN_OTHER_ADULT, 0.0)
-        ),
-    )
+    median = role_kernels.employers_and_medians(
+        idx, pop.age, pop.female, pop.employer, works, starting, new_employer, NO_EMPLOYER,
+        INCOME_MEDIAN_EMPLOYED_FEMALE, INCOME_MEDIAN_EMPLOYED_MALE, INCOME_MEDIAN_PENSION,
+        INCOME_MEDIAN_OTHER_ADULT,
+    )  # fmt: skip
     pop.income[idx] = median * region.income_scale * np.exp(INCOME_SIGMA * pop.income_u[idx])
 
 

@@ -186,3 +186,96 @@ def test_newcomers_leave_no_stale_values_in_skipped_columns(seed: int) -> None:
         assert np.array_equal(
             getattr(clean.population, name)[a], getattr(dirty.population, name)[b]
         )
+
+
+# --- roles: the compiled passes against the numpy rule they replaced ---------------------------
+def _reference_assign_roles(model, idx: np.ndarray) -> None:
+    """demography.assign_roles as numpy array operations (before the compiled passes)."""
+    from model.population import NO_EMPLOYER, OUTSIDE_EMPLOYER
+    from model.venues import STUDENT_AGES
+    from model.vital_rates import (
+        EMPLOYMENT_FEMALE,
+        EMPLOYMENT_MALE,
+        INCOME_MEDIAN_EMPLOYED_FEMALE,
+        INCOME_MEDIAN_EMPLOYED_MALE,
+        INCOME_MEDIAN_OTHER_ADULT,
+        INCOME_MEDIAN_PENSION,
+        INCOME_SIGMA,
+    )
+
+    pop, region = model.population, model.region
+    age = pop.age[idx]
+    g = age_group(age)
+    pop.school[idx] = model.venues.school_for(age, pop.cell[idx])
+    pupil = pop.school[idx] >= 0
+    rate = np.where(pop.female[idx], EMPLOYMENT_FEMALE[g], EMPLOYMENT_MALE[g])
+    uni = model.venues.university
+    if uni >= 0:
+        lo, hi = STUDENT_AGES
+        student = (
+            (age >= lo)
+            & (age < hi)
+            & (pop.work_u[idx] >= rate)
+            & (pop.study_u[idx] < region.university_share)
+        )
+        school = pop.school[idx]
+        school[student] = uni
+        pop.school[idx] = school
+        pupil = pupil | student
+    works = (pop.work_u[idx] < rate) & ~pupil
+    current = pop.employer[idx]
+    starting = works & (current == NO_EMPLOYER)
+    new_employer = np.full(int(starting.sum()), OUTSIDE_EMPLOYER, dtype=np.int32)
+    if len(new_employer):
+        local = model.rng.random(len(new_employer)) < region.local_work_share
+        n_local = int(np.count_nonzero(local))
+        if n_local:
+            new_employer[local] = model.venues.draw_workplaces(n_local, model.rng)
+    current = current.copy()
+    current[starting] = new_employer
+    current[~works] = NO_EMPLOYER
+    pop.employer[idx] = current
+    median = np.where(
+        works,
+        np.where(pop.female[idx], INCOME_MEDIAN_EMPLOYED_FEMALE, INCOME_MEDIAN_EMPLOYED_MALE),
+        np.where(
+            age >= 65, INCOME_MEDIAN_PENSION, np.where(age >= 18, INCOME_MEDIAN_OTHER_ADULT, 0.0)
+        ),
+    )
+    pop.income[idx] = median * region.income_scale * np.exp(INCOME_SIGMA * pop.income_u[idx])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("university", [True, False])
+def test_assign_roles_matches_numpy_rule(seed: int, university: bool) -> None:
+    from tests.towns import small_town
+
+    fast = small_town(300, seed=seed, warmup_weeks=1)
+    slow = small_town(300, seed=seed, warmup_weeks=1)
+    rng = np.random.default_rng(seed)
+    for town in (fast, slow):
+        if not university:
+            town.venues.university = -1
+        elif town.venues.university < 0:
+            town.venues.university = 0  # any school id stands in for a university
+        pop = town.population
+        alive = pop.alive_idx()
+        draws = np.random.default_rng(seed)  # the same ages, ranks and employers for both
+        pop.age[alive] = draws.uniform(0, 90, len(alive)).astype(np.float32)
+        pop.age[alive[:6]] = np.array([18, 22, 65, 15, 17.99, 21.99], np.float32)
+        pop.age[alive[6:120]] = draws.uniform(17.5, 22.5, 114).astype(np.float32)
+        pop.study_u[alive] = draws.random(len(alive)).astype(np.float32)
+        pop.study_u[alive[6]] = np.float32(town.region.university_share)  # at the share
+        pop.employer[alive[::3]] = -1
+    idx = np.sort(rng.choice(fast.population.alive_idx()[:240], 150, replace=False))
+    for subset in (idx[:0], idx[:1], idx):
+        demography.assign_roles(fast, subset)
+        _reference_assign_roles(slow, subset)
+        for name in ("school", "employer", "income"):
+            a, b = getattr(fast.population, name), getattr(slow.population, name)
+            assert np.array_equal(a, b), name
+        assert fast.rng.bit_generator.state == slow.rng.bit_generator.state
+    pop = fast.population
+    assert np.count_nonzero(pop.employer[idx] >= 0) > 0  # some do work locally
+    if university:
+        assert np.count_nonzero(pop.school[idx] == fast.venues.university) > 0
