@@ -244,7 +244,8 @@ def arrivals(model: KizunaModel) -> int:
         1 + rng.binomial(2, 0.4, n_hh),
         (kind == _ARRIVALS.index("young_couple")) & (rng.random(n_hh) < 0.3),
     ).astype(np.int64)
-    oldest_child = np.clip(partner_age - 20.0, 1.0, 15.0)
+    # np.clip without its wrapper's overhead (the same values: no NaNs here)
+    oldest_child = np.minimum(np.maximum(partner_age - 20.0, 1.0), 15.0)
 
     hh = np.arange(n_hh)
     partners = hh[couple]

@@ -61,8 +61,9 @@ class HouseholdView:
         frailty: np.ndarray, n_households: int,
     ) -> HouseholdView:  # fmt: skip
         """From per-resident arrays aligned with ``idx`` (the alive slots)."""
+        # household ids only index: the int32 column needs no int64 copy
         size, oldest, pupils, infants, frail = _household_facts(
-            np.asarray(household, np.int64), age, school, frailty, n_households
+            household, age, school, frailty, n_households
         )
         return cls(GroupIndex.build(idx, household), size, oldest, pupils, infants, frail)
 

@@ -279,3 +279,21 @@ def test_assign_roles_matches_numpy_rule(seed: int, university: bool) -> None:
     assert np.count_nonzero(pop.employer[idx] >= 0) > 0  # some do work locally
     if university:
         assert np.count_nonzero(pop.school[idx] == fast.venues.university) > 0
+
+
+@pytest.mark.parametrize(("seed", "n"), SEEDS_AND_SIZES)
+def test_household_view_takes_the_int32_column_as_is(seed: int, n: int) -> None:
+    from model.households import HouseholdView
+
+    idx, age, _female, household, frailty, _rr, _alone, n_hh = _town(seed, n)
+    school = np.random.default_rng(seed).integers(-1, 3, len(age)).astype(np.int32)
+    args = (age[idx], school[idx], frailty[idx], n_hh)
+    narrow = HouseholdView.build(idx, household[idx], *args)
+    wide = HouseholdView.build(idx, household[idx].astype(np.int64), *args)
+    want_size = np.bincount(household[idx], minlength=n_hh)
+    want_oldest = np.zeros(n_hh)
+    np.maximum.at(want_oldest, household[idx], age[idx].astype(np.float64))
+    assert np.array_equal(narrow.size, want_size)
+    assert np.array_equal(narrow.oldest, want_oldest)
+    for name in ("size", "oldest", "pupils", "infants", "frail"):
+        assert np.array_equal(getattr(narrow, name), getattr(wide, name)), name
