@@ -94,9 +94,13 @@ def assign_roles(model: KizunaModel, idx: np.ndarray) -> None:
     region = model.region
     venues = model.venues
     pop.school[idx] = venues.school_for(pop.age[idx], pop.cell[idx])
+    # new slots and the (read-only) alive slots alike as a read-only view: one compiled
+    # signature, loaded at the start, not a second one at the first year's end
+    slots = idx.view()
+    slots.flags.writeable = False
     # some 18-21s not in work study at the town's university (if there is one)
     works, starting = role_kernels.study_and_work(
-        idx, pop.age, pop.female, pop.work_u, pop.study_u, pop.school, pop.employer,
+        slots, pop.age, pop.female, pop.work_u, pop.study_u, pop.school, pop.employer,
         EMPLOYMENT_MALE, EMPLOYMENT_FEMALE, venues.university, *STUDENT_AGES,
         np.float32(region.university_share), NO_EMPLOYER,
     )  # fmt: skip
@@ -107,7 +111,7 @@ def assign_roles(model: KizunaModel, idx: np.ndarray) -> None:
         if n_local:
             new_employer[local] = _workplaces(model, n_local)
     median = role_kernels.employers_and_medians(
-        idx, pop.age, pop.female, pop.employer, works, starting, new_employer, NO_EMPLOYER,
+        slots, pop.age, pop.female, pop.employer, works, starting, new_employer, NO_EMPLOYER,
         INCOME_MEDIAN_EMPLOYED_FEMALE, INCOME_MEDIAN_EMPLOYED_MALE, INCOME_MEDIAN_PENSION,
         INCOME_MEDIAN_OTHER_ADULT,
     )  # fmt: skip
