@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model import vital_kernels
+from model import role_kernels, vital_kernels
 from model.population import NO_EMPLOYER, OUTSIDE_EMPLOYER
 from model.venues import SCHOOL_LEVELS, STUDENT_AGES
 from model.vital_rates import (
@@ -31,7 +31,6 @@ from model.vital_rates import (
     WEEKLY_DEATH_FEMALE,
     WEEKLY_DEATH_MALE,
     WEEKLY_OUT_MIGRATION,
-    age_group,
 )
 
 if TYPE_CHECKING:
@@ -41,6 +40,13 @@ FRAILTY_MORTALITY_LOG_RR = 0.4  # log relative risk of death per s.d. of frailty
 
 
 # --- traits and roles -----------------------------------------------------------------------
+# the columns init_traits and update_frailty write for every new resident
+TRAIT_COLUMNS = frozenset(
+    {"propensity", "sociability", "awareness", "trust0", "trust", "frailty_u", "mortality_rr",
+     "income_u", "work_u", "study_u", "motivation", "frailty"}
+)  # fmt: skip
+
+
 def init_traits(model: KizunaModel, slots: np.ndarray) -> None:
     """Draw lasting traits for new residents (start of the run, births, arrivals)."""
     rng = model.rng
@@ -86,46 +92,44 @@ def assign_roles(model: KizunaModel, idx: np.ndarray) -> None:
     """School, work and income from age and sex (run at the start and every year)."""
     pop = model.population
     region = model.region
-    age = pop.age[idx]
-    g = age_group(age)
-    pop.school[idx] = model.venues.school_for(age, pop.cell[idx])
-    pupil = pop.school[idx] >= 0
-    rate = np.where(pop.female[idx], EMPLOYMENT_FEMALE[g], EMPLOYMENT_MALE[g])
-    uni = model.venues.university
-    if uni >= 0:  # some 18-21s not in work study at the town's university
-        lo, hi = STUDENT_AGES
-        student = (
-            (age >= lo)
-            & (age < hi)
-            & (pop.work_u[idx] >= rate)
-            & (pop.study_u[idx] < model.region.university_share)
-        )
-        school = pop.school[idx]
-        school[student] = uni
-        pop.school[idx] = school
-        pupil = pupil | student
-    works = (pop.work_u[idx] < rate) & ~pupil
-    current = pop.employer[idx]
-    starting = works & (current == NO_EMPLOYER)
-    new_employer = np.full(int(starting.sum()), OUTSIDE_EMPLOYER, dtype=np.int32)
+    venues = model.venues
+    pop.school[idx] = venues.school_for(pop.age[idx], pop.cell[idx])
+    # new slots and the (read-only) alive slots alike as a read-only view: one compiled
+    # signature, loaded at the start, not a second one at the first year's end
+    slots = idx.view()
+    slots.flags.writeable = False
+    # some 18-21s not in work study at the town's university (if there is one)
+    works, starting = role_kernels.study_and_work(
+        slots, pop.age, pop.female, pop.work_u, pop.study_u, pop.school, pop.employer,
+        EMPLOYMENT_MALE, EMPLOYMENT_FEMALE, venues.university, *STUDENT_AGES,
+        np.float32(region.university_share), NO_EMPLOYER,
+    )  # fmt: skip
+    new_employer = np.full(int(np.count_nonzero(starting)), OUTSIDE_EMPLOYER, dtype=np.int32)
     if len(new_employer):  # (drawing nothing leaves the generator as it was)
         local = model.rng.random(len(new_employer)) < region.local_work_share
         n_local = int(np.count_nonzero(local))
         if n_local:
-            new_employer[local] = model.venues.draw_workplaces(n_local, model.rng)
-    current = current.copy()
-    current[starting] = new_employer
-    current[~works] = NO_EMPLOYER
-    pop.employer[idx] = current
-
-    median = np.where(
-        works,
-        np.where(pop.female[idx], INCOME_MEDIAN_EMPLOYED_FEMALE, INCOME_MEDIAN_EMPLOYED_MALE),
-        np.where(
-            age >= 65, INCOME_MEDIAN_PENSION, np.where(age >= 18, INCOME_MEDIAN_OTHER_ADULT, 0.0)
-        ),
-    )
+            new_employer[local] = _workplaces(model, n_local)
+    median = role_kernels.employers_and_medians(
+        slots, pop.age, pop.female, pop.employer, works, starting, new_employer, NO_EMPLOYER,
+        INCOME_MEDIAN_EMPLOYED_FEMALE, INCOME_MEDIAN_EMPLOYED_MALE, INCOME_MEDIAN_PENSION,
+        INCOME_MEDIAN_OTHER_ADULT,
+    )  # fmt: skip
     pop.income[idx] = median * region.income_scale * np.exp(INCOME_SIGMA * pop.income_u[idx])
+
+
+def _workplaces(model: KizunaModel, n: int) -> np.ndarray:
+    """``venues.draw_workplaces`` (``rng.choice`` by hiring weight) without the choice's
+    checks, which cost more than the draw for the few arrivals of a week: the same
+    cumulative sums, uniforms and search (as ``arrival_kinds``), so the same workplaces.
+    Weights that could not be probabilities go to ``draw_workplaces``, which says so."""
+    weight = model.venues.workplace_weight
+    total = weight.sum() if len(weight) else 0.0
+    if not total > 0:
+        return model.venues.draw_workplaces(n, model.rng)
+    cdf = (weight / total).cumsum()
+    cdf /= cdf[-1]
+    return cdf.searchsorted(model.rng.random(n), side="right").astype(np.int32)
 
 
 # --- weekly events --------------------------------------------------------------------------
@@ -168,6 +172,34 @@ def out_migrants(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
         WEEKLY_OUT_MIGRATION * region.out_migration_scale, region.youth_exodus,
         p.care_entry_rate, p.elder_alone_move_rate, u, u_household,
     )  # fmt: skip
+
+
+def vital_events(model: KizunaModel, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """This week's dead, those leaving town (not the dead) and the mothers still in town:
+    ``deaths``, ``births`` and ``out_migrants`` in one draw and two compiled passes.
+
+    The draws are those three functions' draws in their order (one ``random`` call
+    returns the same numbers as consecutive calls of the same total size), so the events
+    are the same; the births' share of them is known after the first pass."""
+    pop = model.population
+    region = model.region
+    p = model.params
+    weekly_rate = WEEKLY_OUT_MIGRATION * region.out_migration_scale
+    n_households = len(model.households)
+    women, birth_chance, move_chance, groups = vital_kernels.week_chances(
+        idx, pop.age, pop.female, pop.household, n_households,
+        FERTILITY, FERTILITY_FIRST_GROUP, region.fertility_scale, weekly_rate, region.youth_exodus,
+    )  # fmt: skip
+    u = model.rng.random(2 * len(idx) + len(birth_chance) + n_households)
+    return vital_kernels.week_events(
+        idx, pop.age, pop.female, pop.mortality_rr, pop.frailty, pop.household,
+        model.lives_alone, _DEATH_RATE, weekly_rate, region.youth_exodus,
+        p.care_entry_rate, p.elder_alone_move_rate, women, birth_chance, move_chance, groups, u,
+    )  # fmt: skip
+
+
+# men's weekly hazards by age group, then women's (as week_events looks them up)
+_DEATH_RATE = np.concatenate((WEEKLY_DEATH_MALE, WEEKLY_DEATH_FEMALE))
 
 
 def sorted_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -216,7 +248,8 @@ def arrivals(model: KizunaModel) -> int:
         1 + rng.binomial(2, 0.4, n_hh),
         (kind == _ARRIVALS.index("young_couple")) & (rng.random(n_hh) < 0.3),
     ).astype(np.int64)
-    oldest_child = np.clip(partner_age - 20.0, 1.0, 15.0)
+    # np.clip without its wrapper's overhead (the same values: no NaNs here)
+    oldest_child = np.minimum(np.maximum(partner_age - 20.0, 1.0), 15.0)
 
     hh = np.arange(n_hh)
     partners = hh[couple]

@@ -35,6 +35,14 @@ class Households:
     def sizes(self, household_of_alive: np.ndarray) -> np.ndarray:
         return np.bincount(household_of_alive, minlength=len(self.cell))
 
+    def free_dwellings(
+        self, alive: np.ndarray, household: np.ndarray, capacity: np.ndarray
+    ) -> np.ndarray:
+        """Each free dwelling's cell, cells in order: ``capacity`` less the households
+        with someone living in them (``alive`` slots of the ``household`` column), as
+        ``np.repeat(cells, vacancy)``; one compiled pass instead of five array passes."""
+        return _free_dwellings(alive, household, self.cell, capacity)
+
 
 @dataclass
 class HouseholdView:
@@ -53,10 +61,32 @@ class HouseholdView:
         frailty: np.ndarray, n_households: int,
     ) -> HouseholdView:  # fmt: skip
         """From per-resident arrays aligned with ``idx`` (the alive slots)."""
+        # household ids only index: the int32 column needs no int64 copy
         size, oldest, pupils, infants, frail = _household_facts(
-            np.asarray(household, np.int64), age, school, frailty, n_households
+            household, age, school, frailty, n_households
         )
         return cls(GroupIndex.build(idx, household), size, oldest, pupils, infants, frail)
+
+
+@njit(cache=True)
+def _free_dwellings(alive, household, household_cell, capacity):  # pragma: no cover
+    lived_in = np.zeros(len(household_cell), np.bool_)
+    for k in range(len(alive)):
+        lived_in[household[alive[k]]] = True
+    vacancy = capacity.astype(np.int64)
+    for h in range(len(household_cell)):
+        if lived_in[h]:
+            vacancy[household_cell[h]] -= 1
+    total = 0
+    for c in range(len(vacancy)):
+        total += max(vacancy[c], 0)
+    free = np.empty(total, np.int64)
+    j = 0
+    for c in range(len(vacancy)):
+        for _ in range(vacancy[c]):
+            free[j] = c
+            j += 1
+    return free
 
 
 @njit(cache=True, error_model="numpy")

@@ -70,6 +70,14 @@ from model.venues import build_venues
 MAX_POPULATION = 2_000_000
 WARMUP_FORMATION_BOOST = 8.0
 INITIAL_HOUSEHOLD_TIE = 0.8
+# what add_residents writes for every newcomer, so allocate need not write defaults first
+_NEWCOMER_COLUMNS = demography.TRAIT_COLUMNS | {
+    "age",
+    "female",
+    "household",
+    "cell",
+    "arrival_week",
+}
 
 
 def _read_outcome(name: str, model: KizunaModel) -> float:
@@ -305,7 +313,7 @@ class KizunaModel(Model):
         pop = self.population
         if pop.capacity + len(age) >= MAX_SLOTS:
             raise RuntimeError("population outgrew the tie network's slot limit")
-        slots = pop.allocate(len(age))
+        slots = pop.allocate(len(age), written=_NEWCOMER_COLUMNS)
         pop.age[slots] = age
         pop.female[slots] = female
         pop.household[slots] = household
@@ -342,10 +350,10 @@ class KizunaModel(Model):
         ``choice`` of none without replacement draws nothing either."""
         if k <= 0:
             return np.empty(0, np.int64)
-        sizes = self.households.sizes(self.population.household[self.population.alive_idx()])
-        occupied = np.bincount(self.households.cell[sizes > 0], minlength=self.geography.n_cells)
-        vacancy = np.maximum(self.geography.capacity - occupied, 0)
-        free = np.repeat(np.arange(self.geography.n_cells), vacancy)
+        pop = self.population
+        free = self.households.free_dwellings(
+            pop.alive_idx(), pop.household, self.geography.capacity
+        )
         if len(free) == 0:
             return np.empty(0, np.int64)
         return self.rng.choice(free, size=min(k, len(free)), replace=False)
@@ -519,13 +527,12 @@ class KizunaModel(Model):
         """Births, deaths, moves and ageing; ``migration_only`` keeps just the moves (the
         warm-up uses it so some residents are newcomers at week 0, as in any town)."""
         idx = self.population.alive_idx()
-        empty = np.empty(0, np.int64)
-        dead = empty if migration_only else demography.deaths(self, idx)
-        mothers = empty if migration_only else demography.births(self, idx)
-        leaving = demography.out_migrants(self, idx)
-        leaving = demography.sorted_difference(leaving, dead)
+        if migration_only:
+            dead = mothers = np.empty(0, np.int64)
+            leaving = demography.out_migrants(self, idx)
+        else:  # deaths, births and moves out in one draw: mothers who die or leave drop out
+            dead, leaving, mothers = demography.vital_events(self, idx)
         self.remove_residents(np.concatenate((dead, leaving)))
-        mothers = mothers[self.population.alive[mothers]]
         if len(mothers):
             pop = self.population
             self.add_residents(

@@ -52,6 +52,9 @@ COLUMNS: dict[str, tuple[type, object]] = {
     "brigade": (np.bool_, False),  # member of the volunteer fire corps
 }
 
+# per set of columns a caller writes itself, the (column, default) pairs allocate writes
+_DEFAULTS: dict[frozenset[str], tuple[tuple[str, object], ...]] = {}
+
 
 class Population:
     """Growable struct-of-arrays; attribute access returns the full column."""
@@ -116,12 +119,22 @@ class Population:
         self._free.extend(range(new_capacity - 1, old - 1, -1))
         self.capacity = new_capacity
 
-    def allocate(self, n: int) -> np.ndarray:
-        """Claim ``n`` fresh slots (filled with defaults, marked alive)."""
+    def allocate(self, n: int, written: frozenset[str] = frozenset()) -> np.ndarray:
+        """Claim ``n`` fresh slots (filled with defaults, marked alive). ``written`` names
+        columns the caller sets for every new slot straight away: writing their defaults
+        first would change nothing (a town adds residents twice a week, a few at a time,
+        so each column costs more than its few values)."""
         if n > len(self._free):
             self._grow(max(2 * self.capacity, self.capacity + n))
         slots = np.array([self._free.pop() for _ in range(n)], dtype=np.int64)
-        for name, (_dtype, fill) in COLUMNS.items():
+        defaults = _DEFAULTS.get(written)
+        if defaults is None:
+            defaults = _DEFAULTS[written] = tuple(
+                (name, fill)
+                for name, (_dtype, fill) in COLUMNS.items()
+                if name != "alive" and name not in written  # alive is set just below
+            )
+        for name, fill in defaults:
             getattr(self, name)[slots] = fill
         self.gifts[:, slots] = 0.0
         self.alive[slots] = True
