@@ -210,3 +210,15 @@ def test_reading_edges_drops_leavers_first(seed: int) -> None:
     assert _edge_arrays(deferred) == _edge_arrays(eager)
     assert not set(deferred.a.tolist()) & set(gone.tolist())
     assert not set(deferred.b.tolist()) & set(gone.tolist())
+
+
+def test_census_generations_match_searchsorted() -> None:
+    from model.outcomes import GENERATIONS, generations
+
+    r = np.random.default_rng(0)
+    age = (r.random(5000) * 110).astype(np.float32)
+    age[:9] = [30, 65, 29.999, 64.999, np.nan, -1, 0, np.inf, -np.inf]
+    band = generations(age)
+    want = np.searchsorted(GENERATIONS, age, side="right").astype(np.int8)
+    assert band.dtype == np.int8
+    assert band.tolist() == want.tolist()
