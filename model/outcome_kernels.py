@@ -8,9 +8,10 @@ the last bit as the NumPy expressions they replace. Means of floating-point colu
 (awareness, trust, ...) stay in NumPy, whose pairwise summation sets their last bit;
 these kernels only hand back which residents they run over.
 
-The others: the tie census, which in its pass over the ties also gathers the clustering
-sample's neighbour lists; the map layers' per-cell counts; the dashboard's counts; and
-the candidates for the cross-sector roster. None draws random numbers.
+The others: the neighbour lists of the clustering sample (when the tie census, counted
+from the adjacency lists in ``tie_kernels.csr_census``, has not gathered them); the map
+layers' per-cell counts; the dashboard's counts; and the candidates for the
+cross-sector roster. None draws random numbers.
 """
 
 from __future__ import annotations
@@ -198,41 +199,6 @@ def resident_tallies(
             c[GROUPS + 2 * g] += in_bin[2 * b]
             c[GROUPS + 2 * g + 1] += in_bin[2 * b + 1]
     return c, ten[:n_ten], adults[:n_adult], eighteen[:n_18]
-
-
-@njit(cache=True)
-def tie_census(
-    a, b, weight, household, generation, strong_threshold, capacity, nodes
-):  # pragma: no cover - compiled
-    """One pass over the ties for the weekly outcomes that also gathers the neighbours
-    of the sorted, unique ``nodes`` (the clustering sample).
-
-    Returns per-slot counts by class (0 household weak, 1 household strong, 2 outside
-    weak, 3 outside strong), the ties outside households, how many of those link
-    generations, and ``start, deg, other`` as ``neighbour_lists`` returns them.
-    """
-    counts = np.zeros((capacity, 4), np.int32)
-    rank = np.full(capacity, -1, np.int64)
-    for k in range(nodes.shape[0]):
-        rank[nodes[k]] = k
-    hits = np.empty(a.shape[0], np.int64)  # ties whose higher slot is a node
-    n_hits = 0
-    n_outside = 0
-    n_bridge = 0
-    for e in range(a.shape[0]):
-        x = a[e]
-        y = b[e]
-        outside = household[x] != household[y]
-        c = 2 * outside + (weight[e] >= strong_threshold)
-        counts[x, c] += 1
-        counts[y, c] += 1
-        n_outside += outside  # added, not branched on: about half the ties are outside
-        n_bridge += outside & (generation[x] != generation[y])
-        if rank[y] >= 0:
-            hits[n_hits] = e
-            n_hits += 1
-    start, deg, other = _gather_neighbours(a, b, nodes, rank, hits[:n_hits])
-    return counts, n_outside, n_bridge, start, deg, other
 
 
 @njit(cache=True)

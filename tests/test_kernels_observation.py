@@ -162,11 +162,12 @@ def test_census_and_neighbour_lists_match_incident_lists(
     chosen[nodes] = True
     node, other = tie_kernels.incident_lists(net.a, net.b, chosen, capacity)
     expected = _census_reference(net, household, generation, 0.5, capacity)
-    counts, n_out, n_bridge, *fused = ok.tie_census(
-        net.a, net.b, net.weight, household, generation, np.float32(0.5), capacity, nodes
+    counts, n_out, n_bridge, fused = net.census_with_neighbours(
+        household, generation, 0.5, capacity, nodes
     )
     assert np.array_equal(counts, expected[0]) and (n_out, n_bridge) == expected[1:]
-    for start, deg, got in (fused, ok.neighbour_lists(net.a, net.b, nodes, capacity)):
+    lists = (fused.start, fused.deg, fused.other)
+    for start, deg, got in (lists, ok.neighbour_lists(net.a, net.b, nodes, capacity)):
         assert got.tolist() == other.tolist()
         assert np.repeat(nodes, deg).tolist() == node.tolist()
         assert start.tolist() == (np.cumsum(deg) - deg).tolist()
