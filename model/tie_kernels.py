@@ -398,6 +398,18 @@ def drop_residents(key, a, b, weight, context, formed, gone):  # pragma: no cove
     return o
 
 
+@njit(inline="always")
+def _row_search(nbr, left, right, target):
+    """The first position in the sorted row ``nbr[left:right]`` not below ``target``."""
+    while left < right:
+        mid = (left + right) >> 1
+        if nbr[mid] < target:
+            left = mid + 1
+        else:
+            right = mid
+    return left
+
+
 @njit(cache=True, error_model="numpy")
 def csr_remove(start, end, nbr, nw, gone, slots):  # pragma: no cover - compiled
     """Drop, in place, the ties of the sorted, unique ``slots`` (marked in ``gone``) from
@@ -413,15 +425,7 @@ def csr_remove(start, end, nbr, nw, gone, slots):  # pragma: no cover - compiled
             x = nbr[j]
             if gone[x]:
                 continue  # x's own list empties
-            left = start[x]
-            right = end[x]
-            while left < right:
-                mid = (left + right) >> 1
-                if nbr[mid] < s:
-                    left = mid + 1
-                else:
-                    right = mid
-            for k in range(left, end[x] - 1):
+            for k in range(_row_search(nbr, start[x], end[x], s), end[x] - 1):
                 nbr[k] = nbr[k + 1]
                 nw[k] = nw[k + 1]
             end[x] -= 1
@@ -434,16 +438,8 @@ def csr_has_edges(start, end, nbr, lo, hi):  # pragma: no cover - compiled
     whose neighbours are sorted (a short row in cache, not the whole edge key array)."""
     out = np.empty(lo.shape[0], np.bool_)
     for k in range(lo.shape[0]):
-        left = start[lo[k]]
-        right = end[lo[k]]
-        target = hi[k]
-        while left < right:
-            mid = (left + right) >> 1
-            if nbr[mid] < target:
-                left = mid + 1
-            else:
-                right = mid
-        out[k] = left < end[lo[k]] and nbr[left] == target
+        at = _row_search(nbr, start[lo[k]], end[lo[k]], hi[k])
+        out[k] = at < end[lo[k]] and nbr[at] == hi[k]
     return out
 
 

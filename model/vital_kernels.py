@@ -15,6 +15,23 @@ from numba import njit
 from model.vital_rates import N_AGE_GROUPS
 
 
+@njit(inline="always")
+def _birth_chances(n_all, n_partnered, group, partnered, fertility, scale):
+    """Each woman's weekly chance of a birth: her age group's fertility, raised by the
+    group's share of women not living with a partner (births happen to partnered women
+    only), capped at 0.9 a year."""
+    boost = np.zeros(n_all.shape[0])
+    for g in range(n_all.shape[0]):
+        if n_partnered[g] > 0:
+            boost[g] = np.float64(n_all[g]) / np.float64(n_partnered[g])
+    chance = np.empty(group.shape[0])
+    for j in range(group.shape[0]):
+        g = group[j]
+        annual = fertility[g] * scale * boost[g] * (1.0 if partnered[j] else 0.0)
+        chance[j] = min(annual, 0.9) / 52.0
+    return chance
+
+
 @njit(cache=True)
 def _group(age: float) -> int:
     """Five-year age group, as ``vital_rates.age_group`` (floor of age/5, capped)."""
@@ -76,15 +93,7 @@ def birth_chances(
             if partnered[j]:
                 n_partnered[g] += 1
             j += 1
-    boost = np.zeros(n_groups)
-    for g in range(n_groups):
-        if n_partnered[g] > 0:
-            boost[g] = np.float64(n_all[g]) / np.float64(n_partnered[g])
-    chance = np.empty(n_women)
-    for j in range(n_women):
-        g = group[j]
-        annual = fertility[g] * scale * boost[g] * (1.0 if partnered[j] else 0.0)
-        chance[j] = min(annual, 0.9) / 52.0
+    chance = _birth_chances(n_all, n_partnered, group, partnered, fertility, scale)
     return women, chance
 
 
@@ -190,15 +199,7 @@ def week_chances(
         partnered[j] = men[household[s]] > 0
         n_all[g] += 1
         n_partnered[g] += partnered[j]
-    boost = np.zeros(n_groups)
-    for g in range(n_groups):
-        if n_partnered[g] > 0:
-            boost[g] = np.float64(n_all[g]) / np.float64(n_partnered[g])
-    chance = np.empty(n_women)
-    for j in range(n_women):
-        g = group[j]
-        annual = fertility[g] * scale * boost[g] * (1.0 if partnered[j] else 0.0)
-        chance[j] = min(annual, 0.9) / 52.0
+    chance = _birth_chances(n_all, n_partnered, group, partnered, fertility, scale)
     moving = np.zeros(n_households)
     for h in range(n_households):
         if count[h] > 0:
