@@ -133,27 +133,6 @@ def _workplaces(model: KizunaModel, n: int) -> np.ndarray:
 
 
 # --- weekly events --------------------------------------------------------------------------
-def deaths(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
-    pop = model.population
-    u = model.rng.random(len(idx))
-    return vital_kernels.dying(
-        idx, pop.age, pop.female, pop.mortality_rr, WEEKLY_DEATH_MALE, WEEKLY_DEATH_FEMALE, u
-    )
-
-
-def births(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
-    """Mothers giving birth this week (women 15-49 living with a man of working age)."""
-    pop = model.population
-    # nearly all births in Japan are to couples: each age group's births are concentrated
-    # on its partnered women so the group's total stays at the national rate
-    women, chance = vital_kernels.birth_chances(
-        idx, pop.age, pop.female, pop.household, len(model.households),
-        FERTILITY, FERTILITY_FIRST_GROUP, model.region.fertility_scale,
-    )  # fmt: skip
-    give_birth = model.rng.random(len(women)) < chance
-    return women[give_birth]
-
-
 def out_migrants(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
     """Residents leaving: young adults on their own, frail elders into residential care,
     everyone else with their household."""
@@ -176,11 +155,12 @@ def out_migrants(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
 
 def vital_events(model: KizunaModel, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """This week's dead, those leaving town (not the dead) and the mothers still in town:
-    ``deaths``, ``births`` and ``out_migrants`` in one draw and two compiled passes.
+    deaths, births and ``out_migrants`` in one draw and two compiled passes.
 
-    The draws are those three functions' draws in their order (one ``random`` call
-    returns the same numbers as consecutive calls of the same total size), so the events
-    are the same; the births' share of them is known after the first pass."""
+    The draws are those of the three events drawn one at a time, in their order (one
+    ``random`` call returns the same numbers as consecutive calls of the same total
+    size; ``tests/references.py`` keeps that version), so the events are the same; the
+    births' share of them is known after the first pass."""
     pop = model.population
     region = model.region
     p = model.params
@@ -200,15 +180,6 @@ def vital_events(model: KizunaModel, idx: np.ndarray) -> tuple[np.ndarray, np.nd
 
 # men's weekly hazards by age group, then women's (as week_events looks them up)
 _DEATH_RATE = np.concatenate((WEEKLY_DEATH_MALE, WEEKLY_DEATH_FEMALE))
-
-
-def sorted_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``np.setdiff1d(a, b)`` for sorted, unique slot arrays (as the weekly events
-    return them), by binary search instead of sorting both again."""
-    if len(b) == 0 or len(a) == 0:
-        return a
-    at = np.minimum(np.searchsorted(b, a), len(b) - 1)
-    return a[b[at] != a]
 
 
 # household templates for arrivals: name, age range of the first adult, whether a

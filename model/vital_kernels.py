@@ -39,65 +39,6 @@ def _group(age: float) -> int:
 
 
 @njit(cache=True)
-def dying(
-    idx: np.ndarray, age: np.ndarray, female: np.ndarray, mortality_rr: np.ndarray,
-    male_rate: np.ndarray, female_rate: np.ndarray, u: np.ndarray,
-) -> np.ndarray:  # fmt: skip
-    """Slots whose draw ``u`` falls below their weekly hazard (by age group and sex)
-    times their personal relative risk."""
-    die = np.zeros(len(idx), np.bool_)
-    for k in range(len(idx)):
-        s = idx[k]
-        g = _group(age[s])
-        h = female_rate[g] if female[s] else male_rate[g]
-        die[k] = u[k] < h * np.float64(mortality_rr[s])
-    return idx[die]
-
-
-@njit(cache=True)
-def birth_chances(
-    idx: np.ndarray, age: np.ndarray, female: np.ndarray, household: np.ndarray,
-    n_households: int, fertility: np.ndarray, first_group: int, scale: float,
-) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Women 15-49 (in slot order) and their weekly chance of giving birth.
-
-    Only women living with a man of working age (18-64) can give birth; each age
-    group's rate is concentrated on them (boost = all women / partnered women).
-    """
-    men = np.zeros(n_households, np.int64)
-    n_women = 0
-    for k in range(len(idx)):
-        s = idx[k]
-        a = age[s]
-        if female[s]:
-            if a >= 15 and a < 50:
-                n_women += 1
-        elif a >= 18 and a < 65:
-            men[household[s]] += 1
-    n_groups = len(fertility)
-    women = np.empty(n_women, idx.dtype)
-    group = np.empty(n_women, np.int64)
-    partnered = np.empty(n_women, np.bool_)
-    n_all = np.zeros(n_groups, np.int64)
-    n_partnered = np.zeros(n_groups, np.int64)
-    j = 0
-    for k in range(len(idx)):
-        s = idx[k]
-        a = age[s]
-        if female[s] and a >= 15 and a < 50:
-            g = _group(a) - first_group
-            women[j] = s
-            group[j] = g
-            partnered[j] = men[household[s]] > 0
-            n_all[g] += 1
-            if partnered[j]:
-                n_partnered[g] += 1
-            j += 1
-    chance = _birth_chances(n_all, n_partnered, group, partnered, fertility, scale)
-    return women, chance
-
-
-@njit(cache=True)
 def leaving(
     idx: np.ndarray, age: np.ndarray, frailty: np.ndarray, household: np.ndarray,
     lives_alone: np.ndarray, weekly_rate: np.ndarray, youth_exodus: float,

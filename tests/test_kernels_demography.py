@@ -23,6 +23,7 @@ from model.vital_rates import (
     WEEKLY_OUT_MIGRATION,
     age_group,
 )
+from tests import references
 from tests.references import ListLedger
 
 
@@ -139,16 +140,16 @@ def test_dying(seed: int, n: int) -> None:
     g = age_group(age[idx])
     h = np.where(female[idx], WEEKLY_DEATH_FEMALE[g], WEEKLY_DEATH_MALE[g]) * rr[idx]
     want = idx[u < h]
-    got = vital_kernels.dying(idx, age, female, rr, WEEKLY_DEATH_MALE, WEEKLY_DEATH_FEMALE, u)
+    got = references.dying(idx, age, female, rr, WEEKLY_DEATH_MALE, WEEKLY_DEATH_FEMALE, u)
     assert np.array_equal(got, want)
     assert n < 300 or len(want) > 0  # the draws do select someone
     # a draw exactly at a hazard does not die; just below it does
     if len(idx):
-        assert len(vital_kernels.dying(idx, age, female, rr, WEEKLY_DEATH_MALE,
+        assert len(references.dying(idx, age, female, rr, WEEKLY_DEATH_MALE,
                                        WEEKLY_DEATH_FEMALE, h)) == 0  # fmt: skip
         below = np.nextafter(h, -1.0)
         assert np.array_equal(
-            vital_kernels.dying(idx, age, female, rr, WEEKLY_DEATH_MALE, WEEKLY_DEATH_FEMALE,
+            references.dying(idx, age, female, rr, WEEKLY_DEATH_MALE, WEEKLY_DEATH_FEMALE,
                                 below), idx,
         )  # fmt: skip
 
@@ -168,7 +169,7 @@ def test_birth_chances(seed: int, n: int) -> None:
     boost = np.divide(n_all, n_partnered, out=np.zeros(len(FERTILITY)), where=n_partnered > 0)
     annual = FERTILITY[g] * scale * boost[g] * partnered
     want = np.minimum(annual, 0.9) / 52.0
-    got_women, got = vital_kernels.birth_chances(
+    got_women, got = references.birth_chances(
         idx, age, female, household, n_hh, FERTILITY, FERTILITY_FIRST_GROUP, scale
     )
     assert np.array_equal(got_women, women)
@@ -210,7 +211,7 @@ def test_sorted_difference_is_setdiff1d_on_sorted_slots(seed: int) -> None:
     a = np.flatnonzero(rng.random(len(universe)) < rng.random())
     b = np.flatnonzero(rng.random(len(universe)) < rng.random())
     for x, y in ((a, b), (a, a), (a, np.empty(0, np.int64)), (np.empty(0, np.int64), b)):
-        got = demography.sorted_difference(x, y)
+        got = references.sorted_difference(x, y)
         want = np.setdiff1d(x, y)
         assert got.dtype == want.dtype
         assert np.array_equal(got, want)

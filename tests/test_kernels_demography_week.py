@@ -16,6 +16,7 @@ from model.vital_rates import (
     WEEKLY_OUT_MIGRATION,
     age_group,
 )
+from tests import references
 from tests.test_kernels_demography import SEEDS_AND_SIZES, _town
 
 
@@ -24,8 +25,8 @@ def _reference_events(idx, age, female, household, frailty, rr, alone, n_hh, rat
     those leaving (not the dead) and the mothers neither dead nor leaving."""
     scale, youth, care_rate, kin_rate, fertility_scale = rates
     u = draws.random(len(idx))
-    dead = vital_kernels.dying(idx, age, female, rr, WEEKLY_DEATH_MALE, WEEKLY_DEATH_FEMALE, u)
-    women, chance = vital_kernels.birth_chances(
+    dead = references.dying(idx, age, female, rr, WEEKLY_DEATH_MALE, WEEKLY_DEATH_FEMALE, u)
+    women, chance = references.birth_chances(
         idx, age, female, household, n_hh, FERTILITY, FERTILITY_FIRST_GROUP, fertility_scale
     )
     mothers = women[draws.random(len(women)) < chance]
@@ -55,7 +56,7 @@ def test_week_events_match_three_passes(seed: int, n: int, boost: float) -> None
         idx, age, female, household, n_hh, FERTILITY, FERTILITY_FIRST_GROUP, fertility_scale,
         weekly, youth,
     )  # fmt: skip
-    ref_women, ref_chance = vital_kernels.birth_chances(
+    ref_women, ref_chance = references.birth_chances(
         idx, age, female, household, n_hh, FERTILITY, FERTILITY_FIRST_GROUP, fertility_scale
     )
     assert np.array_equal(women, ref_women)
@@ -88,9 +89,9 @@ def test_vital_events_matches_the_separate_events(seed: int) -> None:
     town = small_town(400, seed=seed, warmup_weeks=2)
     idx = town.population.alive_idx()
     state = town.rng.bit_generator.state
-    dead = demography.deaths(town, idx)
-    mothers = demography.births(town, idx)
-    leaving = demography.sorted_difference(demography.out_migrants(town, idx), dead)
+    dead = references.deaths(town, idx)
+    mothers = references.births(town, idx)
+    leaving = references.sorted_difference(demography.out_migrants(town, idx), dead)
     after = town.rng.bit_generator.state
     mothers = np.setdiff1d(mothers, np.union1d(dead, leaving))
     town.rng.bit_generator.state = state
