@@ -15,13 +15,13 @@ from numba import njit
 CTX_BITS = 4
 CTX_MASK = (1 << CTX_BITS) - 1
 PAIR_BITS = 32
+LOW_MASK = (1 << PAIR_BITS) - 1  # a packed pair's higher slot
 _GAIN_TABLE = 64  # pairs met more often in a week work the power out
 
 
 @njit(inline="always")
 def _copy_edges(
-    key, a, b, weight, context, formed, i, j, o_key, o_a, o_b, o_w, o_c, o_f, o, factor, floor,
-    gone, check,
+    key, weight, context, formed, i, j, o_key, o_w, o_c, o_f, o, factor, floor, gone, check
 ):  # fmt: skip
     """Copy edges [i, j) to the output from slot ``o``, each weight multiplied by
     ``factor`` (float32, as ``decay_mask`` does) and dropped if it falls below ``floor``
@@ -37,12 +37,10 @@ def _copy_edges(
     for k in range(i, j):
         w = weight[k] * factor
         o_key[o] = key[k]
-        o_a[o] = a[k]
-        o_b[o] = b[k]
         o_w[o] = w
         o_c[o] = context[k]
         o_f[o] = formed[k]
-        if check and (gone[a[k]] or gone[b[k]]):
+        if check and (gone[key[k] >> PAIR_BITS] or gone[key[k] & LOW_MASK]):
             left += 1
         else:
             o += w >= floor
@@ -52,8 +50,6 @@ def _copy_edges(
 @njit(cache=True, error_model="numpy")
 def merge_encounters(
     key,
-    a,
-    b,
     weight,
     context,
     formed,
@@ -63,8 +59,6 @@ def merge_encounters(
     draws,
     week,
     o_key,
-    o_a,
-    o_b,
     o_w,
     o_c,
     o_f,
@@ -117,21 +111,24 @@ def merge_encounters(
         while j < n_edges and key[j] < pair:
             j += 1
         o, left = _copy_edges(
-            key, a, b, weight, context, formed, i, j, o_key, o_a, o_b, o_w, o_c, o_f, o,
-            factor, floor, gone, check,
+            key, weight, context, formed, i, j, o_key, o_w, o_c, o_f, o, factor, floor, gone,
+            check,
         )  # fmt: skip
         merged += j - i - left
         i = j
         gain = gains[count] if count < _GAIN_TABLE else 1.0 - keep_s**count
-        if i < n_edges and key[i] == pair and check and (gone[a[i]] or gone[b[i]]):
+        if (
+            i < n_edges
+            and key[i] == pair
+            and check
+            and (gone[pair >> PAIR_BITS] or gone[pair & LOW_MASK])
+        ):
             i += 1  # a tie of someone who left: the pair are strangers now
         if i < n_edges and key[i] == pair:
             w = np.float32(weight[i] + gain * (1.0 - weight[i])) * factor
             merged += 1
             if w >= floor:
                 o_key[o] = key[i]
-                o_a[o] = a[i]
-                o_b[o] = b[i]
                 o_w[o] = w
                 o_c[o] = context[i]
                 o_f[o] = formed[i]
@@ -143,16 +140,14 @@ def merge_encounters(
             w = np.float32(gain) * factor
             if w >= floor:
                 o_key[o] = pair
-                o_a[o] = pair >> PAIR_BITS
-                o_b[o] = pair & 0xFFFFFFFF
                 o_w[o] = w
                 o_c[o] = first_ctx  # lowest context code among the encounters
                 o_f[o] = week
                 o += 1
         g += 1
     o, left = _copy_edges(
-        key, a, b, weight, context, formed, i, n_edges, o_key, o_a, o_b, o_w, o_c, o_f, o,
-        factor, floor, gone, check,
+        key, weight, context, formed, i, n_edges, o_key, o_w, o_c, o_f, o, factor, floor, gone,
+        check,
     )  # fmt: skip
     merged += n_edges - i - left
     return o, formed_n, merged - o
@@ -174,14 +169,12 @@ def pack_encounters(u, v, ctx):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
-def compact(key, a, b, weight, context, formed, keep):  # pragma: no cover - compiled
+def compact(key, weight, context, formed, keep):  # pragma: no cover - compiled
     """Keep the edges where ``keep`` is true, in place; returns the new length."""
     o = 0
     for i in range(key.shape[0]):
         if keep[i]:
             key[o] = key[i]
-            a[o] = a[i]
-            b[o] = b[i]
             weight[o] = weight[i]
             context[o] = context[i]
             formed[o] = formed[i]
@@ -264,22 +257,22 @@ def counting_order(keys, n_keys):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
-def build_adjacency(a, b, weight, capacity, indptr, nbr, nw, fill):  # pragma: no cover
+def build_adjacency(key, weight, capacity, indptr, nbr, nw, fill):  # pragma: no cover
     """Both directions of every tie grouped by node (CSR) into the given buffers:
     ``indptr`` (capacity + 1), neighbour ``nbr`` and weight ``nw`` (2 x edges);
     ``fill`` (capacity) ends as each row's end, ``indptr[1:]``, which ``csr_remove``
     then lowers while ``indptr[:-1]`` stays each row's start. Reusing buffers spares a
     fresh allocation (and its page faults) every week."""
     indptr[:] = 0
-    for e in range(a.shape[0]):
-        indptr[a[e] + 1] += 1
-        indptr[b[e] + 1] += 1
+    for e in range(key.shape[0]):
+        indptr[(key[e] >> PAIR_BITS) + 1] += 1
+        indptr[(key[e] & LOW_MASK) + 1] += 1
     for i in range(capacity):
         indptr[i + 1] += indptr[i]
     fill[:] = indptr[:capacity]
-    for e in range(a.shape[0]):
-        x = a[e]
-        y = b[e]
+    for e in range(key.shape[0]):
+        x = key[e] >> PAIR_BITS
+        y = key[e] & LOW_MASK
         w = weight[e]
         fx = fill[x]
         nbr[fx] = y
@@ -382,15 +375,13 @@ def visit_partners(start, end, nbr, nw, household, visits, draws):  # pragma: no
 
 
 @njit(cache=True, error_model="numpy")
-def drop_residents(key, a, b, weight, context, formed, gone):  # pragma: no cover - compiled
+def drop_residents(key, weight, context, formed, gone):  # pragma: no cover - compiled
     """Remove, in place, every tie touching a slot marked in ``gone``; returns new length."""
     o = 0
     for i in range(key.shape[0]):
-        if gone[a[i]] or gone[b[i]]:
+        if gone[key[i] >> PAIR_BITS] or gone[key[i] & LOW_MASK]:
             continue
         key[o] = key[i]
-        a[o] = a[i]
-        b[o] = b[i]
         weight[o] = weight[i]
         context[o] = context[i]
         formed[o] = formed[i]

@@ -48,9 +48,7 @@ class Context(IntEnum):
 
 
 _FIELDS = (
-    ("key", np.int64),
-    ("a", np.int32),
-    ("b", np.int32),
+    ("key", np.int64),  # (a << 32) | b: the two ends are read off the key, not stored
     ("weight", np.float32),
     ("context", np.int8),
     ("formed", np.int32),  # week the tie formed
@@ -154,8 +152,8 @@ class TieNetwork:
         return getattr(self._front, name)[: self.n]
 
     key = property(lambda self: self._edges("key"))
-    a = property(lambda self: self._edges("a"))
-    b = property(lambda self: self._edges("b"))
+    a = property(lambda self: (self.key >> _PAIR_BITS).astype(np.int32))  # the lower end
+    b = property(lambda self: (self.key & kernels.LOW_MASK).astype(np.int32))  # the higher
     weight = property(lambda self: self._edges("weight"))
     context = property(lambda self: self._edges("context"))
     formed = property(lambda self: self._edges("formed"))
@@ -175,7 +173,8 @@ class TieNetwork:
 
     @classmethod
     def from_arrays(cls, **arrays: np.ndarray) -> TieNetwork:
-        """A network holding the given (sorted, de-duplicated) edge arrays."""
+        """A network holding the given (sorted, de-duplicated) edge arrays (``a`` and
+        ``b``, if given, must be the key's two ends: the network reads them off the key)."""
         n = len(arrays["key"])
         net = cls(max(n, 16))
         for name, dtype in _FIELDS:
@@ -347,7 +346,7 @@ class TieNetwork:
         else:
             buf = self._adjacency_buffers(capacity)
             kernels.build_adjacency(
-                self.a, self.b, self.weight, capacity, buf["indptr"], buf["nbr"], buf["nw"],
+                self.key, self.weight, capacity, buf["indptr"], buf["nbr"], buf["nw"],
                 buf["fill"],
             )  # fmt: skip
             self._lists_current = True
