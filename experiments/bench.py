@@ -197,6 +197,34 @@ def project_sweep(path: Path = CORE_SWEEP, sample: int = 8, workers: int = 2) ->
     return SweepProjection(plan.runs, len(specs), workers, seconds)
 
 
+def platform_line() -> str:
+    """What the figures were measured on: the same code runs at very different speeds on
+    other cores or another build of Python (a build without profile-guided optimisation
+    runs the model's per-week Python glue markedly slower)."""
+    import platform
+    import sysconfig
+
+    import mesa
+    import numba
+
+    config = str(sysconfig.get_config_var("CONFIG_ARGS") or "")
+    pgo = "--enable-optimizations" in config or "-fprofile-use" in str(
+        sysconfig.get_config_var("PY_CFLAGS_NODIST") or ""
+    )
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    return (
+        f"Machine: {psutil.cpu_count()} cores ({cpu}); Python {platform.python_version()} "
+        f"({'with' if pgo else 'without'} profile-guided optimisation), NumPy {np.__version__}, "
+        f"numba {numba.__version__}, Mesa {mesa.__version__}"
+    )
+
+
 def _warm() -> None:
     """Load every compiled kernel (numba's cache) before timing: a small everything-on
     town through its earthquake (a sweep's worker pays this once)."""
@@ -243,6 +271,8 @@ def run_benchmark(
     header = (
         f"{'model':<28}{'agents':>10}{'steps':>7}{'init s':>9}{'step s':>9}{'agent-steps/s':>16}"
     )
+    echo(platform_line())
+    echo("")
     echo("Throughput: the full 2020 plan (27 paths from week 0) and an earthquake mid-run")
     echo(header)
     echo("-" * len(header))

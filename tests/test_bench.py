@@ -16,6 +16,7 @@ def test_benchmark_prints_every_measurement_and_the_goals():
         city=900, city_weeks=4, sweep_sample=2, workers=2, long_years=2, long_population=300,
     )  # fmt: skip
     text = "\n".join(lines)
+    assert re.match(r"Machine: \d+ cores .*; Python 3\.12\.\d+ \(with(out)? profile", lines[0])
     assert any(line.startswith("kizuna 300") for line in lines)
     assert any(line.startswith("Mesa Schelling") for line in lines)
     assert "City: 900 residents for 4 weeks" in text
