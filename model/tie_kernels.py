@@ -435,6 +435,33 @@ def csr_has_edges(start, end, nbr, lo, hi):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
+def closed_wedges(
+    first, deg, per_node, u_first, u_second, other, start, end, nbr
+):  # pragma: no cover
+    """How many sampled wedges are closed: node ``k`` (list ``other[first[k]:][:deg[k]]``,
+    two or more ties) gets ``per_node`` wedges, wedge ``q`` picking its ties
+    ``int(u_first[q] * deg)`` and, of the others, ``int(u_second[q] * (deg - 1))``; a
+    wedge is closed if those two are tied (a search in the lower one's sorted list).
+    The same picks as repeating the lists and drawing per wedge with NumPy."""
+    closed = 0
+    q = 0
+    for k in range(deg.shape[0]):
+        d = deg[k]
+        for _ in range(per_node):
+            i = np.int64(u_first[q] * d)
+            j = np.int64(u_second[q] * (d - 1))
+            q += 1
+            j += j >= i
+            x = other[first[k] + i]
+            y = other[first[k] + j]
+            lo = min(x, y)
+            hi = max(x, y)
+            at = _row_search(nbr, start[lo], end[lo], hi)
+            closed += at < end[lo] and nbr[at] == hi
+    return closed
+
+
+@njit(cache=True, error_model="numpy")
 def csr_census(start, end, nbr, nw, household, generation, strong, nodes):  # pragma: no cover
     """The tie census from the adjacency lists, row by row (each row's counts written
     in place, where a pass over the edges scatters two increments per tie).

@@ -424,9 +424,19 @@ class TieNetwork:
         if len(other) == 0:
             return 0.0
         ok = deg >= 2
-        first, deg = np.repeat(start[ok], wedges_per_node), np.repeat(deg[ok], wedges_per_node)
-        i = (rng.random(len(deg)) * deg).astype(np.int64)
-        j = (rng.random(len(deg)) * (deg - 1)).astype(np.int64)
+        start, deg = start[ok], deg[ok]
+        n = len(deg) * wedges_per_node
+        first_pick, second_pick = rng.random(n), rng.random(n)
+        if self._lists_current:  # the wedges picked and looked up in one compiled pass
+            buf = self.__dict__["_adj"]
+            closed = kernels.closed_wedges(
+                start, deg, wedges_per_node, first_pick, second_pick, other, buf["indptr"],
+                buf["fill"], buf["nbr"],
+            )  # fmt: skip
+            return float(closed / (len(nodes) * wedges_per_node))
+        first, deg = np.repeat(start, wedges_per_node), np.repeat(deg, wedges_per_node)
+        i = (first_pick * deg).astype(np.int64)
+        j = (second_pick * (deg - 1)).astype(np.int64)
         j = j + (j >= i)
         x, y = other[first + i], other[first + j]
         closed = self.has_edges(np.minimum(x, y), np.maximum(x, y))

@@ -222,3 +222,38 @@ def test_census_generations_match_searchsorted() -> None:
     want = np.searchsorted(GENERATIONS, age, side="right").astype(np.int8)
     assert band.dtype == np.int8
     assert band.tolist() == want.tolist()
+
+
+def _clustering_reference(net, nodes, per_node, seed) -> float:
+    """Sampled-wedge clustering by plain loops: each node's sorted ties, the two picks
+    drawn as the network draws them, a closed wedge if the pair is in the edge set."""
+    capacity = int(max(nodes.max(), net.b.max() if len(net) else 0)) + 1
+    rows = _rows_reference(net, capacity)
+    tied = set(zip(net.a.tolist(), net.b.tolist(), strict=True))
+    lists = [[y for y, _ in rows[k]] for k in nodes.tolist()]
+    ok = [row for row in lists if len(row) >= 2]
+    rng = np.random.default_rng(seed)
+    n = len(ok) * per_node
+    u1, u2 = rng.random(n), rng.random(n)
+    closed = 0
+    for q in range(n):
+        row = ok[q // per_node]
+        i = int(u1[q] * len(row))
+        j = int(u2[q] * (len(row) - 1))
+        j += j >= i
+        x, y = row[i], row[j]
+        closed += (min(x, y), max(x, y)) in tied
+    return closed / (len(nodes) * per_node)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_clustering_through_the_lists_picks_and_closes_the_same_wedges(seed):
+    capacity = 40
+    net = _network(seed, capacity, 160)
+    nodes = np.unique(np.random.default_rng(seed + 10).integers(0, capacity, 25))
+    net.adjacency(capacity)  # lists current: the compiled pass
+    got = net.average_clustering(nodes, capacity, 7, np.random.default_rng(seed))
+    assert got == pytest.approx(_clustering_reference(net, nodes, 7, seed), abs=1e-12)
+    net.decay(0.0, -1.0)  # the ties changed: lists dropped, the NumPy path
+    again = net.average_clustering(nodes, capacity, 7, np.random.default_rng(seed))
+    assert again == got
