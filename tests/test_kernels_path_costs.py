@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from experiments.bench import everything_on
-from model import ledger
+from model import attachment, ledger
 from model.interventions import WEEKLY_CONTEXT, InterventionSet
 from model.ledger import CHANNELS, Ledger
+from model.organisations import government
 from model.ties import Context
 from tests.references import ListLedger
 
@@ -134,3 +135,25 @@ def test_cached_week_totals_match_the_list_ledger(seed: int) -> None:
                 got["revenue"] += 5  # a reader's changes stay its own
                 got["nonsense"]
         assert list(new.week_totals(week).items()) == list(old.week_totals(week).items())
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("cap", [0, 1, 9, 400])
+def test_coordinator_kernels_match_the_masks_and_the_stable_sort(seed: int, cap: int) -> None:
+    rng = np.random.default_rng(seed)
+    alive = rng.random(cap) < 0.8
+    age = rng.choice(np.array([0.0, 14.99, 15.0, 40.0, 80.0], np.float32), cap)
+    kind = rng.integers(0, 4, cap).astype(np.int8)
+    n_npos = int(rng.integers(1, 6))
+    attach_id = np.where(kind == attachment.NPO, rng.integers(0, n_npos + 2, cap), -1)
+    attach_id = attach_id.astype(np.int32)  # some past n_npos: bincount grows
+    want = np.flatnonzero(alive & (age >= 15) & (kind != attachment.NPO))
+    got = government.free_adults(alive, age, kind, attachment.NPO)
+    assert got.dtype == np.int64 and got.tolist() == want.tolist()
+    vol = np.flatnonzero(alive & (kind == attachment.NPO))
+    counts, starts, members = government.npo_rosters(alive, kind, attachment.NPO, attach_id, n_npos)
+    by_npo = attach_id[vol]
+    want_counts = np.bincount(by_npo, minlength=n_npos)
+    assert counts.tolist() == want_counts.tolist()
+    assert starts.tolist() == (np.cumsum(want_counts) - want_counts).tolist()
+    assert members.tolist() == vol[np.argsort(by_npo, kind="stable")].tolist()
