@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from model import attachment, ledger
 from model.organisations import community
@@ -86,7 +87,7 @@ def coordinators(model: KizunaModel) -> tuple[np.ndarray, np.ndarray]:
     if not npos or n == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     # one mask over all slots costs a fraction of gathering the alive residents' columns
-    free = np.flatnonzero(pop.alive & (pop.age >= 15) & (pop.attach_kind != attachment.NPO))
+    free = free_adults(pop.alive, pop.age, pop.attach_kind, attachment.NPO)
     if len(free) == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     people = free[model.rng.integers(0, len(free), n)]
@@ -103,17 +104,67 @@ def coordinators(model: KizunaModel) -> tuple[np.ndarray, np.ndarray]:
     pop.attach_id[people[join]] = index[join]
     pop.last_volunteer_week[people[join]] = model.week
     # meet one of the NPO's volunteers, if it has any
-    vol = np.flatnonzero(pop.alive & (pop.attach_kind == attachment.NPO))
-    if len(vol) == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    # each NPO's volunteers as one block of a stable sort; a draw for each introduced
+    # each NPO's volunteers as one block, in slot order; a draw for each introduced
     # person whose NPO has volunteers (an array of bounds draws as scalar calls would)
-    by_npo = pop.attach_id[vol]
-    order = np.argsort(by_npo, kind="stable")
-    counts = np.bincount(by_npo, minlength=len(model.npos))
-    starts = np.cumsum(counts) - counts
+    counts, starts, members = npo_rosters(
+        pop.alive, pop.attach_kind, attachment.NPO, pop.attach_id, len(model.npos)
+    )
+    if len(members) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
     k = counts[index]
     has = k > 0
     pick = model.rng.integers(0, k[has])
-    v = vol[order[starts[index[has]] + pick]]
-    return people[has].astype(np.int64), v.astype(np.int64)
+    v = members[starts[index[has]] + pick]
+    return people[has].astype(np.int64), v
+
+
+@njit(cache=True)
+def free_adults(
+    alive: np.ndarray, age: np.ndarray, attach_kind: np.ndarray, npo: int
+) -> np.ndarray:  # pragma: no cover
+    """Living slots aged 15+ who volunteer for no NPO, ascending: ``np.flatnonzero`` of
+    the three masks over all slots, in one count and one fill."""
+    n = 0
+    for s in range(len(alive)):
+        if alive[s] and age[s] >= 15 and attach_kind[s] != npo:
+            n += 1
+    out = np.empty(n, np.int64)
+    j = 0
+    for s in range(len(alive)):
+        if alive[s] and age[s] >= 15 and attach_kind[s] != npo:
+            out[j] = s
+            j += 1
+    return out
+
+
+@njit(cache=True)
+def npo_rosters(
+    alive: np.ndarray, attach_kind: np.ndarray, npo: int, attach_id: np.ndarray, n_npos: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover
+    """Living NPO volunteers grouped by NPO, ascending slots within each (what a stable
+    argsort of their NPOs gives): (volunteers per NPO, where each NPO's block starts,
+    the volunteers). Counts run to ``n_npos`` or past the largest NPO index, as
+    ``np.bincount(..., minlength=n_npos)`` does."""
+    size = n_npos
+    total = 0
+    for s in range(len(alive)):
+        if alive[s] and attach_kind[s] == npo:
+            total += 1
+            if attach_id[s] + 1 > size:
+                size = attach_id[s] + 1
+    counts = np.zeros(size, np.int64)
+    for s in range(len(alive)):
+        if alive[s] and attach_kind[s] == npo:
+            counts[attach_id[s]] += 1
+    starts = np.empty(size, np.int64)
+    at = 0
+    for i in range(size):
+        starts[i] = at
+        at += counts[i]
+    fill = starts.copy()
+    members = np.empty(total, np.int64)
+    for s in range(len(alive)):
+        if alive[s] and attach_kind[s] == npo:
+            members[fill[attach_id[s]]] = s
+            fill[attach_id[s]] += 1
+    return counts, starts, members
