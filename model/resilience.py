@@ -46,6 +46,10 @@ class ShockTrack:
     reference: dict[str, float]  # each part's level in the week before the shock
     loss: float = 0.0  # function-weeks lost so far
     recovery_weeks: float = float("nan")
+    # (week, index) worked out by that week's recovery, for its outcomes to read once:
+    # nothing changes the parts in between, and the parts cost a scan of every place,
+    # NPO and association
+    function_this_week: tuple[int, float] | None = None
 
 
 def _homes(model: KizunaModel, weight: np.ndarray) -> float:
@@ -103,13 +107,14 @@ def weekly_recovery(model: KizunaModel) -> None:
             place.damage = float(model.cell_damage[place.cell_index])
         for npo in model.npos:
             if npo.active and npo.damage > 0:
-                funds = np.clip(npo.funds / max(3 * npo.monthly_costs, 1.0), 0.0, 1.0)
+                funds = min(max(npo.funds / max(3 * npo.monthly_costs, 1.0), 0.0), 1.0)
                 npo.damage *= 1.0 - p.recovery_rate * (1.0 + funds + local[npo.cell_index])
     model.solidarity *= 1.0 - p.solidarity_decay
     model.drill_readiness *= READINESS_KEPT
     track = model.shock_track
     if track is not None and model.week > track.week:
         f = community_function(model)
+        track.function_this_week = (model.week, f)
         track.loss += max(0.0, 1.0 - min(f, 1.0))
         if np.isnan(track.recovery_weeks) and f >= RECOVERED:
             track.recovery_weeks = float(model.week - track.week)
@@ -191,8 +196,13 @@ def outcomes(model: KizunaModel) -> dict[str, float]:
         out[key] = float(sum(r.helped[source] for r in records))
     out["reached_24h_share"] = sum(r.reached_24h for r in records) / in_need if in_need else NAN
     out["reached_72h_share"] = sum(r.reached_72h for r in records) / in_need if in_need else NAN
-    out["community_function"] = community_function(model)
     track = model.shock_track
+    known = track.function_this_week if track is not None else None
+    if known is not None and known[0] == model.week:
+        track.function_this_week = None  # read once: later reads work it out again
+        out["community_function"] = known[1]
+    else:
+        out["community_function"] = community_function(model)
     out["recovery_weeks"] = track.recovery_weeks if track is not None else NAN
     out["resilience_loss"] = float(sum(t.loss for t in model.shock_tracks))
     return out
