@@ -251,7 +251,7 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
         NPO_ATTACHED, pop.brigade, census.by_class, pop.last_volunteer_week,
         pop.last_donation_week, pop.last_local_gift_week, pop.last_place_week, week, 8,
         model.households.member, adt(p.volunteer_min_age), adt(p.donor_min_age),
-        _GROUP_LO.astype(pop.age.dtype), _GROUP_HI.astype(pop.age.dtype),
+        *_group_bounds(pop.age.dtype),
     )  # fmt: skip
     c = c.tolist()
     n_hh = c[ok.HOUSEHOLDS]
@@ -282,7 +282,7 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
             "ties": float(len(net)),
             "mean_degree": _ratio(c[ok.DEGREE], n),
             "mean_strong_degree": _ratio(c[ok.STRONG_DEGREE], n),
-            "mean_tie_strength": float(net.weight.mean()) if len(net) else np.nan,
+            "mean_tie_strength": array_mean(net.weight) if len(net) else np.nan,
             "elder_mean_degree": _ratio(c[ok.ELDER_OUT_DEGREE], c[ok.AGE_65]),
             "clustering": clustering,
             "isolated_share": _ratio(c[ok.ISOLATED], n),
@@ -329,6 +329,25 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
     out.update(resilience.outcomes(model))
     out.update(dashboard.indicators(model, out))  # reuses figures measured above
     return out
+
+
+def array_mean(values: np.ndarray) -> float:
+    """``float(values.mean())`` of a non-empty float array without ``np.mean``'s Python
+    layer: the same sum (``np.add.reduce``), divided as it divides (by an intp count,
+    rounded back to the values' dtype)."""
+    total = np.add.reduce(values)
+    return float(total.dtype.type(total / np.intp(len(values))))
+
+
+_BOUNDS_BY_DTYPE: dict[np.dtype, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _group_bounds(dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """The volunteer age groups' bounds in the age column's dtype, cast once per dtype."""
+    bounds = _BOUNDS_BY_DTYPE.get(dtype)
+    if bounds is None:
+        bounds = _BOUNDS_BY_DTYPE[dtype] = (_GROUP_LO.astype(dtype), _GROUP_HI.astype(dtype))
+    return bounds
 
 
 def _median(values: np.ndarray) -> float:
