@@ -369,25 +369,34 @@ def _ratio(count: int, of: int) -> float:
 
 def organisation_outcomes(model: KizunaModel, counts: list[int]) -> dict[str, float]:
     """Organisations' outcomes; ``counts`` are the week's ``resident_tallies``."""
-    npos = [n for n in model.npos if n.active and n.kind == "npo"]
-    ses = [x for x in model.social_enterprises if x.active]
+    capacity: list[float] = []  # of the NPOs proper that operate, in one pass
+    know_how: list[float] = []
+    reserve: list[float] = []
+    staff = 0
+    for n in model.npos:
+        if n.active and n.kind == "npo":
+            capacity.append(n.capacity)
+            know_how.append(n.know_how)
+            reserve.append(n.funds / max(n.monthly_costs, 1.0))
+            staff += n.staff
+    reliance = [x.self_reliance for x in model.social_enterprises if x.active]
     moved = model.ledger.week_totals(model.week)
-    reliant = [x.self_reliance >= 1.0 for x in ses]
     assoc = model.associations
+    n_npos = len(capacity)
     return {
-        "active_npos": float(len(npos)),
-        "npo_capacity_mean": mean([n.capacity for n in npos]) if npos else np.nan,
-        "npo_staff": float(sum(n.staff for n in npos)),
-        "npo_know_how": mean([n.know_how for n in npos]) if npos else np.nan,
-        "npo_reserve_months": mean([n.funds / max(n.monthly_costs, 1.0) for n in npos])
-        if npos
-        else np.nan,
-        "volunteers_per_npo": counts[ok.ATTACHED] / len(npos) if npos else np.nan,
+        "active_npos": float(n_npos),
+        "npo_capacity_mean": mean(capacity) if n_npos else np.nan,
+        "npo_staff": float(staff),
+        "npo_know_how": mean(know_how) if n_npos else np.nan,
+        "npo_reserve_months": mean(reserve) if n_npos else np.nan,
+        "volunteers_per_npo": counts[ok.ATTACHED] / n_npos if n_npos else np.nan,
         "npos_founded": model.flows["npos_founded"],
         "npos_closed": model.flows["npos_closed"],
-        "social_enterprises": float(len(ses)),
-        "se_self_reliance": mean([x.self_reliance for x in ses]) if ses else np.nan,
-        "se_self_reliant_share": sum(reliant) / len(reliant) if ses else np.nan,
+        "social_enterprises": float(len(reliance)),
+        "se_self_reliance": mean(reliance) if reliance else np.nan,
+        "se_self_reliant_share": sum(r >= 1.0 for r in reliance) / len(reliance)
+        if reliance
+        else np.nan,
         "loans_outstanding": model.bank.outstanding if model.bank is not None else 0.0,
         "loans_issued": model.flows["loans_issued"],
         "loan_defaults": model.flows["loan_defaults"],

@@ -182,20 +182,32 @@ _HELPED_KEYS = tuple((source, f"helped_{source}") for source in SOURCES)
 
 def outcomes(model: KizunaModel) -> dict[str, float]:
     """The resilience outcomes of the current week."""
-    records = model.disaster_records
-    in_need = sum(r.in_need for r in records)
+    in_need = deaths = frail_alone = left = reached_24h = reached_72h = 0
+    by_age = dict.fromkeys(_DEATH_KEYS, 0)
+    helped = dict.fromkeys(_HELPED_KEYS, 0)
+    for r in model.disaster_records:  # one pass over the shocks so far
+        in_need += r.in_need
+        deaths += r.deaths
+        frail_alone += r.frail_alone_deaths
+        left += r.left_town
+        reached_24h += r.reached_24h
+        reached_72h += r.reached_72h
+        for band, key in _DEATH_KEYS:
+            by_age[band, key] += r.deaths_by_age.get(band, 0)
+        for source, key in _HELPED_KEYS:
+            helped[source, key] += r.helped[source]
     out = {
         "disaster_in_need": float(in_need),
-        "disaster_deaths": float(sum(r.deaths for r in records)),
-        "disaster_deaths_frail_alone": float(sum(r.frail_alone_deaths for r in records)),
-        "disaster_left_town": float(sum(r.left_town for r in records)),
+        "disaster_deaths": float(deaths),
+        "disaster_deaths_frail_alone": float(frail_alone),
+        "disaster_left_town": float(left),
     }
-    for band, key in _DEATH_KEYS:
-        out[key] = float(sum(r.deaths_by_age.get(band, 0) for r in records))
-    for source, key in _HELPED_KEYS:
-        out[key] = float(sum(r.helped[source] for r in records))
-    out["reached_24h_share"] = sum(r.reached_24h for r in records) / in_need if in_need else NAN
-    out["reached_72h_share"] = sum(r.reached_72h for r in records) / in_need if in_need else NAN
+    for (_, key), total in by_age.items():
+        out[key] = float(total)
+    for (_, key), total in helped.items():
+        out[key] = float(total)
+    out["reached_24h_share"] = reached_24h / in_need if in_need else NAN
+    out["reached_72h_share"] = reached_72h / in_need if in_need else NAN
     track = model.shock_track
     known = track.function_this_week if track is not None else None
     if known is not None and known[0] == model.week:

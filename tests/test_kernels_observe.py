@@ -12,13 +12,14 @@ from mesa.datacollection import DataCollector
 
 from model import outcome_kernels as ok
 from model import resilience
-from model.disasters import Shock
+from model.disasters import SOURCES, DisasterRecord, Shock
 from model.kizuna_model import OutcomeCollector
 from model.outcomes import array_mean
 from model.rolling import WEEKS, RollingTallies
 from tests.towns import small_town
 
 SEEDS = range(5)
+NAN = float("nan")
 
 
 class _ReferenceTallies:
@@ -176,3 +177,43 @@ def test_community_function_handed_to_outcomes_once() -> None:
     # a value left from another week is not read
     track.function_this_week = (model.week - 1, -5.0)
     assert resilience.outcomes(model)["community_function"] == known[1]
+
+
+def _reference_totals(records) -> dict[str, float]:
+    """The resilience outcomes' totals as they were: one sum per figure."""
+    in_need = sum(r.in_need for r in records)
+    out = {
+        "disaster_in_need": float(in_need),
+        "disaster_deaths": float(sum(r.deaths for r in records)),
+        "disaster_deaths_frail_alone": float(sum(r.frail_alone_deaths for r in records)),
+        "disaster_left_town": float(sum(r.left_town for r in records)),
+    }
+    for band in ("0_64", "65_74", "75_plus"):
+        out[f"disaster_deaths_{band}"] = float(sum(r.deaths_by_age.get(band, 0) for r in records))
+    for source in SOURCES:
+        out[f"helped_{source}"] = float(sum(r.helped[source] for r in records))
+    out["reached_24h_share"] = sum(r.reached_24h for r in records) / in_need if in_need else NAN
+    out["reached_72h_share"] = sum(r.reached_72h for r in records) / in_need if in_need else NAN
+    return out
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_resilience_totals_match_one_sum_each(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    model = small_town(300, seed=1, warmup_weeks=1)
+    for n_records in (0, 1, 3):
+        records = []
+        for _ in range(n_records):
+            r = DisasterRecord(Shock("flood", 1, 0.5))
+            r.in_need = int(rng.integers(0, 3))  # sometimes nobody: shares undefined
+            r.deaths, r.frail_alone_deaths, r.left_town = map(int, rng.integers(0, 9, 3))
+            r.reached_24h, r.reached_72h = sorted(map(int, rng.integers(0, 3, 2)))
+            r.deaths_by_age = {b: int(rng.integers(9)) for b in ("0_64", "75_plus")}
+            r.helped = {src: int(rng.integers(9)) for src in SOURCES}
+            records.append(r)
+        model.disaster_records = records
+        got = resilience.outcomes(model)
+        want = _reference_totals(records)
+        assert list(got)[: len(want)] == list(want)  # the same columns, in order
+        for key, value in want.items():
+            assert got[key] == value or (np.isnan(value) and np.isnan(got[key])), key
