@@ -97,10 +97,11 @@ class OutcomeCollector(DataCollector):
     def _new_agenttype_reporter(self, agent_type: type, name: str, reporter: Any) -> None:
         super()._new_agenttype_reporter(agent_type, name, reporter)
         if not hasattr(self, "_attribute_reporters"):
-            self._attribute_reporters: dict[type, list[str] | None] = {}
-        names = self._attribute_reporters.setdefault(agent_type, [])
+            # per agent type, each reporter's attribute, in Mesa's order of the reporters
+            self._attribute_reporters: dict[type, dict[str, str] | None] = {}
+        names = self._attribute_reporters.setdefault(agent_type, {})
         if isinstance(reporter, str) and names is not None:
-            names.append(reporter)
+            names[name] = reporter
         else:
             self._attribute_reporters[agent_type] = None  # not only attributes: Mesa's way
 
@@ -119,12 +120,13 @@ class OutcomeCollector(DataCollector):
         tuple (time, unique_id, *values), immutable values as they are, others copied."""
         time = model.time
         records: dict[type, list[tuple]] = {}
+        attribute_reporters = getattr(self, "_attribute_reporters", {})
         for agent_type in self.agenttype_reporters:
-            names = self._attribute_reporters.get(agent_type)
+            names = attribute_reporters.get(agent_type)
             if not names or agent_type not in model.agent_types:
                 records[agent_type] = list(self._record_agenttype(model, agent_type))
                 continue
-            read = attrgetter("unique_id", *names)
+            read = attrgetter("unique_id", *names.values())
             rows = [(time, *read(agent)) for agent in model.agents_by_type[agent_type]]
             if not all(isinstance(v, _IMMUTABLE) for row in rows for v in row[2:]):
                 rows = [(t, uid, *map(_copied, values)) for t, uid, *values in rows]
