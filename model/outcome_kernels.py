@@ -396,3 +396,20 @@ def company_counts(staff, programme, se_workplaces, n_workplaces):  # pragma: no
                 companies += 1
                 programme_companies += programme[w]
     return at_company, with_programme, companies, programme_companies
+
+
+@njit(cache=True)
+def generation_bands(age, bounds):  # pragma: no cover - compiled
+    """Each age's band: how many of the ascending ``bounds`` (in ``age``'s dtype, as
+    NumPy compares a column with a Python number) it reaches, ``len(bounds)`` for NaN."""
+    n = age.shape[0]
+    band = np.zeros(n, np.int8)
+    for j in range(bounds.shape[0]):  # bound by bound: contiguous, vectorised passes
+        x = bounds[j]
+        for i in range(n):
+            band[i] += np.int8(age[i] >= x)
+    top = np.int8(bounds.shape[0])
+    for i in range(n):
+        if age[i] != age[i]:  # NaN
+            band[i] = top
+    return band

@@ -203,13 +203,15 @@ class TieCensus:
 
 def generations(age: np.ndarray) -> np.ndarray:
     """Each age's band of ``GENERATIONS`` as ``np.searchsorted(GENERATIONS, age,
-    side="right")`` gives it (NaN past every band), by comparisons: a seventh of the time
-    of searchsorted on a tuple."""
-    band = (age >= GENERATIONS[0]).view(np.int8)
-    for bound in GENERATIONS[1:]:
-        band += age >= bound
-    band[np.isnan(age)] = len(GENERATIONS)
-    return band
+    side="right")`` gives it (NaN past every band), in one compiled pass over the column
+    (comparisons in its dtype, as NumPy compares it with a Python number)."""
+    bounds = _GENERATION_BOUNDS.get(age.dtype)
+    if bounds is None:
+        bounds = _GENERATION_BOUNDS[age.dtype] = np.array(GENERATIONS).astype(age.dtype)
+    return ok.generation_bands(age, bounds)
+
+
+_GENERATION_BOUNDS: dict[np.dtype, np.ndarray] = {}
 
 
 def tie_census(model: KizunaModel, sample: np.ndarray | None = None) -> TieCensus:

@@ -14,7 +14,7 @@ from model import outcome_kernels as ok
 from model import resilience
 from model.disasters import SOURCES, DisasterRecord, Shock
 from model.kizuna_model import OutcomeCollector
-from model.outcomes import array_mean
+from model.outcomes import GENERATIONS, array_mean, generations
 from model.rolling import WEEKS, RollingTallies
 from tests.towns import small_town
 
@@ -217,3 +217,17 @@ def test_resilience_totals_match_one_sum_each(seed: int) -> None:
         assert list(got)[: len(want)] == list(want)  # the same columns, in order
         for key, value in want.items():
             assert got[key] == value or (np.isnan(value) and np.isnan(got[key])), key
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_generations_match_searchsorted(dtype, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    edge = [30, 65, 29.999, 64.999, np.nan, -1, 0, np.inf, -np.inf, 30.000001]
+    for n in (0, 1, 5, 1000):
+        age = (rng.random(n) * 110).astype(dtype)
+        age[: min(n, len(edge))] = edge[: min(n, len(edge))]
+        band = generations(age)
+        want = np.searchsorted(GENERATIONS, age, side="right")
+        assert band.dtype == np.int8
+        assert band.tolist() == want.tolist(), n
