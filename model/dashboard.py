@@ -351,13 +351,15 @@ def indicators(model: KizunaModel, measured: dict[str, float]) -> dict[str, floa
     candidates = outcome_kernels.roster_candidates(
         alive, pop.attach_kind, NPO_ATTACHED, pop.attach_id, len(model.npos), pop.employer, n_wp
     )
-    staff = candidates[1]
-    company = np.ones(n_wp, bool)
+    if len(candidates[1]) != n_wp or len(model.programme) != n_wp:
+        raise ValueError("workplaces' staff and programmes must cover every workplace")
     ses = [se for se in model.social_enterprises if se.active]
-    company[[se.workplace for se in model.social_enterprises]] = False
-    at_company = int(staff[company].sum())  # residents working for companies
-    with_programme = int(staff[company & model.programme].sum())
-    companies = company & (staff > 0)
+    se_workplaces = np.array([se.workplace for se in model.social_enterprises], np.int64)
+    # residents working for companies, those of them in a programme, companies with
+    # staff and those of them with a programme
+    at_company, with_programme, companies, programme_companies = outcome_kernels.company_counts(
+        candidates[1], model.programme, se_workplaces, n_wp
+    )
 
     npos = [x for x in model.npos if x.active]
     proper_npos = [x for x in npos if x.kind == "npo"]
@@ -381,13 +383,13 @@ def indicators(model: KizunaModel, measured: dict[str, float]) -> dict[str, floa
         5: _ratio(informed, ten),
         6: _per(sum(x.staff for x in npos), n, 10_000),
         7: _ratio(reached, in_need),
-        8: _ratio(np.count_nonzero(model.programme & companies), np.count_nonzero(companies)),
+        8: _ratio(programme_companies, companies),
         9: _per(tallies.last_year("yen_csr_budget"), at_company),
         10: _ratio(with_programme, at_company),
         11: measured["volunteer_rate_employees"],
         12: measured["se_self_reliant_share"],
         13: mean([se.know_how for se in ses]) if ses else NAN,
-        14: _per(len(ses), int(companies.sum()) + len(ses)),
+        14: _per(len(ses), companies + len(ses)),
         15: _per(tallies.per_year("bank_advice"), len(npos) + len(ses)),
         16: sum(in_touch) / len(in_touch) if in_touch else NAN,
         17: tallies.per_year("platform_meetings"),

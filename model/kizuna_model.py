@@ -25,7 +25,9 @@ draws from a child stream, so measuring changes nothing in the town.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from copy import deepcopy
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 import networkx as nx
@@ -89,19 +91,54 @@ class OutcomeCollector(DataCollector):
     """Mesa's DataCollector with one model reporter per outcome, whose weekly row is
     appended straight from ``model.latest``: Mesa would call ~170 reporters and deepcopy
     each value, though the values are numbers that copying leaves as they are. Agent-type
-    reporters (places) are still Mesa's."""
+    reporters given as attribute names (the places') are read with one ``attrgetter`` per
+    agent into the records Mesa would build; any other kind is left to Mesa."""
+
+    def _new_agenttype_reporter(self, agent_type: type, name: str, reporter: Any) -> None:
+        super()._new_agenttype_reporter(agent_type, name, reporter)
+        if not hasattr(self, "_attribute_reporters"):
+            # per agent type, each reporter's attribute, in Mesa's order of the reporters
+            self._attribute_reporters: dict[type, dict[str, str] | None] = {}
+        names = self._attribute_reporters.setdefault(agent_type, {})
+        if isinstance(reporter, str) and names is not None:
+            names[name] = reporter
+        else:
+            self._attribute_reporters[agent_type] = None  # not only attributes: Mesa's way
 
     def collect(self, model: KizunaModel) -> None:
         latest = model.latest
         for name, column in self.model_vars.items():
             column.append(latest[name])
         self._collection_steps.append(model.time)
+        if self.agent_reporters:
+            self._agent_records[model.time] = list(self._record_agents(model))
         if self.agenttype_reporters:
-            reporters, self.model_reporters = self.model_reporters, {}
-            try:
-                super().collect(model)  # with no model reporters: only the agent types
-            finally:
-                self.model_reporters = reporters
+            self._collect_agent_types(model)
+
+    def _collect_agent_types(self, model: KizunaModel) -> None:
+        """The agent-type records, as Mesa's ``collect`` builds them: for each agent a
+        tuple (time, unique_id, *values), immutable values as they are, others copied."""
+        time = model.time
+        records: dict[type, list[tuple]] = {}
+        attribute_reporters = getattr(self, "_attribute_reporters", {})
+        for agent_type in self.agenttype_reporters:
+            names = attribute_reporters.get(agent_type)
+            if not names or agent_type not in model.agent_types:
+                records[agent_type] = list(self._record_agenttype(model, agent_type))
+                continue
+            read = attrgetter("unique_id", *names.values())
+            rows = [(time, *read(agent)) for agent in model.agents_by_type[agent_type]]
+            if not all(isinstance(v, _IMMUTABLE) for row in rows for v in row[2:]):
+                rows = [(t, uid, *map(_copied, values)) for t, uid, *values in rows]
+            records[agent_type] = rows
+        self._agenttype_records[time] = records
+
+
+_IMMUTABLE = (str, int, bool, float, tuple)  # what Mesa keeps without a deepcopy
+
+
+def _copied(value: Any) -> Any:
+    return value if isinstance(value, _IMMUTABLE) else deepcopy(value)
 
 
 class KizunaModel(Model):

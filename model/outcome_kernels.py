@@ -375,3 +375,41 @@ def challenge_tallies(
         pupils += school[s] >= 0
         age_25 += a >= 25
     return np.array([ten, ten_active, ten_informed, in_need, reached, pupils, age_25])
+
+
+@njit(cache=True)
+def company_counts(staff, programme, se_workplaces, n_workplaces):  # pragma: no cover
+    """The dashboard's company figures in one pass over the ``n_workplaces`` workplaces,
+    those not run by a social enterprise (``se_workplaces``, any ever founded) being
+    companies: their living ``staff``, those of them in a participation ``programme``,
+    the companies with staff, and of those the ones with a programme (integer counts,
+    so the same as NumPy's masks)."""
+    company = np.ones(n_workplaces, np.bool_)
+    for w in se_workplaces:
+        company[w] = False  # a negative index wraps, as in NumPy
+    at_company = with_programme = companies = programme_companies = 0
+    for w in range(n_workplaces):
+        if company[w]:
+            at_company += staff[w]
+            with_programme += staff[w] * programme[w]
+            if staff[w] > 0:
+                companies += 1
+                programme_companies += programme[w]
+    return at_company, with_programme, companies, programme_companies
+
+
+@njit(cache=True)
+def generation_bands(age, bounds):  # pragma: no cover - compiled
+    """Each age's band: how many of the ascending ``bounds`` (in ``age``'s dtype, as
+    NumPy compares a column with a Python number) it reaches, ``len(bounds)`` for NaN."""
+    n = age.shape[0]
+    band = np.zeros(n, np.int8)
+    for j in range(bounds.shape[0]):  # bound by bound: contiguous, vectorised passes
+        x = bounds[j]
+        for i in range(n):
+            band[i] += np.int8(age[i] >= x)
+    top = np.int8(bounds.shape[0])
+    for i in range(n):
+        if age[i] != age[i]:  # NaN
+            band[i] = top
+    return band

@@ -203,13 +203,15 @@ class TieCensus:
 
 def generations(age: np.ndarray) -> np.ndarray:
     """Each age's band of ``GENERATIONS`` as ``np.searchsorted(GENERATIONS, age,
-    side="right")`` gives it (NaN past every band), by comparisons: a seventh of the time
-    of searchsorted on a tuple."""
-    band = (age >= GENERATIONS[0]).view(np.int8)
-    for bound in GENERATIONS[1:]:
-        band += age >= bound
-    band[np.isnan(age)] = len(GENERATIONS)
-    return band
+    side="right")`` gives it (NaN past every band), in one compiled pass over the column
+    (comparisons in its dtype, as NumPy compares it with a Python number)."""
+    bounds = _GENERATION_BOUNDS.get(age.dtype)
+    if bounds is None:
+        bounds = _GENERATION_BOUNDS[age.dtype] = np.array(GENERATIONS).astype(age.dtype)
+    return ok.generation_bands(age, bounds)
+
+
+_GENERATION_BOUNDS: dict[np.dtype, np.ndarray] = {}
 
 
 def tie_census(model: KizunaModel, sample: np.ndarray | None = None) -> TieCensus:
@@ -251,7 +253,7 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
         NPO_ATTACHED, pop.brigade, census.by_class, pop.last_volunteer_week,
         pop.last_donation_week, pop.last_local_gift_week, pop.last_place_week, week, 8,
         model.households.member, adt(p.volunteer_min_age), adt(p.donor_min_age),
-        _GROUP_LO.astype(pop.age.dtype), _GROUP_HI.astype(pop.age.dtype),
+        *_group_bounds(pop.age.dtype),
     )  # fmt: skip
     c = c.tolist()
     n_hh = c[ok.HOUSEHOLDS]
@@ -282,7 +284,7 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
             "ties": float(len(net)),
             "mean_degree": _ratio(c[ok.DEGREE], n),
             "mean_strong_degree": _ratio(c[ok.STRONG_DEGREE], n),
-            "mean_tie_strength": float(net.weight.mean()) if len(net) else np.nan,
+            "mean_tie_strength": array_mean(net.weight) if len(net) else np.nan,
             "elder_mean_degree": _ratio(c[ok.ELDER_OUT_DEGREE], c[ok.AGE_65]),
             "clustering": clustering,
             "isolated_share": _ratio(c[ok.ISOLATED], n),
@@ -331,6 +333,25 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
     return out
 
 
+def array_mean(values: np.ndarray) -> float:
+    """``float(values.mean())`` of a non-empty float array without ``np.mean``'s Python
+    layer: the same sum (``np.add.reduce``), divided as it divides (by an intp count,
+    rounded back to the values' dtype)."""
+    total = np.add.reduce(values)
+    return float(total.dtype.type(total / np.intp(len(values))))
+
+
+_BOUNDS_BY_DTYPE: dict[np.dtype, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _group_bounds(dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """The volunteer age groups' bounds in the age column's dtype, cast once per dtype."""
+    bounds = _BOUNDS_BY_DTYPE.get(dtype)
+    if bounds is None:
+        bounds = _BOUNDS_BY_DTYPE[dtype] = (_GROUP_LO.astype(dtype), _GROUP_HI.astype(dtype))
+    return bounds
+
+
 def _median(values: np.ndarray) -> float:
     """``float(np.median(values))`` of a non-empty float array without NaN: the same
     order statistics (one partition) and the same mean of the middle two, without
@@ -350,25 +371,34 @@ def _ratio(count: int, of: int) -> float:
 
 def organisation_outcomes(model: KizunaModel, counts: list[int]) -> dict[str, float]:
     """Organisations' outcomes; ``counts`` are the week's ``resident_tallies``."""
-    npos = [n for n in model.npos if n.active and n.kind == "npo"]
-    ses = [x for x in model.social_enterprises if x.active]
+    capacity: list[float] = []  # of the NPOs proper that operate, in one pass
+    know_how: list[float] = []
+    reserve: list[float] = []
+    staff = 0
+    for n in model.npos:
+        if n.active and n.kind == "npo":
+            capacity.append(n.capacity)
+            know_how.append(n.know_how)
+            reserve.append(n.funds / max(n.monthly_costs, 1.0))
+            staff += n.staff
+    reliance = [x.self_reliance for x in model.social_enterprises if x.active]
     moved = model.ledger.week_totals(model.week)
-    reliant = [x.self_reliance >= 1.0 for x in ses]
     assoc = model.associations
+    n_npos = len(capacity)
     return {
-        "active_npos": float(len(npos)),
-        "npo_capacity_mean": mean([n.capacity for n in npos]) if npos else np.nan,
-        "npo_staff": float(sum(n.staff for n in npos)),
-        "npo_know_how": mean([n.know_how for n in npos]) if npos else np.nan,
-        "npo_reserve_months": mean([n.funds / max(n.monthly_costs, 1.0) for n in npos])
-        if npos
-        else np.nan,
-        "volunteers_per_npo": counts[ok.ATTACHED] / len(npos) if npos else np.nan,
+        "active_npos": float(n_npos),
+        "npo_capacity_mean": mean(capacity) if n_npos else np.nan,
+        "npo_staff": float(staff),
+        "npo_know_how": mean(know_how) if n_npos else np.nan,
+        "npo_reserve_months": mean(reserve) if n_npos else np.nan,
+        "volunteers_per_npo": counts[ok.ATTACHED] / n_npos if n_npos else np.nan,
         "npos_founded": model.flows["npos_founded"],
         "npos_closed": model.flows["npos_closed"],
-        "social_enterprises": float(len(ses)),
-        "se_self_reliance": mean([x.self_reliance for x in ses]) if ses else np.nan,
-        "se_self_reliant_share": sum(reliant) / len(reliant) if ses else np.nan,
+        "social_enterprises": float(len(reliance)),
+        "se_self_reliance": mean(reliance) if reliance else np.nan,
+        "se_self_reliant_share": sum(r >= 1.0 for r in reliance) / len(reliance)
+        if reliance
+        else np.nan,
         "loans_outstanding": model.bank.outstanding if model.bank is not None else 0.0,
         "loans_issued": model.flows["loans_issued"],
         "loan_defaults": model.flows["loan_defaults"],

@@ -46,6 +46,10 @@ class ShockTrack:
     reference: dict[str, float]  # each part's level in the week before the shock
     loss: float = 0.0  # function-weeks lost so far
     recovery_weeks: float = float("nan")
+    # (week, index) worked out by that week's recovery, for its outcomes to read once:
+    # nothing changes the parts in between, and the parts cost a scan of every place,
+    # NPO and association
+    function_this_week: tuple[int, float] | None = None
 
 
 def _homes(model: KizunaModel, weight: np.ndarray) -> float:
@@ -103,13 +107,14 @@ def weekly_recovery(model: KizunaModel) -> None:
             place.damage = float(model.cell_damage[place.cell_index])
         for npo in model.npos:
             if npo.active and npo.damage > 0:
-                funds = np.clip(npo.funds / max(3 * npo.monthly_costs, 1.0), 0.0, 1.0)
+                funds = min(max(npo.funds / max(3 * npo.monthly_costs, 1.0), 0.0), 1.0)
                 npo.damage *= 1.0 - p.recovery_rate * (1.0 + funds + local[npo.cell_index])
     model.solidarity *= 1.0 - p.solidarity_decay
     model.drill_readiness *= READINESS_KEPT
     track = model.shock_track
     if track is not None and model.week > track.week:
         f = community_function(model)
+        track.function_this_week = (model.week, f)
         track.loss += max(0.0, 1.0 - min(f, 1.0))
         if np.isnan(track.recovery_weeks) and f >= RECOVERED:
             track.recovery_weeks = float(model.week - track.week)
@@ -177,22 +182,39 @@ _HELPED_KEYS = tuple((source, f"helped_{source}") for source in SOURCES)
 
 def outcomes(model: KizunaModel) -> dict[str, float]:
     """The resilience outcomes of the current week."""
-    records = model.disaster_records
-    in_need = sum(r.in_need for r in records)
+    in_need = deaths = frail_alone = left = reached_24h = reached_72h = 0
+    by_age = dict.fromkeys(_DEATH_KEYS, 0)
+    helped = dict.fromkeys(_HELPED_KEYS, 0)
+    for r in model.disaster_records:  # one pass over the shocks so far
+        in_need += r.in_need
+        deaths += r.deaths
+        frail_alone += r.frail_alone_deaths
+        left += r.left_town
+        reached_24h += r.reached_24h
+        reached_72h += r.reached_72h
+        for band, key in _DEATH_KEYS:
+            by_age[band, key] += r.deaths_by_age.get(band, 0)
+        for source, key in _HELPED_KEYS:
+            helped[source, key] += r.helped[source]
     out = {
         "disaster_in_need": float(in_need),
-        "disaster_deaths": float(sum(r.deaths for r in records)),
-        "disaster_deaths_frail_alone": float(sum(r.frail_alone_deaths for r in records)),
-        "disaster_left_town": float(sum(r.left_town for r in records)),
+        "disaster_deaths": float(deaths),
+        "disaster_deaths_frail_alone": float(frail_alone),
+        "disaster_left_town": float(left),
     }
-    for band, key in _DEATH_KEYS:
-        out[key] = float(sum(r.deaths_by_age.get(band, 0) for r in records))
-    for source, key in _HELPED_KEYS:
-        out[key] = float(sum(r.helped[source] for r in records))
-    out["reached_24h_share"] = sum(r.reached_24h for r in records) / in_need if in_need else NAN
-    out["reached_72h_share"] = sum(r.reached_72h for r in records) / in_need if in_need else NAN
-    out["community_function"] = community_function(model)
+    for (_, key), total in by_age.items():
+        out[key] = float(total)
+    for (_, key), total in helped.items():
+        out[key] = float(total)
+    out["reached_24h_share"] = reached_24h / in_need if in_need else NAN
+    out["reached_72h_share"] = reached_72h / in_need if in_need else NAN
     track = model.shock_track
+    known = track.function_this_week if track is not None else None
+    if known is not None and known[0] == model.week:
+        track.function_this_week = None  # read once: later reads work it out again
+        out["community_function"] = known[1]
+    else:
+        out["community_function"] = community_function(model)
     out["recovery_weeks"] = track.recovery_weeks if track is not None else NAN
     out["resilience_loss"] = float(sum(t.loss for t in model.shock_tracks))
     return out

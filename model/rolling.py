@@ -13,7 +13,6 @@ later the round is evaluated by a naive before/after difference of capacity.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,7 +51,12 @@ class RollingTallies:
     """Named counters summed over the last 52 weeks, and grant rounds to follow up."""
 
     def __init__(self) -> None:
-        self._slots: defaultdict[str, np.ndarray] = defaultdict(lambda: np.zeros(WEEKS))
+        # one row of 52 weekly slots per tally, in one table: a week opens its slot in
+        # every tally at once, and the last-year sums are one row-wise sum, kept until
+        # the table changes (a row's sum is NumPy's sum of that row alone, to the bit)
+        self._row: dict[str, int] = {}
+        self._table = np.zeros((8, WEEKS))
+        self._sums: np.ndarray | None = None
         self._slot = 0
         self._weeks_seen = 0
         self.pending_grants: list[GrantCohort] = []
@@ -64,17 +68,37 @@ class RollingTallies:
         ``g`` is judged on capacity at the end of week ``g + 26``."""
         self._slot = week % WEEKS
         self._weeks_seen += 1
-        for values in self._slots.values():
-            values[self._slot] = 0.0
+        self._table[:, self._slot] = 0.0
+        self._sums = None
         while self.pending_grants and week - self.pending_grants[0].week > FOLLOW_UP_WEEKS:
             self._evaluate(self.pending_grants.pop(0), week - 1)
 
     def add(self, name: str, amount: float = 1.0) -> None:
-        self._slots[name][self._slot] += amount
+        row = self._row.get(name)
+        if row is None:
+            row = self._new_row(name)
+        self._table[row, self._slot] += amount
+        self._sums = None
+
+    def _new_row(self, name: str) -> int:
+        """A zeroed row for a tally never added to (the table doubles when full)."""
+        row = len(self._row)
+        if row == len(self._table):
+            table = np.zeros((2 * row, WEEKS))
+            table[:row] = self._table
+            self._table = table
+        self._row[name] = row
+        return row
 
     def last_year(self, name: str) -> float:
         """Sum over the last 52 weeks (0 for a tally never added to)."""
-        return float(self._slots[name].sum()) if name in self._slots else 0.0
+        row = self._row.get(name)
+        if row is None:
+            return 0.0
+        sums = self._sums
+        if sums is None:
+            sums = self._sums = self._table[: len(self._row)].sum(axis=1)
+        return float(sums[row])
 
     def per_year(self, name: str) -> float:
         """The tally's yearly rate: last-year sum, scaled up while under a year has passed."""
