@@ -40,17 +40,17 @@ class GroupIndex:
 
     @classmethod
     def build(cls, members: np.ndarray, groups: np.ndarray) -> GroupIndex:
-        """Group ``members`` by non-negative integer ``groups`` (a linear counting sort)."""
-        groups = np.asarray(groups, np.int64)
-        n_groups = int(groups.max()) + 1 if len(groups) else 0
-        if n_groups == 1:  # everyone in group 0 (a class, a drill): nothing to sort
-            return cls._single(members)
-        if n_groups > 4 * len(groups) + 1024:  # sparse keys: renumber them first
-            _, groups = np.unique(groups, return_inverse=True)
-            n_groups = int(groups.max()) + 1
+        """Group ``members`` by non-negative integer ``groups`` (a linear counting sort;
+        sparse keys, as organisations' kind-and-id keys, by a stable sort and renumbered
+        by rank). One compiled call finds the number of groups and sorts: the Python
+        checks, ``max`` and ``np.unique`` it replaces cost more than the sort itself
+        for the small groups of a week."""
+        groups = np.asarray(groups)
+        if groups.dtype != np.int32:  # int32 columns (employer, household) go as they are
+            groups = groups.astype(np.int64, copy=False)
         # one packed array out of the compiled pass (boxing seven cost more than the
         # sort itself for the small groups of a week), cut into its seven parts here
-        out = _group_index_packed(np.asarray(members, np.int64), groups, n_groups)
+        out = _group_index_any(np.asarray(members, np.int64), groups)
         n = len(groups)
         k = 5 * n + (len(out) - 5 * n) // 2
         return cls(
@@ -58,18 +58,50 @@ class GroupIndex:
             out[4 * n : 5 * n], out[5 * n : k], out[k:],
         )  # fmt: skip
 
-    @classmethod
-    def _single(cls, members: np.ndarray) -> GroupIndex:
-        """The counting sort's arrays for one group 0 holding every member, in input
-        order: a few small allocations instead of a compiled call returning seven."""
-        sorted_members = np.array(members, np.int64)  # a copy, as the sort makes
-        n = len(sorted_members)
-        order = np.arange(n, dtype=np.int64)
-        zero = np.zeros(1, np.int64)
-        return cls(
-            sorted_members, np.zeros(n, np.int64), np.full(n, n, np.int64), order,
-            order.copy(), zero, zero.copy(),
-        )  # fmt: skip
+
+@njit(cache=True, error_model="numpy")
+def _group_index_any(members, groups):  # pragma: no cover - compiled
+    """``_group_index_packed`` for any non-negative keys: the counting sort when the
+    largest key is within a few times the member count, else ``_group_index_sorted``
+    (the same arrays as renumbering the keys by rank and counting)."""
+    n = groups.shape[0]
+    if n == 0:
+        return np.empty(0, np.int64)
+    hi = np.int64(groups[0])
+    for i in range(1, n):
+        hi = max(hi, np.int64(groups[i]))
+    if hi + 1 > 4 * n + 1024:
+        return _group_index_sorted(members, groups)
+    return _group_index_packed(members, groups, hi + 1)
+
+
+@njit(cache=True, error_model="numpy")
+def _group_index_sorted(members, groups):  # pragma: no cover - compiled
+    """``_group_index_packed``'s array for sparse keys: a stable sort by key, groups
+    numbered 0, 1, ... by rank of their key (as ``np.unique``'s inverse numbers them)."""
+    n = groups.shape[0]
+    by_key = np.argsort(groups, kind="mergesort")
+    n_nonempty = 1 if n > 0 else 0
+    for j in range(1, n):
+        if groups[by_key[j]] != groups[by_key[j - 1]]:
+            n_nonempty += 1
+    out = np.empty(5 * n + 2 * n_nonempty, np.int64)
+    k = 0
+    lo = 0
+    for j in range(1, n + 1):
+        if j < n and groups[by_key[j]] == groups[by_key[lo]]:
+            continue
+        out[5 * n + k] = lo  # first
+        out[5 * n + n_nonempty + k] = k  # group (its rank)
+        k += 1
+        for t in range(lo, j):
+            out[t] = members[by_key[t]]
+            out[n + t] = lo
+            out[2 * n + t] = j - lo
+            out[3 * n + t] = t
+            out[4 * n + t] = by_key[t]
+        lo = j
+    return out
 
 
 @njit(cache=True, error_model="numpy")
@@ -143,13 +175,24 @@ def within_groups(
     if len(index.members) == 0 or contacts <= 0:
         return _EMPTY, _EMPTY
     n = rng.poisson(contacts, size=len(index.members))
-    n[index.size < 2] = 0
-    draws = rng.random(int(n.sum()))
+    draws = rng.random(_drop_lone(n, index.size))
     if age is None or homophily_scale <= 0 or len(draws) == 0:
         return _pairs_within(index.members, index.start, index.size, n, draws)
     keep = rng.random(len(draws))
     table = _acceptance_table(homophily_scale)
     return _pairs_within_kept(index.members, index.start, index.size, n, draws, keep, age, table)
+
+
+@njit(cache=True, error_model="numpy")
+def _drop_lone(n, size):  # pragma: no cover - compiled
+    """Zero the meetings of members alone in their group, in place; the rest's total
+    (``n[size < 2] = 0; n.sum()`` in one pass)."""
+    total = 0
+    for i in range(n.shape[0]):
+        if size[i] < 2:
+            n[i] = 0
+        total += n[i]
+    return total
 
 
 @njit(cache=True, error_model="numpy")
@@ -257,11 +300,21 @@ def neighbourhood(
     )  # fmt: skip
 
 
+_ACCEPTANCE: dict[float, np.ndarray] = {}
+
+
 def _acceptance_table(scale: float) -> np.ndarray:
-    """Chance of keeping an encounter by whole-year age gap (0 ... 127)."""
-    if scale <= 0:
-        return np.ones(128)
-    return np.exp(-np.arange(128) / scale)
+    """Chance of keeping an encounter by whole-year age gap (0 ... 127), read-only.
+
+    Kept per scale: the week asks four times for the same one or two scales (the
+    paths may change the parameter, so it is looked up rather than fixed)."""
+    table = _ACCEPTANCE.get(scale)
+    if table is None:
+        table = np.ones(128) if scale <= 0 else np.exp(-np.arange(128) / scale)
+        table.flags.writeable = False
+        if len(_ACCEPTANCE) < 64:  # a sweep over many scales must not grow it forever
+            _ACCEPTANCE[scale] = table
+    return table
 
 
 @njit(cache=True, error_model="numpy")
