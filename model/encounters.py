@@ -355,45 +355,46 @@ def _neighbour_pairs(
     ring = side * side - 1
     # the ring's offsets, looked up rather than divided out per attempt (integer
     # division is the slowest step of the loop); the home block itself is skipped
-    dx = np.empty(ring, np.int64)
-    dy = np.empty(ring, np.int64)
+    dx = np.zeros(max(ring, 1), np.int64)  # (radius 0: one unused entry to read)
+    dy = np.zeros(max(ring, 1), np.int64)
     for j in range(ring):
         off = j + 1 if j >= ring // 2 else j
         dx[j] = off // side - radius
         dy[j] = off % side - radius
     u = np.empty(draws.shape[0], np.int64)
     v = np.empty(draws.shape[0], np.int64)
+    last = members.shape[0] - 1
+    if last < 0:  # nobody at home anywhere: nobody to meet
+        return u[:0], v[:0]
+    # branch-free: every attempt computes a (safe) partner and is written, and the count
+    # moves on only if it is kept; the tests are coin tosses (away or not, off the map,
+    # an empty block, oneself, the age gap) that a branch would mispredict half the time
     k = 0
     d = 0
     for i in range(idx.shape[0]):
-        if n[i] == 0:
-            continue
         me = idx[i]
         x = home[i] // height
         y = home[i] - x * height
+        my_age = np.int64(age[me])
         for _ in range(n[i]):
-            r_away, r_off, r_pick, r_keep = draws[d, 0], draws[d, 1], draws[d, 2], draws[d, 3]
+            away = np.int64(draws[d, 0] >= same_share)  # a block in the ring, uniformly
+            off = np.int64(draws[d, 1] * ring)
+            r_pick = draws[d, 2]
+            r_keep = draws[d, 3]
             d += 1
-            tx = x
-            ty = y
-            if r_away >= same_share:  # a block in the ring around home, uniformly
-                off = int(r_off * ring)
-                tx = x + dx[off]
-                ty = y + dy[off]
-                if tx < 0 or tx >= width or ty < 0 or ty >= height:
-                    continue
-            c = tx * height + ty
-            if count[c] == 0:
-                continue
-            other = members[start[c] + int(r_pick * count[c])]
-            if other == me:
-                continue
-            gap = abs(int(age[me]) - int(age[other]))
-            if r_keep >= accept[min(gap, 127)]:
-                continue
+            tx = x + dx[off] * away
+            ty = y + dy[off] * away
+            inside = np.int64(
+                (tx >= 0) & (tx < width) & (ty >= 0) & (ty < height) & ((away == 0) | (ring > 0))
+            )  # (radius 0: there is no ring to go to)
+            c = (tx * height + ty) * inside  # block 0 stands in off the map, never kept
+            here = count[c] * inside
+            other = members[min(start[c] + np.int64(r_pick * here), last)]
+            gap = min(abs(my_age - np.int64(age[other])), 127)
+            kept = (here > 0) & (other != me) & (r_keep < accept[gap])
             u[k] = me
             v[k] = other
-            k += 1
+            k += np.int64(kept)
     return u[:k], v[:k]
 
 

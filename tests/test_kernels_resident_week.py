@@ -190,3 +190,62 @@ def test_neighbourhood_takes_int32_home_cells_alike():
     for x, y in zip(got, want, strict=True):
         np.testing.assert_array_equal(x, y)
     assert len(got[0]) > 0
+
+
+def reference_neighbours(idx, home, n, draws, cells, width, height, radius, same, age, accept):
+    """Chance meetings near home, one branch per test: the block itself or one of the
+    ring's (none with radius 0), skipping empty blocks, oneself and the thinned."""
+    side = 2 * radius + 1
+    ring = side * side - 1
+    u, v, d = [], [], 0
+    for i, me in enumerate(idx.tolist()):
+        x, y = divmod(int(home[i]), height)
+        for _ in range(n[i]):
+            r_away, r_off, r_pick, r_keep = draws[d]
+            d += 1
+            tx, ty = x, y
+            if r_away >= same:
+                if ring == 0:
+                    continue
+                off = int(r_off * ring)
+                off += off >= ring // 2
+                tx, ty = x + off // side - radius, y + off % side - radius
+                if not (0 <= tx < width and 0 <= ty < height):
+                    continue
+            c = tx * height + ty
+            if cells.count[c] == 0:
+                continue
+            other = int(cells.members[cells.start[c] + int(r_pick * cells.count[c])])
+            gap = abs(int(age[me]) - int(age[other]))
+            if other != me and r_keep < accept[min(gap, 127)]:
+                u.append(me)
+                v.append(other)
+    return np.array(u, np.int64), np.array(v, np.int64)
+
+
+@pytest.mark.parametrize(
+    ("seed", "n_res", "width", "height", "radius", "same", "n_cells_used"),
+    [(0, 0, 4, 4, 2, 0.5, 16), (1, 1, 3, 5, 1, 0.5, 15), (2, 120, 7, 5, 2, 0.3, 35),
+     (3, 90, 6, 6, 3, 0.6, 3), (4, 60, 5, 5, 0, 0.4, 25), (5, 60, 5, 5, 0, 1.0, 25),
+     (6, 40, 1, 1, 1, 0.5, 1), (7, 80, 9, 2, 2, 0.0, 18)],
+)  # fmt: skip
+def test_branch_free_neighbour_pairs_match_a_plain_loop(
+    seed, n_res, width, height, radius, same, n_cells_used
+):
+    r = np.random.default_rng(seed)
+    idx = np.sort(r.choice(3 * n_res + 3, n_res, replace=False)).astype(np.int64)
+    home = r.integers(0, n_cells_used, n_res).astype(np.int64)
+    age = r.uniform(0, 95, 3 * n_res + 3).astype(np.float32)
+    cells = CellIndex.build(idx, home, width * height)
+    n = r.poisson(2.5, n_res)
+    draws = r.random((int(n.sum()), 4))
+    accept = encounters._acceptance_table(9.0)
+    args = (idx, home, n, draws, cells, width, height, radius, same, age, accept)
+    want = reference_neighbours(*args)
+    got = encounters._neighbour_pairs(
+        idx, home, n, draws, cells.start, cells.count, cells.members, *args[5:]
+    )
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    if n_res > 1:
+        assert 0 < len(want[0]) < n.sum()
