@@ -93,7 +93,7 @@ def assign_roles(model: KizunaModel, idx: np.ndarray) -> None:
     pop = model.population
     region = model.region
     venues = model.venues
-    pop.school[idx] = venues.school_for(pop.age[idx], pop.cell[idx])
+    venues.place_pupils(idx, pop.age, pop.cell, pop.school)
     # new slots and the (read-only) alive slots alike as a read-only view: one compiled
     # signature, loaded at the start, not a second one at the first year's end
     slots = idx.view()
