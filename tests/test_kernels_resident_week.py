@@ -249,3 +249,53 @@ def test_branch_free_neighbour_pairs_match_a_plain_loop(
     np.testing.assert_array_equal(got[1], want[1])
     if n_res > 1:
         assert 0 < len(want[0]) < n.sum()
+
+
+@pytest.mark.parametrize(("seed", "n"), [(0, 0), (1, 1), (2, 2000)])
+def test_frailty_passes_match_the_numpy_curve_bit_for_bit(seed, n):
+    from model import vital_kernels
+
+    r = np.random.default_rng(seed)
+    capacity = n + 7
+    idx = np.sort(r.choice(capacity, n, replace=False)).astype(np.int64)
+    age = r.uniform(0, 120, capacity).astype(np.float32)
+    age[:3] = (0.0, 85.0, 119.99)
+    frailty_u = (3 * r.standard_normal(capacity)).astype(np.float32)
+    want = np.full(capacity, 0.25, np.float32)
+    z = (age[idx] - 85.0) / 6.0 + 0.8 * frailty_u[idx]
+    want[idx] = 1.0 / (1.0 + np.exp(-z))
+    got = np.full(capacity, 0.25, np.float32)
+    e = np.exp(vital_kernels.frailty_exponent(idx, age, frailty_u))
+    vital_kernels.set_frailty(idx, e, got)
+    assert got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize(("seed", "n"), [(0, 0), (1, 1), (2, 400)])
+def test_school_places_match_the_level_masks(seed, n):
+    from model.venues import SCHOOL_LEVELS, Venues
+
+    r = np.random.default_rng(seed)
+    n_cells = 12
+    nearest = r.integers(0, 9, (len(SCHOOL_LEVELS), n_cells)).astype(np.int32)
+    venues = Venues(
+        np.zeros(9, np.int32), np.zeros(9, np.int64), nearest, np.zeros(1, np.int64), np.ones(1)
+    )
+    capacity = n + 5
+    idx = np.sort(r.choice(capacity, n, replace=False)).astype(np.int64)
+    age = r.uniform(0, 25, capacity).astype(np.float32)
+    age[idx[:1]] = 18.0 if n else 0.0
+    cell = r.integers(0, n_cells, capacity).astype(np.int32)
+    school = np.full(capacity, 77, np.int32)
+    want = school.copy()
+    want[idx] = venues.school_for(age[idx], cell[idx])
+    venues.place_pupils(idx, age, cell, school)
+    np.testing.assert_array_equal(school, want)
+    edges = np.array([5.99, 6.0, 11.99, 12.0, 14.999, 15.0, 17.99, 18.0], np.float32)
+    want = [-1, 0, 0, 1, 1, 2, 2, -1]
+    got = np.zeros(len(edges), np.int32)
+    one_cell = np.arange(3, dtype=np.int32).reshape(3, 1)  # school id = level
+    level_ids = Venues(
+        np.zeros(3, np.int32), np.zeros(3, np.int64), one_cell, np.zeros(1, np.int64), np.ones(1)
+    )
+    level_ids.place_pupils(np.arange(len(edges)), edges, np.zeros(len(edges), np.int32), got)
+    np.testing.assert_array_equal(got, want)
