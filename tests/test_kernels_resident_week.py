@@ -299,3 +299,58 @@ def test_school_places_match_the_level_masks(seed, n):
     )
     level_ids.place_pupils(np.arange(len(edges)), edges, np.zeros(len(edges), np.int32), got)
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize(("seed", "n"), [(0, 0), (1, 1), (2, 500)])
+def test_visitors_match_goes_then_gathers(seed, n):
+    from model import places
+
+    r = np.random.default_rng(seed)
+    capacity, n_cells = n + 9, 30
+    idx = np.sort(r.choice(capacity, n, replace=False)).astype(np.int64)
+    cell = r.integers(0, n_cells, capacity).astype(np.int32)
+    age = r.uniform(0, 95, capacity).astype(np.float32)
+    awareness = r.random(capacity).astype(np.float32)
+    frailty = r.random(capacity).astype(np.float32)
+    nearest = r.integers(0, 4, n_cells)
+    dist = r.integers(0, 9, n_cells)
+    other = 0.3 * (1.0 + places.ALL_AGES_BOOST * (r.random(4) < 0.5)[nearest])
+    falloff = np.exp(-dist / 6 * 1.5)
+    reach = dist <= 6
+    u = r.random(n) * 0.5
+    args = (idx, cell, age, awareness, frailty, u, other, falloff, reach, 0.4)
+    go = places._goes(*args)
+    visitors, where = places._visitors(*args, nearest)
+    np.testing.assert_array_equal(visitors, idx[go])
+    np.testing.assert_array_equal(where, nearest[cell[idx[go]]].astype(np.int64))
+    assert where.dtype == np.int64 and visitors.dtype == np.int64
+    assert n < 300 or 0 < len(visitors) < n
+
+
+def test_per_cell_place_terms_are_kept_until_something_changes():
+    from types import SimpleNamespace
+
+    from model import places
+
+    r = np.random.default_rng(4)
+    nearest, dist = r.integers(0, 3, 20), r.integers(0, 9, 20)
+    sites = [SimpleNamespace(all_ages=a) for a in (True, False, False)]
+
+    def fresh(other_rate, radius, flags):
+        other = other_rate * (1.0 + places.ALL_AGES_BOOST * np.array(flags)[nearest])
+        return other, np.exp(-dist / max(radius, 1) * 1.5), dist <= radius
+
+    first = places._per_cell(sites, nearest, dist, 0.01, 6)
+    for got, want in zip(first, fresh(0.01, 6, (True, False, False)), strict=True):
+        assert got.tobytes() == want.tobytes()
+    assert places._per_cell(sites, nearest, dist, 0.01, 6)[0] is first[0]
+    for rate, radius in ((0.02, 6), (0.01, 4)):  # a path changed a parameter
+        got = places._per_cell(sites, nearest, dist, rate, radius)
+        for a, b in zip(got, fresh(rate, radius, (True, False, False)), strict=True):
+            assert a.tobytes() == b.tobytes()
+    sites[2].all_ages = True  # (places' flags are compared too)
+    got = places._per_cell(sites, nearest, dist, 0.01, 4)
+    assert got[0].tobytes() == fresh(0.01, 4, (True, False, True))[0].tobytes()
+    other_nearest = nearest.copy()  # a place opened or closed: a new table
+    got = places._per_cell(sites, other_nearest, dist, 0.01, 4)
+    assert got[0] is not first[0]
