@@ -82,7 +82,7 @@ def visit_places(
 
 # the per-cell terms of the last call, with what they came from (places only change when
 # one opens or closes, which gives a fresh ``nearest`` array; the parameters with a path)
-_LAST_PER_CELL: list = []
+_LAST_PER_CELL: list[tuple] = []
 
 
 def _per_cell(
@@ -93,13 +93,13 @@ def _per_cell(
     Kept while the places, their nearest-place table and the parameters stay the same."""
     all_ages = tuple(pl.all_ages for pl in places)
     key = (all_ages, other_rate, radius)
-    last = _LAST_PER_CELL
-    if last and last[0] is nearest and last[1] is dist and last[2] == key:
+    last = _LAST_PER_CELL[0] if _LAST_PER_CELL else None  # one entry, read at once
+    if last is not None and last[0] is nearest and last[1] is dist and last[2] == key:
         return last[3]
     other = other_rate * (1.0 + ALL_AGES_BOOST * np.array(all_ages)[nearest])
     falloff = np.exp(-dist / max(radius, 1) * 1.5)
     reach = dist <= radius
-    _LAST_PER_CELL[:] = (nearest, dist, key, (other, falloff, reach))
+    _LAST_PER_CELL[:] = [(nearest, dist, key, (other, falloff, reach))]
     return other, falloff, reach
 
 
