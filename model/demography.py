@@ -75,8 +75,10 @@ def init_traits(model: KizunaModel, slots: np.ndarray) -> None:
 def update_frailty(model: KizunaModel, idx: np.ndarray) -> None:
     """Frailty rises with age along a logistic curve centred at 85, shifted per person."""
     pop = model.population
-    z = (pop.age[idx] - 85.0) / 6.0 + 0.8 * pop.frailty_u[idx]
-    pop.frailty[idx] = 1.0 / (1.0 + np.exp(-z))
+    # 1 / (1 + exp(-z)), z = (age - 85) / 6 + 0.8 frailty_u: two compiled passes around
+    # numpy's float32 exp instead of eight array operations
+    e = np.exp(vital_kernels.frailty_exponent(idx, pop.age, pop.frailty_u))
+    vital_kernels.set_frailty(idx, e, pop.frailty)
 
 
 # below this age nobody is at school or university, works or earns (the employment
@@ -93,7 +95,7 @@ def assign_roles(model: KizunaModel, idx: np.ndarray) -> None:
     pop = model.population
     region = model.region
     venues = model.venues
-    pop.school[idx] = venues.school_for(pop.age[idx], pop.cell[idx])
+    venues.place_pupils(idx, pop.age, pop.cell, pop.school)
     # new slots and the (read-only) alive slots alike as a read-only view: one compiled
     # signature, loaded at the start, not a second one at the first year's end
     slots = idx.view()

@@ -16,7 +16,6 @@ import numpy as np
 from numba import njit
 
 from model.attachment import activity_groups
-from model.tie_kernels import counting_order
 from model.ties import Context
 
 if TYPE_CHECKING:
@@ -40,17 +39,17 @@ class GroupIndex:
 
     @classmethod
     def build(cls, members: np.ndarray, groups: np.ndarray) -> GroupIndex:
-        """Group ``members`` by non-negative integer ``groups`` (a linear counting sort)."""
-        groups = np.asarray(groups, np.int64)
-        n_groups = int(groups.max()) + 1 if len(groups) else 0
-        if n_groups == 1:  # everyone in group 0 (a class, a drill): nothing to sort
-            return cls._single(members)
-        if n_groups > 4 * len(groups) + 1024:  # sparse keys: renumber them first
-            _, groups = np.unique(groups, return_inverse=True)
-            n_groups = int(groups.max()) + 1
+        """Group ``members`` by non-negative integer ``groups`` (a linear counting sort;
+        sparse keys, as organisations' kind-and-id keys, by a stable sort and renumbered
+        by rank). One compiled call finds the number of groups and sorts: the Python
+        checks, ``max`` and ``np.unique`` it replaces cost more than the sort itself
+        for the small groups of a week."""
+        groups = np.asarray(groups)
+        if groups.dtype != np.int32:  # int32 columns (employer, household) go as they are
+            groups = groups.astype(np.int64, copy=False)
         # one packed array out of the compiled pass (boxing seven cost more than the
         # sort itself for the small groups of a week), cut into its seven parts here
-        out = _group_index_packed(np.asarray(members, np.int64), groups, n_groups)
+        out = _group_index_any(np.asarray(members, np.int64), groups)
         n = len(groups)
         k = 5 * n + (len(out) - 5 * n) // 2
         return cls(
@@ -58,18 +57,50 @@ class GroupIndex:
             out[4 * n : 5 * n], out[5 * n : k], out[k:],
         )  # fmt: skip
 
-    @classmethod
-    def _single(cls, members: np.ndarray) -> GroupIndex:
-        """The counting sort's arrays for one group 0 holding every member, in input
-        order: a few small allocations instead of a compiled call returning seven."""
-        sorted_members = np.array(members, np.int64)  # a copy, as the sort makes
-        n = len(sorted_members)
-        order = np.arange(n, dtype=np.int64)
-        zero = np.zeros(1, np.int64)
-        return cls(
-            sorted_members, np.zeros(n, np.int64), np.full(n, n, np.int64), order,
-            order.copy(), zero, zero.copy(),
-        )  # fmt: skip
+
+@njit(cache=True, error_model="numpy")
+def _group_index_any(members, groups):  # pragma: no cover - compiled
+    """``_group_index_packed`` for any non-negative keys: the counting sort when the
+    largest key is within a few times the member count, else ``_group_index_sorted``
+    (the same arrays as renumbering the keys by rank and counting)."""
+    n = groups.shape[0]
+    if n == 0:
+        return np.empty(0, np.int64)
+    hi = np.int64(groups[0])
+    for i in range(1, n):
+        hi = max(hi, np.int64(groups[i]))
+    if hi + 1 > 4 * n + 1024:
+        return _group_index_sorted(members, groups)
+    return _group_index_packed(members, groups, hi + 1)
+
+
+@njit(cache=True, error_model="numpy")
+def _group_index_sorted(members, groups):  # pragma: no cover - compiled
+    """``_group_index_packed``'s array for sparse keys: a stable sort by key, groups
+    numbered 0, 1, ... by rank of their key (as ``np.unique``'s inverse numbers them)."""
+    n = groups.shape[0]
+    by_key = np.argsort(groups, kind="mergesort")
+    n_nonempty = 1 if n > 0 else 0
+    for j in range(1, n):
+        if groups[by_key[j]] != groups[by_key[j - 1]]:
+            n_nonempty += 1
+    out = np.empty(5 * n + 2 * n_nonempty, np.int64)
+    k = 0
+    lo = 0
+    for j in range(1, n + 1):
+        if j < n and groups[by_key[j]] == groups[by_key[lo]]:
+            continue
+        out[5 * n + k] = lo  # first
+        out[5 * n + n_nonempty + k] = k  # group (its rank)
+        k += 1
+        for t in range(lo, j):
+            out[t] = members[by_key[t]]
+            out[n + t] = lo
+            out[2 * n + t] = j - lo
+            out[3 * n + t] = t
+            out[4 * n + t] = by_key[t]
+        lo = j
+    return out
 
 
 @njit(cache=True, error_model="numpy")
@@ -143,13 +174,24 @@ def within_groups(
     if len(index.members) == 0 or contacts <= 0:
         return _EMPTY, _EMPTY
     n = rng.poisson(contacts, size=len(index.members))
-    n[index.size < 2] = 0
-    draws = rng.random(int(n.sum()))
+    draws = rng.random(_drop_lone(n, index.size))
     if age is None or homophily_scale <= 0 or len(draws) == 0:
         return _pairs_within(index.members, index.start, index.size, n, draws)
     keep = rng.random(len(draws))
     table = _acceptance_table(homophily_scale)
     return _pairs_within_kept(index.members, index.start, index.size, n, draws, keep, age, table)
+
+
+@njit(cache=True, error_model="numpy")
+def _drop_lone(n, size):  # pragma: no cover - compiled
+    """Zero the meetings of members alone in their group, in place; the rest's total
+    (``n[size < 2] = 0; n.sum()`` in one pass)."""
+    total = 0
+    for i in range(n.shape[0]):
+        if size[i] < 2:
+            n[i] = 0
+        total += n[i]
+    return total
 
 
 @njit(cache=True, error_model="numpy")
@@ -228,8 +270,36 @@ class CellIndex:
 
     @classmethod
     def build(cls, idx: np.ndarray, cell: np.ndarray, n_cells: int) -> CellIndex:
-        order, start = counting_order(np.asarray(cell, np.int64), n_cells)
-        return cls(np.asarray(idx, np.int64)[order], start[:-1], np.diff(start))
+        """``idx`` grouped by ``cell`` (aligned with it), in input order within a cell."""
+        cell = np.asarray(cell)
+        if cell.dtype != np.int32:  # the int32 cell column goes as it is
+            cell = cell.astype(np.int64, copy=False)
+        out = _cell_index(np.asarray(idx, np.int64), cell, n_cells)
+        n = len(cell)
+        return cls(out[:n], out[n : n + n_cells], out[n + n_cells :])
+
+
+@njit(cache=True, error_model="numpy")
+def _cell_index(idx, cell, n_cells):  # pragma: no cover - compiled
+    """``CellIndex``'s arrays in one counting sort (stable, as ``counting_order``),
+    packed: the sorted members, then each cell's start, then each cell's count."""
+    n = cell.shape[0]
+    out = np.empty(n + 2 * n_cells, np.int64)
+    start = out[n : n + n_cells]
+    count = out[n + n_cells :]
+    count[:] = 0
+    for i in range(n):
+        count[cell[i]] += 1
+    total = 0
+    for c in range(n_cells):
+        start[c] = total
+        total += count[c]
+    fill = start.copy()
+    for i in range(n):
+        c = cell[i]
+        out[fill[c]] = idx[i]
+        fill[c] += 1
+    return out
 
 
 def neighbourhood(
@@ -250,18 +320,31 @@ def neighbourhood(
     the index arithmetic."""
     n = rng.poisson(rate)
     draws = rng.random((int(n.sum()), 4))
+    home = np.asarray(home)
+    if home.dtype != np.int32:  # the int32 cell column goes as it is
+        home = home.astype(np.int64, copy=False)
     return _neighbour_pairs(
-        np.asarray(idx, np.int64), np.asarray(home, np.int64), n, draws, cells.start,
+        np.asarray(idx, np.int64), home, n, draws, cells.start,
         cells.count, cells.members, width, height, radius, same_block_share,
         age, _acceptance_table(homophily_scale),
     )  # fmt: skip
 
 
+_ACCEPTANCE: dict[float, np.ndarray] = {}
+
+
 def _acceptance_table(scale: float) -> np.ndarray:
-    """Chance of keeping an encounter by whole-year age gap (0 ... 127)."""
-    if scale <= 0:
-        return np.ones(128)
-    return np.exp(-np.arange(128) / scale)
+    """Chance of keeping an encounter by whole-year age gap (0 ... 127), read-only.
+
+    Kept per scale: the week asks four times for the same one or two scales (the
+    paths may change the parameter, so it is looked up rather than fixed)."""
+    table = _ACCEPTANCE.get(scale)
+    if table is None:
+        table = np.ones(128) if scale <= 0 else np.exp(-np.arange(128) / scale)
+        table.flags.writeable = False
+        if len(_ACCEPTANCE) < 64:  # a sweep over many scales must not grow it forever
+            _ACCEPTANCE[scale] = table
+    return table
 
 
 @njit(cache=True, error_model="numpy")
@@ -272,46 +355,65 @@ def _neighbour_pairs(
     ring = side * side - 1
     # the ring's offsets, looked up rather than divided out per attempt (integer
     # division is the slowest step of the loop); the home block itself is skipped
-    dx = np.empty(ring, np.int64)
-    dy = np.empty(ring, np.int64)
+    dx = np.zeros(max(ring, 1), np.int64)  # (radius 0: one unused entry to read)
+    dy = np.zeros(max(ring, 1), np.int64)
     for j in range(ring):
         off = j + 1 if j >= ring // 2 else j
         dx[j] = off // side - radius
         dy[j] = off % side - radius
     u = np.empty(draws.shape[0], np.int64)
     v = np.empty(draws.shape[0], np.int64)
+    last = members.shape[0] - 1
+    if last < 0:  # nobody at home anywhere: nobody to meet
+        return u[:0], v[:0]
+    # branch-free: every attempt computes a (safe) partner and is written, and the count
+    # moves on only if it is kept; the tests are coin tosses (away or not, off the map,
+    # an empty block, oneself, the age gap) that a branch would mispredict half the time
     k = 0
     d = 0
     for i in range(idx.shape[0]):
-        if n[i] == 0:
-            continue
         me = idx[i]
         x = home[i] // height
         y = home[i] - x * height
+        my_age = np.int64(age[me])
         for _ in range(n[i]):
-            r_away, r_off, r_pick, r_keep = draws[d, 0], draws[d, 1], draws[d, 2], draws[d, 3]
+            away = np.int64(draws[d, 0] >= same_share)  # a block in the ring, uniformly
+            off = np.int64(draws[d, 1] * ring)
+            r_pick = draws[d, 2]
+            r_keep = draws[d, 3]
             d += 1
-            tx = x
-            ty = y
-            if r_away >= same_share:  # a block in the ring around home, uniformly
-                off = int(r_off * ring)
-                tx = x + dx[off]
-                ty = y + dy[off]
-                if tx < 0 or tx >= width or ty < 0 or ty >= height:
-                    continue
-            c = tx * height + ty
-            if count[c] == 0:
-                continue
-            other = members[start[c] + int(r_pick * count[c])]
-            if other == me:
-                continue
-            gap = abs(int(age[me]) - int(age[other]))
-            if r_keep >= accept[min(gap, 127)]:
-                continue
+            tx = x + dx[off] * away
+            ty = y + dy[off] * away
+            inside = np.int64(
+                (tx >= 0) & (tx < width) & (ty >= 0) & (ty < height) & ((away == 0) | (ring > 0))
+            )  # (radius 0: there is no ring to go to)
+            c = (tx * height + ty) * inside  # block 0 stands in off the map, never kept
+            here = count[c] * inside
+            other = members[min(start[c] + np.int64(r_pick * here), last)]
+            gap = min(abs(my_age - np.int64(age[other])), 127)
+            kept = (here > 0) & (other != me) & (r_keep < accept[gap])
             u[k] = me
             v[k] = other
-            k += 1
+            k += np.int64(kept)
     return u[:k], v[:k]
+
+
+@njit(cache=True, error_model="numpy")
+def _keyed(idx, column, key, age, per_age):  # pragma: no cover - compiled
+    """The slots of ``idx`` whose ``column`` is set (0 or more), with a group key
+    each: ``key * per_age + whole years of age`` (``per_age`` 0: ``key`` alone), in
+    one pass instead of a mask, two gathers and the key's arithmetic."""
+    members = np.empty(idx.shape[0], np.int64)
+    keys = np.empty(idx.shape[0], np.int64)
+    n = 0
+    for k in range(idx.shape[0]):
+        s = idx[k]
+        if column[s] >= 0:
+            members[n] = s
+            g = np.int64(key[s])
+            keys[n] = g * per_age + np.int64(age[s]) if per_age else g
+            n += 1
+    return members[:n], keys[:n]
 
 
 @njit(cache=True, error_model="numpy")
@@ -388,16 +490,13 @@ def week_encounters(
         ),
         Context.NEIGHBOURHOOD,
     )  # fmt: skip
-    workers = idx[pop.employer[idx] >= 0]
+    workers, employer = _keyed(idx, pop.employer, pop.employer, age, 0)
     scale = p.homophily_age_scale
     add(
-        *within_groups(
-            GroupIndex.build(workers, pop.employer[workers]), p.work_contacts, rng, age, scale
-        ),
+        *within_groups(GroupIndex.build(workers, employer), p.work_contacts, rng, age, scale),
         Context.WORK,
     )
-    pupils = idx[pop.school[idx] >= 0]
-    classes = pop.school[pupils].astype(np.int64) * 32 + age[pupils].astype(np.int64)
+    pupils, classes = _keyed(idx, pop.school, pop.school, age, 32)
     add(
         *within_groups(GroupIndex.build(pupils, classes), p.school_contacts, rng),
         Context.SCHOOL,

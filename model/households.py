@@ -67,6 +67,24 @@ class HouseholdView:
         )
         return cls(GroupIndex.build(idx, household), size, oldest, pupils, infants, frail)
 
+    @classmethod
+    def of_slots(
+        cls, idx: np.ndarray, household: np.ndarray, age: np.ndarray, school: np.ndarray,
+        frailty: np.ndarray, n_households: int,
+    ) -> HouseholdView:  # fmt: skip
+        """``build`` from whole population columns ``age``, ``school`` and ``frailty``
+        (read at ``idx`` inside the compiled pass, not gathered first); ``household`` is
+        aligned with ``idx``, as for ``build``."""
+        size, oldest, pupils, infants, frail = _household_facts_at(
+            idx, household, age, school, frailty, n_households
+        )
+        return cls(GroupIndex.build(idx, household), size, oldest, pupils, infants, frail)
+
+    def mark_alone(self, idx: np.ndarray, household: np.ndarray, alone: np.ndarray) -> None:
+        """Set ``alone`` (one flag per slot) to whether each slot in ``idx`` (household
+        ``household``, aligned) lives on its own; every other slot to False."""
+        _mark_alone(idx, household, self.size, alone)
+
 
 @njit(cache=True)
 def _free_dwellings(alive, household, household_cell, capacity):  # pragma: no cover
@@ -106,3 +124,32 @@ def _household_facts(household, age, school, frailty, n_households):  # pragma: 
         infants[h] |= age[k] < 6
         frail[h] |= frailty[k] > np.float32(0.6)
     return size, oldest, pupils, infants, frail
+
+
+@njit(cache=True, error_model="numpy")
+def _household_facts_at(idx, household, age, school, frailty, n_households):  # pragma: no cover
+    """``_household_facts`` reading the columns at ``idx`` (``household`` aligned with
+    ``idx``): the same comparisons and maximum, in the same order."""
+    size = np.zeros(n_households, np.int64)
+    oldest = np.zeros(n_households)
+    pupils = np.zeros(n_households, np.bool_)
+    infants = np.zeros(n_households, np.bool_)
+    frail = np.zeros(n_households, np.bool_)
+    for k in range(household.shape[0]):
+        h = household[k]
+        s = idx[k]
+        a = age[s]
+        size[h] += 1
+        oldest[h] = max(oldest[h], np.float64(a))
+        pupils[h] |= school[s] >= 0
+        infants[h] |= a < 6
+        frail[h] |= frailty[s] > np.float32(0.6)
+    return size, oldest, pupils, infants, frail
+
+
+@njit(cache=True, error_model="numpy")
+def _mark_alone(idx, household, size, alone):  # pragma: no cover - compiled
+    """``alone[:] = False; alone[idx] = size[household] == 1`` in one pass."""
+    alone[:] = False
+    for k in range(idx.shape[0]):
+        alone[idx[k]] = size[household[k]] == 1

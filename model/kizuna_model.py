@@ -595,11 +595,8 @@ class KizunaModel(Model):
         idx = pop.alive_idx()
         hh = pop.household[idx]
         demography.update_frailty(self, idx)
-        hv = HouseholdView.build(
-            idx, hh, pop.age[idx], pop.school[idx], pop.frailty[idx], len(self.households)
-        )
-        self.lives_alone[:] = False
-        self.lives_alone[idx] = hv.size[hh] == 1
+        hv = HouseholdView.of_slots(idx, hh, pop.age, pop.school, pop.frailty, len(self.households))
+        hv.mark_alone(idx, hh, self.lives_alone)
         participation.update_free_time(self, idx, hv)
         self._cells = encounters.CellIndex.build(idx, pop.cell[idx], self.geography.n_cells)
         access = participation.access_to_opportunities(self, idx, hv)

@@ -56,18 +56,12 @@ def visit_places(
     p = model.params
     pop = model.population
     nearest, dist = model.nearest_place()
-    # what depends only on the home cell, worked out per cell (fewer than residents)
-    all_ages = np.array([pl.all_ages for pl in places])[nearest]
-    other = p.place_visit_other * (1.0 + ALL_AGES_BOOST * all_ages)
-    falloff = np.exp(-dist / max(p.place_radius, 1) * 1.5)
-    reach = dist <= p.place_radius
+    other, falloff, reach = _per_cell(places, nearest, dist, p.place_visit_other, p.place_radius)
     u = rng.random(len(idx))
-    go = _goes(
+    visitors, where = _visitors(
         idx, pop.cell, pop.age, pop.awareness, pop.frailty, u,
-        other, falloff, reach, p.place_visit_elder,
+        other, falloff, reach, p.place_visit_elder, nearest,
     )  # fmt: skip
-    visitors = idx[go]
-    where = nearest[pop.cell[visitors]].astype(np.int64)
     # over capacity: a random subset gets in
     capacity = np.array([round(pl.capacity * (1.0 - pl.damage)) for pl in places])
     counts = np.bincount(where, minlength=len(places))
@@ -84,6 +78,62 @@ def visit_places(
         pl.visits_total += c
     pop.last_place_week[visitors] = model.week
     return visitors, where
+
+
+# the per-cell terms of the last call, with what they came from (places only change when
+# one opens or closes, which gives a fresh ``nearest`` array; the parameters with a path)
+_LAST_PER_CELL: list[tuple] = []
+
+
+def _per_cell(
+    places: list[Place], nearest: np.ndarray, dist: np.ndarray, other_rate: float, radius: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What depends only on the home cell (fewer cells than residents): the visit rate
+    of those under 65, the fall-off with distance and whether the place is in reach.
+    Kept while the places, their nearest-place table and the parameters stay the same."""
+    all_ages = tuple(pl.all_ages for pl in places)
+    key = (all_ages, other_rate, radius)
+    last = _LAST_PER_CELL[0] if _LAST_PER_CELL else None  # one entry, read at once
+    if last is not None and last[0] is nearest and last[1] is dist and last[2] == key:
+        return last[3]
+    other = other_rate * (1.0 + ALL_AGES_BOOST * np.array(all_ages)[nearest])
+    falloff = np.exp(-dist / max(radius, 1) * 1.5)
+    reach = dist <= radius
+    _LAST_PER_CELL[:] = [(nearest, dist, key, (other, falloff, reach))]
+    return other, falloff, reach
+
+
+@njit(cache=True)
+def _visitors(
+    idx: np.ndarray,
+    cell: np.ndarray,
+    age: np.ndarray,
+    awareness: np.ndarray,
+    frailty: np.ndarray,
+    u: np.ndarray,
+    other: np.ndarray,
+    falloff: np.ndarray,
+    reach: np.ndarray,
+    elder: float,
+    nearest: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+    """``_goes``'s visitors (``idx[go]``) and the nearest place of each (int64), in
+    the same pass."""
+    visitors = np.empty(len(idx), np.int64)
+    where = np.empty(len(idx), np.int64)
+    n = 0
+    for i in range(len(idx)):
+        s = idx[i]
+        c = cell[s]
+        base = elder if age[s] >= 65 else other[c]
+        aw = np.float32(0.4) + np.float32(1.2) * awareness[s]
+        fr = np.float32(1.0) - np.float32(0.7) * frailty[s]
+        prob = base * aw * fr * falloff[c] * (1.0 if reach[c] else 0.0)
+        if u[i] < prob:
+            visitors[n] = s
+            where[n] = nearest[c]
+            n += 1
+    return visitors[:n], where[:n]
 
 
 @njit(cache=True)

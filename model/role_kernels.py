@@ -79,3 +79,21 @@ def employers_and_medians(
         else:
             median[k] = 0.0
     return median
+
+
+@njit(cache=True)
+def school_places(
+    idx: np.ndarray, age: np.ndarray, cell: np.ndarray, nearest: np.ndarray,
+    first_age: np.ndarray, last_age: np.ndarray, school: np.ndarray,
+) -> None:  # fmt: skip
+    """``school[idx] = Venues.school_for(age[idx], cell[idx])`` in one pass: the
+    nearest school (``nearest[level, cell]``) of the last level whose ages (first to
+    last, inclusive of the whole last year) hold the resident's age, else -1."""
+    for k in range(idx.shape[0]):
+        s = idx[k]
+        a = age[s]
+        place = -1
+        for level in range(first_age.shape[0]):
+            if a >= first_age[level] and a < last_age[level] + 1:
+                place = nearest[level, cell[s]]
+        school[s] = place

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model import role_kernels
 from model.geography import Geography
 
 # School levels: name, first and last age of attendance, residents per school.
@@ -24,6 +25,8 @@ SCHOOL_LEVELS = (
     ("upper_secondary", 15, 17, 26_000),
 )
 UNIVERSITY = len(SCHOOL_LEVELS)  # level code of the university
+_LEVEL_FIRST_AGE = np.array([lo for _name, lo, _hi, _per in SCHOOL_LEVELS], np.int64)
+_LEVEL_LAST_AGE = np.array([hi for _name, _lo, hi, _per in SCHOOL_LEVELS], np.int64)
 STUDENT_AGES = (18, 22)
 
 
@@ -51,6 +54,15 @@ class Venues:
             sel = (age >= lo) & (age < hi + 1)
             out[sel] = self.nearest_school[level, cell[sel]]
         return out
+
+    def place_pupils(
+        self, idx: np.ndarray, age: np.ndarray, cell: np.ndarray, school: np.ndarray
+    ) -> None:
+        """``school[idx] = school_for(age[idx], cell[idx])`` on whole columns, in one
+        compiled pass (a week's few newcomers paid a dozen array calls for it)."""
+        role_kernels.school_places(
+            idx, age, cell, self.nearest_school, _LEVEL_FIRST_AGE, _LEVEL_LAST_AGE, school
+        )
 
     def draw_workplaces(self, n: int, rng: np.random.Generator) -> np.ndarray:
         p = self.workplace_weight / self.workplace_weight.sum()

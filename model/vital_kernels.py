@@ -210,3 +210,27 @@ def week_events(
             mothers[n_mothers] = s
             n_mothers += 1
     return dead, leaving, mothers[:n_mothers].copy()
+
+
+# --- frailty ----------------------------------------------------------------------------------
+# ``update_frailty``'s logistic curve in float32, as numpy computes it from float32 columns
+# and Python floats; the exp between the two passes stays with numpy (its float32 exp is
+# vectorised and need not round as LLVM's does).
+
+
+@njit(cache=True)
+def frailty_exponent(idx: np.ndarray, age: np.ndarray, frailty_u: np.ndarray) -> np.ndarray:
+    """``-((age - 85) / 6 + 0.8 * frailty_u)`` at ``idx``, in float32."""
+    out = np.empty(idx.shape[0], np.float32)
+    for k in range(idx.shape[0]):
+        s = idx[k]
+        z = (age[s] - np.float32(85.0)) / np.float32(6.0) + np.float32(0.8) * frailty_u[s]
+        out[k] = -z
+    return out
+
+
+@njit(cache=True)
+def set_frailty(idx: np.ndarray, e: np.ndarray, frailty: np.ndarray) -> None:
+    """``frailty[idx] = 1 / (1 + e)`` in float32."""
+    for k in range(idx.shape[0]):
+        frailty[idx[k]] = np.float32(1.0) / (np.float32(1.0) + e[k])
