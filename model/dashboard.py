@@ -34,6 +34,7 @@ from model.gathered_sums import gathered_mean
 from model.organisations.community import household_access
 from model.pairwise import mean
 from model.population import NEVER
+from model.tie_kernels import LOW_MASK, PAIR_BITS
 
 if TYPE_CHECKING:
     from model.kizuna_model import KizunaModel
@@ -280,7 +281,7 @@ def _cross_sector_share(model: KizunaModel, candidates: tuple[np.ndarray, ...]) 
         return NAN
     leaders = [o.leader for o in model.community_organisations() if o.leader >= 0]
     tied = _tied_across(
-        model.ties.a, model.ties.b, roster, np.asarray(leaders, np.int64), pop.attach_kind,
+        model.ties.key, roster, np.asarray(leaders, np.int64), pop.attach_kind,
         NPO_ATTACHED, pop.employer, pop.capacity,
     )  # fmt: skip
     return tied / len(roster)
@@ -288,8 +289,7 @@ def _cross_sector_share(model: KizunaModel, candidates: tuple[np.ndarray, ...]) 
 
 @njit(cache=True)
 def _tied_across(
-    a: np.ndarray,
-    b: np.ndarray,
+    key: np.ndarray,
     roster: np.ndarray,
     leaders: np.ndarray,
     attach_kind: np.ndarray,
@@ -301,21 +301,22 @@ def _tied_across(
     organisation leader (0), else NPO volunteer (1), else firm employee (2), else 0 (a
     person with two roles counts in the first); -1 marks slots off the roster.
 
-    Ties are sorted by (a, b) with a < b, so a tie between two roster members lies in the
-    run of ties whose ``a`` is the lower one: only the roster's runs are read, not every
-    tie."""
+    Ties are sorted packed keys (lower slot << PAIR_BITS | higher slot), so a tie between
+    two roster members lies in the run of keys whose lower slot is the lower one: only the
+    roster's runs are read, not every tie."""
     sector = np.full(capacity, -1, np.int8)
     for s in roster:
         sector[s] = 1 if attach_kind[s] == npo_kind else (2 if employer[s] >= 0 else 0)
     for s in leaders:
         sector[s] = 0
     tied = np.zeros(capacity, np.bool_)
-    lo = np.searchsorted(a, roster)
-    hi = np.searchsorted(a, roster, side="right")
+    first = roster.astype(np.int64) << PAIR_BITS  # each roster member's lowest key
+    lo = np.searchsorted(key, first)
+    hi = np.searchsorted(key, first + (1 << PAIR_BITS))
     for k in range(roster.shape[0]):
         x = roster[k]
         for e in range(lo[k], hi[k]):
-            y = b[e]
+            y = key[e] & LOW_MASK
             if sector[y] >= 0 and sector[y] != sector[x]:
                 tied[x] = True
                 tied[y] = True

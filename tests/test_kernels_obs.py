@@ -124,8 +124,8 @@ def _cross_sector_reference(a, b, roster, leaders, attach_kind, employer, capaci
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_tied_across_counts_the_roster_like_numpy(seed: int) -> None:
-    """Over ties sorted by (a, b), as the network keeps them; rosters with and without
-    the lowest and highest slots, ties between roster members of one sector."""
+    """Over sorted packed keys, as the network keeps them; rosters with and without
+    the lowest and highest slots (int64 and int32), ties within one sector."""
     from model.dashboard import _tied_across
 
     rng = np.random.default_rng(seed)
@@ -136,8 +136,10 @@ def test_tied_across_counts_the_roster_like_numpy(seed: int) -> None:
         attach_kind = rng.integers(0, 3, capacity).astype(np.int8)
         employer = rng.integers(-1, 3, capacity).astype(np.int32)
         roster = np.unique(rng.integers(0, capacity, rng.integers(0, capacity + 1)))
+        if capacity == 300:
+            roster = roster.astype(np.int32)  # shifts must not overflow
         leaders = roster[rng.random(len(roster)) < 0.3].astype(np.int64)
-        got = _tied_across(a, b, roster, leaders, attach_kind, 1, employer, capacity)
+        got = _tied_across(key, roster, leaders, attach_kind, 1, employer, capacity)
         assert got == _cross_sector_reference(
             a, b, roster, leaders, attach_kind, employer, capacity
         )
