@@ -62,8 +62,8 @@ class HouseholdView:
     ) -> HouseholdView:  # fmt: skip
         """From per-resident arrays aligned with ``idx`` (the alive slots)."""
         # household ids only index: the int32 column needs no int64 copy
-        size, oldest, pupils, infants, frail = _household_facts(
-            household, age, school, frailty, n_households
+        size, oldest, pupils, infants, frail = _household_facts_at(
+            np.arange(len(idx)), household, age, school, frailty, n_households
         )
         return cls(GroupIndex.build(idx, household), size, oldest, pupils, infants, frail)
 
@@ -108,28 +108,10 @@ def _free_dwellings(alive, household, household_cell, capacity):  # pragma: no c
 
 
 @njit(cache=True, error_model="numpy")
-def _household_facts(household, age, school, frailty, n_households):  # pragma: no cover
-    """Per household id, in one pass over its residents: size, the oldest member's age,
-    and whether anyone is at school, under 6, or frail (frailty above 0.6)."""
-    size = np.zeros(n_households, np.int64)
-    oldest = np.zeros(n_households)
-    pupils = np.zeros(n_households, np.bool_)
-    infants = np.zeros(n_households, np.bool_)
-    frail = np.zeros(n_households, np.bool_)
-    for k in range(household.shape[0]):
-        h = household[k]
-        size[h] += 1
-        oldest[h] = max(oldest[h], np.float64(age[k]))
-        pupils[h] |= school[k] >= 0
-        infants[h] |= age[k] < 6
-        frail[h] |= frailty[k] > np.float32(0.6)
-    return size, oldest, pupils, infants, frail
-
-
-@njit(cache=True, error_model="numpy")
 def _household_facts_at(idx, household, age, school, frailty, n_households):  # pragma: no cover
-    """``_household_facts`` reading the columns at ``idx`` (``household`` aligned with
-    ``idx``): the same comparisons and maximum, in the same order."""
+    """Per household id, in one pass over the residents at ``idx`` (``household`` aligned
+    with ``idx``; the columns read at ``idx``): size, the oldest member's age, and whether
+    anyone is at school, under 6, or frail (frailty above 0.6)."""
     size = np.zeros(n_households, np.int64)
     oldest = np.zeros(n_households)
     pupils = np.zeros(n_households, np.bool_)

@@ -117,8 +117,9 @@ def _visitors(
     elder: float,
     nearest: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
-    """``_goes``'s visitors (``idx[go]``) and the nearest place of each (int64), in
-    the same pass."""
+    """Who visits their nearest place, and which place (int64), in one pass instead of
+    a dozen temporaries. Same operations in the same order and precision as the NumPy
+    rule (awareness and frailty terms in float32, the product in float64)."""
     visitors = np.empty(len(idx), np.int64)
     where = np.empty(len(idx), np.int64)
     n = 0
@@ -134,31 +135,3 @@ def _visitors(
             where[n] = nearest[c]
             n += 1
     return visitors[:n], where[:n]
-
-
-@njit(cache=True)
-def _goes(
-    idx: np.ndarray,
-    cell: np.ndarray,
-    age: np.ndarray,
-    awareness: np.ndarray,
-    frailty: np.ndarray,
-    u: np.ndarray,
-    other: np.ndarray,
-    falloff: np.ndarray,
-    reach: np.ndarray,
-    elder: float,
-) -> np.ndarray:  # pragma: no cover
-    """Whether each resident visits their nearest place: one pass instead of a dozen
-    temporaries. Same operations in the same order and precision as the NumPy rule
-    (awareness and frailty terms in float32, the product in float64)."""
-    go = np.zeros(len(idx), np.bool_)
-    for i in range(len(idx)):
-        s = idx[i]
-        c = cell[s]
-        base = elder if age[s] >= 65 else other[c]
-        aw = np.float32(0.4) + np.float32(1.2) * awareness[s]
-        fr = np.float32(1.0) - np.float32(0.7) * frailty[s]
-        prob = base * aw * fr * falloff[c] * (1.0 if reach[c] else 0.0)
-        go[i] = u[i] < prob
-    return go

@@ -88,12 +88,14 @@ def test_place_visits_match_the_array_rule(seed, n):
     prob = visits_reference(r, nearest, dist, all_ages, radius, elder, other_rate)
     u = edge_uniforms(rng, prob)
     other = other_rate * (1.0 + places.ALL_AGES_BOOST * all_ages[nearest])
-    got = places._goes(
+    visitors, where = places._visitors(
         r.idx, r.cell, r.age, r.awareness, r.frailty, u,
-        other, np.exp(-dist / max(radius, 1) * 1.5), dist <= radius, elder,
+        other, np.exp(-dist / max(radius, 1) * 1.5), dist <= radius, elder, nearest,
     )  # fmt: skip
-    assert np.array_equal(got, u < prob)
-    assert n < 300 or 0 < got.sum() < n
+    go = u < prob
+    assert np.array_equal(visitors, r.idx[go])
+    assert np.array_equal(where, nearest[r.cell[r.idx[go]]])
+    assert n < 300 or 0 < len(visitors) < n
 
 
 def test_exp_does_not_depend_on_where_a_value_sits():

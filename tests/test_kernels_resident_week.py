@@ -306,7 +306,7 @@ def test_school_places_match_the_level_masks(seed, n):
 
 
 @pytest.mark.parametrize(("seed", "n"), [(0, 0), (1, 1), (2, 500)])
-def test_visitors_match_goes_then_gathers(seed, n):
+def test_visitors_match_the_array_rule_then_gather(seed, n):
     from model import places
 
     r = np.random.default_rng(seed)
@@ -323,7 +323,11 @@ def test_visitors_match_goes_then_gathers(seed, n):
     reach = dist <= 6
     u = r.random(n) * 0.5
     args = (idx, cell, age, awareness, frailty, u, other, falloff, reach, 0.4)
-    go = places._goes(*args)
+    c = cell[idx]
+    base = np.where(age[idx] >= 65, 0.4, other[c])
+    go = (
+        u < base * (0.4 + 1.2 * awareness[idx]) * (1.0 - 0.7 * frailty[idx]) * falloff[c] * reach[c]
+    )
     visitors, where = places._visitors(*args, nearest)
     np.testing.assert_array_equal(visitors, idx[go])
     np.testing.assert_array_equal(where, nearest[cell[idx[go]]].astype(np.int64))
