@@ -16,13 +16,7 @@ import numpy as np
 
 from model import ledger
 from model.interventions import establishing_ties, promoting_participation, vitalizing_communities
-from model.interventions.base import (
-    _PAYER_SOURCE,
-    IMAGES,
-    ORGANISATION_KINDS,
-    Intervention,
-    Target,
-)
+from model.interventions.base import IMAGES, ORGANISATION_KINDS, Intervention, Target
 from model.ties import Context
 
 if TYPE_CHECKING:
@@ -151,8 +145,8 @@ class InterventionSet:
     def weekly(self, model: KizunaModel, wk: WeekContext):
         """Run the active paths' weekly actions and pay this week's costs.
 
-        Each path's cost is worked out right after its action, as ``pay_weekly_cost``
-        would, and booked in one batch (``Ledger.transfer_batch``) before the next action
+        Each path's cost (``Intervention.weekly_cost_item``) is worked out right after its
+        action and booked in one batch (``Ledger.transfer_batch``) before the next action
         and at the end: the same ledger rows in the same order, for a fraction of the
         per-transfer calls. Returns (u arrays, v arrays, contexts) of the encounters
         they created.
@@ -172,27 +166,13 @@ class InterventionSet:
                     us.append(met[0])
                     vs.append(met[1])
                     cs.append(int(WEEKLY_CONTEXT.get(iv.number, Context.EVENT)))
-            yen = iv.yearly_cost(model) / 52.0
-            if yen <= 0:
-                continue
-            moved = round(yen)
-            if moved == 0:
-                continue
-            source, payer = _PAYERS[iv.payer]
-            account = None if payer is None else getattr(model, payer)
-            batch.append((source, None if account is None else account.account, moved))
-            cost += float(moved)
+            item = iv.weekly_cost_item(model)
+            if item is not None:
+                batch.append(item)
+                cost += float(item[2])
         book.transfer_batch(batch, ledger.OPERATIONS, "intervention")
         model.flows["intervention_cost"] += cost
         return us, vs, cs
-
-
-# each payer's external source and the model attribute holding its account (firms spend
-# their own earnings directly: no account), as ``Intervention.pay_weekly_cost`` books them
-_PAYERS: dict[str, tuple[str, str | None]] = {
-    payer: (source, None if payer == "companies" else payer)
-    for payer, source in _PAYER_SOURCE.items()
-}
 
 
 def _floating(x: object) -> bool:

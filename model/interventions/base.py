@@ -179,22 +179,17 @@ class Intervention:
         raise NotImplementedError
 
     # --- money -----------------------------------------------------------------------------
-    def pay_weekly_cost(self, model: KizunaModel) -> float:
-        """This week's share of the yearly cost: from the payer's source, through the
-        payer's account, to operating costs (channel "intervention")."""
+    def weekly_cost_item(self, model: KizunaModel) -> tuple[str, str | None, int] | None:
+        """This week's share of the yearly cost as a ``Ledger.transfer_batch`` item: from
+        the payer's source, through the payer's account (none for firms, which spend their
+        own earnings directly), whole yen; None when nothing moves."""
         yen = self.yearly_cost(model) / 52.0
-        if yen <= 0:
-            return 0.0
-        book = model.ledger
-        source = _PAYER_SOURCE[self.payer]
-        # the payer's account: model.government, model.bank or model.foundation
-        payer = None if self.payer == "companies" else getattr(model, self.payer)
-        if payer is None:  # firms spend their own earnings directly
-            return float(book.transfer(source, ledger.OPERATIONS, "intervention", yen))
-        # in through the payer's account and out to operating costs
-        return float(
-            book.transfer_through(source, payer.account, ledger.OPERATIONS, "intervention", yen)
-        )
+        if yen <= 0 or round(yen) == 0:
+            return None
+        # the payer's account: model.government, model.bank or model.foundation, if any
+        holder = None if self.payer == "companies" else getattr(model, self.payer)
+        via = None if holder is None else holder.account
+        return _PAYER_SOURCE[self.payer], via, round(yen)
 
     # --- description -----------------------------------------------------------------------
     @classmethod
