@@ -133,3 +133,34 @@ def sorted_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return a
     at = np.minimum(np.searchsorted(b, a), len(b) - 1)
     return a[b[at] != a]
+
+
+def reference_neighbours(idx, home, n, draws, cells, width, height, radius, same, age, accept):
+    """Chance meetings near home, one branch per test: the block itself or one of the
+    ring's (none with radius 0), skipping empty blocks, oneself and the thinned."""
+    side = 2 * radius + 1
+    ring = side * side - 1
+    u, v, d = [], [], 0
+    for i, me in enumerate(idx.tolist()):
+        x, y = divmod(int(home[i]), height)
+        for _ in range(n[i]):
+            r_away, r_off, r_pick, r_keep = draws[d]
+            d += 1
+            tx, ty = x, y
+            if r_away >= same:
+                if ring == 0:
+                    continue
+                off = int(r_off * ring)
+                off += off >= ring // 2
+                tx, ty = x + off // side - radius, y + off % side - radius
+                if not (0 <= tx < width and 0 <= ty < height):
+                    continue
+            c = tx * height + ty
+            if cells.count[c] == 0:
+                continue
+            other = int(cells.members[cells.start[c] + int(r_pick * cells.count[c])])
+            gap = abs(int(age[me]) - int(age[other]))
+            if other != me and r_keep < accept[min(gap, 127)]:
+                u.append(me)
+                v.append(other)
+    return np.array(u, np.int64), np.array(v, np.int64)

@@ -10,6 +10,7 @@ from model import participation
 from model.encounters import GroupIndex, all_pairs, within_groups
 from model.population import NO_EMPLOYER
 from model.ties import TieNetwork
+from tests.references import reference_neighbours
 from tests.towns import small_town
 
 
@@ -266,34 +267,6 @@ def test_contact_rates_are_the_numpy_formulas_to_the_bit(town_week):
     np.testing.assert_array_equal(got_near, near)
     np.testing.assert_array_equal(got_visit, visit)
     assert np.count_nonzero(near == 0) > 0 and np.count_nonzero(near) > len(near) // 2
-
-
-def reference_neighbours(idx, home, n, draws, cells, width, height, radius, same, age, accept):
-    """Chance meetings near home, spelled out: the block itself or one of the ring's."""
-    side = 2 * radius + 1
-    ring = side * side - 1
-    u, v, d = [], [], 0
-    for i, me in enumerate(idx):
-        x, y = divmod(int(home[i]), height)
-        for _ in range(n[i]):
-            r_away, r_off, r_pick, r_keep = draws[d]
-            d += 1
-            tx, ty = x, y
-            if r_away >= same:
-                off = int(r_off * ring)
-                off += off >= ring // 2
-                tx, ty = x + off // side - radius, y + off % side - radius
-                if not (0 <= tx < width and 0 <= ty < height):
-                    continue
-            c = tx * height + ty
-            if cells.count[c] == 0:
-                continue
-            other = cells.members[cells.start[c] + int(r_pick * cells.count[c])]
-            gap = abs(int(age[me]) - int(age[other]))
-            if other != me and r_keep < accept[min(gap, 127)]:
-                u.append(me)
-                v.append(other)
-    return np.array(u, np.int64), np.array(v, np.int64)
 
 
 @pytest.mark.parametrize(("seed", "radius"), [(0, 1), (1, 2), (2, 3)])

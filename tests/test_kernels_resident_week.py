@@ -10,6 +10,7 @@ import pytest
 from model import encounters
 from model.encounters import CellIndex, GroupIndex, within_groups
 from model.households import HouseholdView
+from tests.references import reference_neighbours
 
 
 def reference_index(members: np.ndarray, groups: np.ndarray) -> dict[str, np.ndarray]:
@@ -194,37 +195,6 @@ def test_neighbourhood_takes_int32_home_cells_alike():
     for x, y in zip(got, want, strict=True):
         np.testing.assert_array_equal(x, y)
     assert len(got[0]) > 0
-
-
-def reference_neighbours(idx, home, n, draws, cells, width, height, radius, same, age, accept):
-    """Chance meetings near home, one branch per test: the block itself or one of the
-    ring's (none with radius 0), skipping empty blocks, oneself and the thinned."""
-    side = 2 * radius + 1
-    ring = side * side - 1
-    u, v, d = [], [], 0
-    for i, me in enumerate(idx.tolist()):
-        x, y = divmod(int(home[i]), height)
-        for _ in range(n[i]):
-            r_away, r_off, r_pick, r_keep = draws[d]
-            d += 1
-            tx, ty = x, y
-            if r_away >= same:
-                if ring == 0:
-                    continue
-                off = int(r_off * ring)
-                off += off >= ring // 2
-                tx, ty = x + off // side - radius, y + off % side - radius
-                if not (0 <= tx < width and 0 <= ty < height):
-                    continue
-            c = tx * height + ty
-            if cells.count[c] == 0:
-                continue
-            other = int(cells.members[cells.start[c] + int(r_pick * cells.count[c])])
-            gap = abs(int(age[me]) - int(age[other]))
-            if other != me and r_keep < accept[min(gap, 127)]:
-                u.append(me)
-                v.append(other)
-    return np.array(u, np.int64), np.array(v, np.int64)
 
 
 @pytest.mark.parametrize(
