@@ -44,9 +44,7 @@ class GroupIndex:
         by rank). One compiled call finds the number of groups and sorts: the Python
         checks, ``max`` and ``np.unique`` it replaces cost more than the sort itself
         for the small groups of a week."""
-        groups = np.asarray(groups)
-        if groups.dtype != np.int32:  # int32 columns (employer, household) go as they are
-            groups = groups.astype(np.int64, copy=False)
+        groups = _index_column(groups)  # int32 columns (employer, household) as they are
         # one packed array out of the compiled pass (boxing seven cost more than the
         # sort itself for the small groups of a week), cut into its seven parts here
         out = _group_index_any(np.asarray(members, np.int64), groups)
@@ -56,6 +54,14 @@ class GroupIndex:
             out[:n], out[n : 2 * n], out[2 * n : 3 * n], out[3 * n : 4 * n],
             out[4 * n : 5 * n], out[5 * n : k], out[k:],
         )  # fmt: skip
+
+
+def _index_column(values: np.ndarray) -> np.ndarray:
+    """Integer keys as a kernel takes them: an int32 column as it is (no int64 copy of the
+    population's cell, employer or household column), anything else as int64. Two
+    compiled signatures rather than a copy every call."""
+    values = np.asarray(values)
+    return values if values.dtype == np.int32 else values.astype(np.int64, copy=False)
 
 
 @njit(cache=True, error_model="numpy")
@@ -271,9 +277,7 @@ class CellIndex:
     @classmethod
     def build(cls, idx: np.ndarray, cell: np.ndarray, n_cells: int) -> CellIndex:
         """``idx`` grouped by ``cell`` (aligned with it), in input order within a cell."""
-        cell = np.asarray(cell)
-        if cell.dtype != np.int32:  # the int32 cell column goes as it is
-            cell = cell.astype(np.int64, copy=False)
+        cell = _index_column(cell)
         out = _cell_index(np.asarray(idx, np.int64), cell, n_cells)
         n = len(cell)
         return cls(out[:n], out[n : n + n_cells], out[n + n_cells :])
@@ -281,8 +285,8 @@ class CellIndex:
 
 @njit(cache=True, error_model="numpy")
 def _cell_index(idx, cell, n_cells):  # pragma: no cover - compiled
-    """``CellIndex``'s arrays in one counting sort (stable, as ``counting_order``),
-    packed: the sorted members, then each cell's start, then each cell's count."""
+    """``CellIndex``'s arrays in one stable counting sort, packed: the sorted members,
+    then each cell's start, then each cell's count."""
     n = cell.shape[0]
     out = np.empty(n + 2 * n_cells, np.int64)
     start = out[n : n + n_cells]
@@ -320,9 +324,7 @@ def neighbourhood(
     the index arithmetic."""
     n = rng.poisson(rate)
     draws = rng.random((int(n.sum()), 4))
-    home = np.asarray(home)
-    if home.dtype != np.int32:  # the int32 cell column goes as it is
-        home = home.astype(np.int64, copy=False)
+    home = _index_column(home)
     return _neighbour_pairs(
         np.asarray(idx, np.int64), home, n, draws, cells.start,
         cells.count, cells.members, width, height, radius, same_block_share,

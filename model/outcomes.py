@@ -8,6 +8,7 @@ week (births, yen given) and is summed, not sampled, when summarising a year.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -205,13 +206,7 @@ def generations(age: np.ndarray) -> np.ndarray:
     """Each age's band of ``GENERATIONS`` as ``np.searchsorted(GENERATIONS, age,
     side="right")`` gives it (NaN past every band), in one compiled pass over the column
     (comparisons in its dtype, as NumPy compares it with a Python number)."""
-    bounds = _GENERATION_BOUNDS.get(age.dtype)
-    if bounds is None:
-        bounds = _GENERATION_BOUNDS[age.dtype] = np.array(GENERATIONS).astype(age.dtype)
-    return ok.generation_bands(age, bounds)
-
-
-_GENERATION_BOUNDS: dict[np.dtype, np.ndarray] = {}
+    return ok.generation_bands(age, _bounds_in(age.dtype)[0])
 
 
 def tie_census(model: KizunaModel, sample: np.ndarray | None = None) -> TieCensus:
@@ -253,7 +248,7 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
         NPO_ATTACHED, pop.brigade, census.by_class, pop.last_volunteer_week,
         pop.last_donation_week, pop.last_local_gift_week, pop.last_place_week, week, 8,
         model.households.member, adt(p.volunteer_min_age), adt(p.donor_min_age),
-        *_group_bounds(pop.age.dtype),
+        *_bounds_in(pop.age.dtype)[1:],
     )  # fmt: skip
     c = c.tolist()
     n_hh = c[ok.HOUSEHOLDS]
@@ -341,15 +336,16 @@ def array_mean(values: np.ndarray) -> float:
     return float(total.dtype.type(total / np.intp(len(values))))
 
 
-_BOUNDS_BY_DTYPE: dict[np.dtype, tuple[np.ndarray, np.ndarray]] = {}
-
-
-def _group_bounds(dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
-    """The volunteer age groups' bounds in the age column's dtype, cast once per dtype."""
-    bounds = _BOUNDS_BY_DTYPE.get(dtype)
-    if bounds is None:
-        bounds = _BOUNDS_BY_DTYPE[dtype] = (_GROUP_LO.astype(dtype), _GROUP_HI.astype(dtype))
-    return bounds
+@functools.cache
+def _bounds_in(dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Age bounds in the age column's dtype (as NumPy compares the column with a Python
+    number), cast once per dtype: the generations', the volunteer age groups' lower and
+    upper."""
+    return (
+        np.array(GENERATIONS).astype(dtype),
+        _GROUP_LO.astype(dtype),
+        _GROUP_HI.astype(dtype),
+    )
 
 
 def _median(values: np.ndarray) -> float:

@@ -26,7 +26,7 @@ def study_and_work(
     """Whether each resident at ``idx`` works and whether they start work (works, no
     employer yet). Students (18-21s not in work who draw below the university share)
     get ``school = university`` here when the town has one (``university >= 0``);
-    ``school`` must already hold school places from ``Venues.school_for``."""
+    ``school`` must already hold school places from ``Venues.place_pupils``."""
     n = len(idx)
     works = np.empty(n, np.bool_)
     starting = np.empty(n, np.bool_)
@@ -86,9 +86,9 @@ def school_places(
     idx: np.ndarray, age: np.ndarray, cell: np.ndarray, nearest: np.ndarray,
     first_age: np.ndarray, last_age: np.ndarray, school: np.ndarray,
 ) -> None:  # fmt: skip
-    """``school[idx] = Venues.school_for(age[idx], cell[idx])`` in one pass: the
-    nearest school (``nearest[level, cell]``) of the last level whose ages (first to
-    last, inclusive of the whole last year) hold the resident's age, else -1."""
+    """``Venues.place_pupils`` in one pass: each resident's nearest school
+    (``nearest[level, cell]``) of the last level whose ages (first to last, inclusive of
+    the whole last year) hold their age, else -1."""
     for k in range(idx.shape[0]):
         s = idx[k]
         a = age[s]

@@ -237,26 +237,6 @@ def incident_lists(a, b, chosen, capacity):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
-def counting_order(keys, n_keys):  # pragma: no cover - compiled
-    """Stable order that sorts small non-negative integer keys (a counting sort).
-
-    Also returns each key's start offset in the sorted order.
-    """
-    start = np.zeros(n_keys + 1, np.int64)
-    for i in range(keys.shape[0]):
-        start[keys[i] + 1] += 1
-    for k in range(n_keys):
-        start[k + 1] += start[k]
-    fill = start[:n_keys].copy()
-    order = np.empty(keys.shape[0], np.int64)
-    for i in range(keys.shape[0]):
-        k = keys[i]
-        order[fill[k]] = i
-        fill[k] += 1
-    return order, start
-
-
-@njit(cache=True, error_model="numpy")
 def build_adjacency(key, weight, capacity, indptr, nbr, nw, fill):  # pragma: no cover
     """Both directions of every tie grouped by node (CSR) into the given buffers:
     ``indptr`` (capacity + 1), neighbour ``nbr`` and weight ``nw`` (2 x edges);

@@ -47,19 +47,12 @@ class Venues:
     def n_workplaces(self) -> int:
         return len(self.workplace_cell)
 
-    def school_for(self, age: np.ndarray, cell: np.ndarray) -> np.ndarray:
-        """School id of each resident by age and home cell (-1 if not of school age)."""
-        out = np.full(len(age), -1, dtype=np.int32)
-        for level, (_name, lo, hi, _per) in enumerate(SCHOOL_LEVELS):
-            sel = (age >= lo) & (age < hi + 1)
-            out[sel] = self.nearest_school[level, cell[sel]]
-        return out
-
     def place_pupils(
         self, idx: np.ndarray, age: np.ndarray, cell: np.ndarray, school: np.ndarray
     ) -> None:
-        """``school[idx] = school_for(age[idx], cell[idx])`` on whole columns, in one
-        compiled pass (a week's few newcomers paid a dozen array calls for it)."""
+        """Each resident at ``idx`` gets the nearest school (by home ``cell``) of the level
+        their ``age`` belongs to, else -1, written into ``school``: whole columns in one
+        compiled pass (a week's few newcomers paid a dozen array calls for masks)."""
         role_kernels.school_places(
             idx, age, cell, self.nearest_school, _LEVEL_FIRST_AGE, _LEVEL_LAST_AGE, school
         )

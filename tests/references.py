@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
+from model.venues import SCHOOL_LEVELS
 from model.vital_kernels import _birth_chances, _group
 from model.vital_rates import (
     FERTILITY,
@@ -164,3 +165,13 @@ def reference_neighbours(idx, home, n, draws, cells, width, height, radius, same
                 u.append(me)
                 v.append(other)
     return np.array(u, np.int64), np.array(v, np.int64)
+
+
+def school_for(venues, age: np.ndarray, cell: np.ndarray) -> np.ndarray:
+    """School id of each resident by age and home cell (-1 if not of school age), level
+    by level with masks, as the model placed pupils before ``Venues.place_pupils``."""
+    out = np.full(len(age), -1, dtype=np.int32)
+    for level, (_name, lo, hi, _per) in enumerate(SCHOOL_LEVELS):
+        sel = (age >= lo) & (age < hi + 1)
+        out[sel] = venues.nearest_school[level, cell[sel]]
+    return out

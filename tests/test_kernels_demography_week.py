@@ -207,7 +207,7 @@ def _reference_assign_roles(model, idx: np.ndarray) -> None:
     pop, region = model.population, model.region
     age = pop.age[idx]
     g = age_group(age)
-    pop.school[idx] = model.venues.school_for(age, pop.cell[idx])
+    pop.school[idx] = references.school_for(model.venues, age, pop.cell[idx])
     pupil = pop.school[idx] >= 0
     rate = np.where(pop.female[idx], EMPLOYMENT_FEMALE[g], EMPLOYMENT_MALE[g])
     uni = model.venues.university

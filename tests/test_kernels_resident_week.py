@@ -10,7 +10,7 @@ import pytest
 from model import encounters
 from model.encounters import CellIndex, GroupIndex, within_groups
 from model.households import HouseholdView
-from tests.references import reference_neighbours
+from tests.references import reference_neighbours, school_for
 
 
 def reference_index(members: np.ndarray, groups: np.ndarray) -> dict[str, np.ndarray]:
@@ -261,7 +261,7 @@ def test_school_places_match_the_level_masks(seed, n):
     cell = r.integers(0, n_cells, capacity).astype(np.int32)
     school = np.full(capacity, 77, np.int32)
     want = school.copy()
-    want[idx] = venues.school_for(age[idx], cell[idx])
+    want[idx] = school_for(venues, age[idx], cell[idx])
     venues.place_pupils(idx, age, cell, school)
     np.testing.assert_array_equal(school, want)
     edges = np.array([5.99, 6.0, 11.99, 12.0, 14.999, 15.0, 17.99, 18.0], np.float32)

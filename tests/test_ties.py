@@ -757,15 +757,6 @@ def test_to_networkx_strong_default_threshold_and_labels():
 
 
 # --- kernels used directly -------------------------------------------------------------------
-def test_counting_order_is_stable_sort():
-    keys = rng(21).integers(0, 7, 500)
-    order, start = kernels.counting_order(keys, 7)
-    np.testing.assert_array_equal(order, np.argsort(keys, kind="stable"))
-    np.testing.assert_array_equal(
-        start, np.concatenate(([0], np.cumsum(np.bincount(keys, None, 7))))
-    )
-
-
 def test_packed_encounter_layout_constants():
     assert kernels.PAIR_BITS == 32
     assert (1 << kernels.CTX_BITS) >= N_CTX
