@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
+from model import background
 from model.attachment import activity_groups
+from model.background import Pending
+from model.tie_kernels import visit_partners
 from model.ties import Context
 
 if TYPE_CHECKING:
@@ -188,6 +191,32 @@ def within_groups(
     return _pairs_within_kept(index.members, index.start, index.size, n, draws, keep, age, table)
 
 
+_KEEP_ALL = np.ones(128)  # an acceptance table that keeps every pair
+_KEEP_ALL.setflags(write=False)
+
+
+def _within_groups_args(
+    index: GroupIndex,
+    contacts: float,
+    rng: np.random.Generator,
+    age: np.ndarray,
+    homophily_scale: float = 0.0,
+) -> tuple:
+    """``within_groups``'s draws, as the arguments of ``_pairs_within_kept`` (which
+    keeps every pair, as ``_pairs_within`` does, where there is no homophily)."""
+    members, start, size = index.members, index.start, index.size
+    if len(members) == 0 or contacts <= 0:
+        members = start = size = _EMPTY
+        n, draws = _EMPTY, np.empty(0)
+    else:
+        n = rng.poisson(contacts, size=len(members))
+        draws = rng.random(_drop_lone(n, size))
+    if homophily_scale <= 0 or len(draws) == 0:
+        return members, start, size, n, draws, np.zeros(len(draws)), age, _KEEP_ALL
+    keep = rng.random(len(draws))
+    return members, start, size, n, draws, keep, age, _acceptance_table(homophily_scale)
+
+
 @njit(cache=True, error_model="numpy")
 def _drop_lone(n, size):  # pragma: no cover - compiled
     """Zero the meetings of members alone in their group, in place; the rest's total
@@ -218,7 +247,7 @@ def _pairs_within(members, start, size, n, draws):  # pragma: no cover - compile
     return u, v
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _pairs_within_kept(
     members, start, size, n, draws, keep, age, accept
 ):  # pragma: no cover - compiled
@@ -249,7 +278,7 @@ def all_pairs(index: GroupIndex):
     return _all_pairs(index.members, index.start, index.size)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _all_pairs(members, start, size):  # pragma: no cover - compiled
     """Each member with every later member of its group, in member order."""
     total = 0
@@ -322,13 +351,23 @@ def neighbourhood(
     """Chance meetings near home: in one's own block, or a block within ``radius``,
     thinned by age homophily. Random numbers come from ``rng``; a compiled loop does
     the index arithmetic."""
+    args = _neighbourhood_args(
+        idx, home, rate, cells, width, height, radius, same_block_share, age,
+        homophily_scale, rng,
+    )  # fmt: skip
+    return _neighbour_pairs(*args)
+
+
+def _neighbourhood_args(
+    idx, home, rate, cells, width, height, radius, same_block_share, age, homophily_scale, rng
+) -> tuple:
+    """``neighbourhood``'s draws, as the arguments of ``_neighbour_pairs``."""
     n = rng.poisson(rate)
     draws = rng.random((int(n.sum()), 4))
     home = _index_column(home)
-    return _neighbour_pairs(
-        np.asarray(idx, np.int64), home, n, draws, cells.start,
-        cells.count, cells.members, width, height, radius, same_block_share,
-        age, _acceptance_table(homophily_scale),
+    return (
+        np.asarray(idx, np.int64), home, n, draws, cells.start, cells.count, cells.members,
+        width, height, radius, same_block_share, age, _acceptance_table(homophily_scale),
     )  # fmt: skip
 
 
@@ -349,7 +388,7 @@ def _acceptance_table(scale: float) -> np.ndarray:
     return table
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _neighbour_pairs(
     idx, home, n, draws, start, count, members, width, height, radius, same_share, age, accept
 ):  # pragma: no cover - compiled
@@ -454,9 +493,11 @@ def week_encounters(
     volunteers: np.ndarray,
     visitors: np.ndarray,
     where: np.ndarray,
-) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
-    """Every encounter of the week as (u, v, context) arrays, one of each per kind of
-    meeting (the caller joins them with the organisations' and paths' in one go).
+) -> WeekEncounters:
+    """Every encounter of the week, one (u, v) pair of arrays per kind of meeting
+    (the caller joins them with the organisations' and paths' in one go). The random
+    numbers are drawn here; the pairing runs on the helper thread (``model.background``)
+    while the caller goes on, until ``WeekEncounters.arrays()`` collects it.
 
     Households meet in full; neighbours meet by chance near home; co-workers, classmates
     (same school and age), visitors to the same place and volunteers of the same
@@ -470,14 +511,7 @@ def week_encounters(
     idx, hv = wk.idx, wk.households
     geo = model.geography
     age = pop.age
-    us, vs, cs = [], [], []
-
-    def add(u: np.ndarray, v: np.ndarray, ctx: Context) -> None:
-        us.append(u)
-        vs.append(v)
-        cs.append(np.full(len(u), int(ctx), np.int64))
-
-    add(*all_pairs(hv.index), Context.HOUSEHOLD)
+    households = (hv.index.members, hv.index.start, hv.index.size)
     cells = model.cell_index()  # built with the week's context
     # sociable people with free time meet more; frailty keeps one in; after a disaster,
     # neighbours meet more (solidarity); infants do not count
@@ -485,33 +519,24 @@ def week_encounters(
         idx, np.float32(p.neighbourhood_contacts), np.float32(0.5), pop.sociability,
         pop.free_time, pop.frailty, age, np.float32(3.0), model.solidarity, pop.cell, True,
     )  # fmt: skip
-    add(
-        *neighbourhood(
-            idx, pop.cell[idx], rate, cells, geo.width, geo.height,
-            p.neighbourhood_radius, p.same_block_share, age, p.homophily_age_scale, rng,
-        ),
-        Context.NEIGHBOURHOOD,
+    near = _neighbourhood_args(
+        idx, pop.cell[idx], rate, cells, geo.width, geo.height, p.neighbourhood_radius,
+        p.same_block_share, age, p.homophily_age_scale, rng,
     )  # fmt: skip
     workers, employer = _keyed(idx, pop.employer, pop.employer, age, 0)
     scale = p.homophily_age_scale
-    add(
-        *within_groups(GroupIndex.build(workers, employer), p.work_contacts, rng, age, scale),
-        Context.WORK,
+    work = _within_groups_args(
+        GroupIndex.build(workers, employer), p.work_contacts, rng, age, scale
     )
     pupils, classes = _keyed(idx, pop.school, pop.school, age, 32)
-    add(
-        *within_groups(GroupIndex.build(pupils, classes), p.school_contacts, rng),
-        Context.SCHOOL,
-    )
-    add(
-        *within_groups(GroupIndex.build(visitors, where), p.place_contacts, rng, age, scale),
-        Context.PLACE,
+    school = _within_groups_args(GroupIndex.build(pupils, classes), p.school_contacts, rng, age)
+    place = _within_groups_args(
+        GroupIndex.build(visitors, where), p.place_contacts, rng, age, scale
     )
     # volunteers meet others of the same organisation (NPOs run their own activities)
     who, group = activity_groups(model, volunteers)
-    add(
-        *within_groups(GroupIndex.build(who, group), p.activity_contacts, rng, age, scale),
-        Context.ACTIVITY,
+    activity = _within_groups_args(
+        GroupIndex.build(who, group), p.activity_contacts, rng, age, scale
     )
     visits = np.zeros(pop.capacity, np.int64)
     visit_rate = _contact_rates(
@@ -520,7 +545,44 @@ def week_encounters(
     )  # fmt: skip
     visits[idx] = rng.poisson(visit_rate)
     adjacency = wk.adjacency
-    add(*adjacency.visits(visits, pop.household, rng), Context.VISIT)
+    calls = adjacency.visit_args(visits, pop.household, rng)
     introducers = idx[rng.random(len(idx)) < p.introduction_rate]
-    add(*adjacency.introductions(introducers, rng), Context.INTRODUCTION)
-    return us, vs, cs
+    introduced = adjacency.introductions(introducers, rng)
+    paired = background.later(_pair_week, households, near, work, school, place, activity, calls)
+    return WeekEncounters(paired, introduced)
+
+
+_KINDS = (
+    Context.HOUSEHOLD, Context.NEIGHBOURHOOD, Context.WORK, Context.SCHOOL, Context.PLACE,
+    Context.ACTIVITY, Context.VISIT,
+)  # fmt: skip  # the order of _pair_week's results
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _pair_week(households, near, work, school, place, activity, calls):  # pragma: no cover
+    """Every pairing of ``week_encounters`` in one compiled call, in ``_KINDS`` order:
+    the helper thread needs the GIL only to start it and hand back its result."""
+    return (
+        _all_pairs(*households), _neighbour_pairs(*near), _pairs_within_kept(*work),
+        _pairs_within_kept(*school), _pairs_within_kept(*place),
+        _pairs_within_kept(*activity), visit_partners(*calls),
+    )  # fmt: skip
+
+
+class WeekEncounters:
+    """The week's encounters by kind of meeting, while they are being paired."""
+
+    def __init__(self, paired: Pending, introduced: tuple[np.ndarray, np.ndarray]) -> None:
+        self._paired = paired
+        self._introduced = introduced
+
+    def arrays(self) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+        """(u, v, context) arrays, one of each per kind of meeting."""
+        pairs = [*self._paired.result(), self._introduced]
+        us = [u for u, _ in pairs]
+        vs = [v for _, v in pairs]
+        cs = [
+            np.full(len(u), int(ctx), np.int64)
+            for u, ctx in zip(us, (*_KINDS, Context.INTRODUCTION), strict=True)
+        ]
+        return us, vs, cs

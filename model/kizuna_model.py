@@ -617,9 +617,10 @@ class KizunaModel(Model):
         visitors, where = visit_places(self, wk.idx, rng)
         organisations.npos.outreach(self)
 
-        us, vs, cs = encounters.week_encounters(self, wk, volunteers, visitors, where)
+        met = encounters.week_encounters(self, wk, volunteers, visitors, where)
         ou, ov, oc, also_volunteered = organisations.week_encounters(self, wk, volunteers)
         iu, iv, ic = self.interventions.weekly(self, wk)
+        us, vs, cs = met.arrays()  # paired meanwhile on the helper thread
         ou, ov, oc = [*ou, *iu], [*ov, *iv], [*oc, *ic]
         u = np.concatenate([*us, *ou])
         v = np.concatenate([*vs, *ov])
@@ -629,6 +630,7 @@ class KizunaModel(Model):
             u, v, ctx, np.minimum(self._form_prob * self._formation_scale, 1.0),
             p.tie_strengthen, self.week, rng, p.tie_decay, p.tie_floor,
         )  # fmt: skip
+        self.ties.build_lists(self.population.capacity)  # for the census, meanwhile
 
         participation.update_awareness(self, wk, volunteers)
         participation.update_trust(self, wk, volunteers)

@@ -236,7 +236,7 @@ def incident_lists(a, b, chosen, capacity):  # pragma: no cover - compiled
     return node, other
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def build_adjacency(key, weight, capacity, indptr, nbr, nw, fill):  # pragma: no cover
     """Both directions of every tie grouped by node (CSR) into the given buffers:
     ``indptr`` (capacity + 1), neighbour ``nbr`` and weight ``nw`` (2 x edges);
@@ -308,7 +308,7 @@ def peer_shares(start, end, nbr, nw, idx, values):  # pragma: no cover - compile
     return shares, has
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def visit_partners(start, end, nbr, nw, household, visits, draws):  # pragma: no cover
     """Each resident makes ``visits[slot]`` visits to ties outside their household,
     choosing whom with probability proportional to tie weight (people call on those

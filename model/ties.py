@@ -19,8 +19,9 @@ from enum import IntEnum
 import networkx as nx
 import numpy as np
 
-from model import outcome_kernels
+from model import background, outcome_kernels
 from model import tie_kernels as kernels
+from model.background import Pending
 
 _PAIR_BITS = kernels.PAIR_BITS
 _CTX_BITS = kernels.CTX_BITS
@@ -115,8 +116,12 @@ class Adjacency:
 
         ``visits[slot]`` is how many visits each resident makes this week.
         """
+        return kernels.visit_partners(*self.visit_args(visits, household, rng))
+
+    def visit_args(self, visits: np.ndarray, household: np.ndarray, rng: np.random.Generator):
+        """``visits``'s draws, as the arguments of ``tie_kernels.visit_partners``."""
         draws = rng.random(int(visits.sum()))
-        return kernels.visit_partners(
+        return (
             self.start, self.end, self.nbr, self.weight, household, visits.astype(np.int64),
             draws,
         )  # fmt: skip
@@ -142,6 +147,8 @@ class TieNetwork:
         # merge, which rewrites every edge anyway, drops them (any other reader of the
         # edges first drops them in a pass of its own)
         self._leavers: np.ndarray | None = None
+        # the lists being built on the helper thread (``build_lists``), if they are
+        self._building: Pending | None = None
 
     def __len__(self) -> int:
         self._settle()
@@ -164,6 +171,26 @@ class TieNetwork:
 
     def _raw_views(self) -> list[np.ndarray]:
         return [arr[: self.n] for arr in self._front.arrays()]
+
+    def build_lists(self, capacity: int) -> None:
+        """Start building the adjacency lists on the helper thread (see
+        ``model.background``): the next ``adjacency(capacity)`` (the week's census) finds
+        them built. Everything that reads or writes the lists waits for them first."""
+        self._wait_for_lists()
+        if self._lists_current and self.__dict__["_adj"]["capacity"] == capacity:
+            return
+        self._settle()
+        buf = self._adjacency_buffers(capacity)
+        self._building = background.later(
+            kernels.build_adjacency, self.key, self.weight, capacity, buf["indptr"], buf["nbr"],
+            buf["nw"], buf["fill"],
+        )  # fmt: skip
+        self._lists_current = True
+
+    def _wait_for_lists(self) -> None:
+        if self._building is not None:
+            self._building.result()
+            self._building = None
 
     def _settle(self) -> None:
         """Drop the edges of residents who left, if the merge has not yet."""
@@ -225,6 +252,7 @@ class TieNetwork:
         self, u, v, ctx, form_prob, strengthen, week, rng, decay_rate: float | None, floor: float
     ) -> tuple[int, int]:
         """Merge the encounters and, with a ``decay_rate``, decay in the same pass."""
+        self._wait_for_lists()  # the build reads the edges the merge is about to swap
         self._lists_current = False
         packed = kernels.pack_encounters(
             np.asarray(u, np.int64), np.asarray(v, np.int64), np.asarray(ctx, np.int64)
@@ -250,6 +278,7 @@ class TieNetwork:
 
     def decay(self, rate: float, floor: float) -> int:
         """Weaken every tie; dissolve those that fall below the floor. Returns dissolved."""
+        self._wait_for_lists()
         self._lists_current = False
         keep = kernels.decay_mask(self.weight, 1.0 - rate, np.float32(floor))
         return self._filter(keep)
@@ -262,6 +291,7 @@ class TieNetwork:
         """
         if len(slots) == 0 or self.n == 0:
             return
+        self._wait_for_lists()
         buf = self.__dict__.get("_adj", {})
         if self._lists_current and buf.get("capacity") == capacity:
             if self._leavers is not None and len(self._leavers) != capacity:
@@ -279,6 +309,7 @@ class TieNetwork:
 
     def _filter(self, keep: np.ndarray) -> int:
         """Keep edges where ``keep`` (in place); returns how many were dropped."""
+        self._wait_for_lists()
         self._lists_current = False
         n = int(kernels.compact(*self._views(), keep))
         dropped = self.n - n
@@ -338,6 +369,7 @@ class TieNetwork:
         (without, ``sums`` is empty: ``Adjacency.peer_shares`` sums for the residents
         asked about only).
         """
+        self._wait_for_lists()
         k = 0 if values is None else values.shape[1]
         if k > 3:
             raise ValueError("at most three value columns")
@@ -361,6 +393,7 @@ class TieNetwork:
 
     def _adjacency_buffers(self, capacity: int) -> dict[str, np.ndarray]:
         """Buffers reused by every ``adjacency()`` call (each call overwrites the last)."""
+        self._wait_for_lists()
         buf = self.__dict__.setdefault("_adj", {})
         if buf.get("capacity") != capacity:
             buf.update(
@@ -385,6 +418,7 @@ class TieNetwork:
 
     def has_edges(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Whether each (lo, hi) pair with lo < hi is tied."""
+        self._wait_for_lists()
         if self._lists_current:  # a search in lo's short, sorted list
             buf = self.__dict__["_adj"]
             lo, hi = np.asarray(lo, np.int64), np.asarray(hi, np.int64)
@@ -427,6 +461,7 @@ class TieNetwork:
         start, deg = start[ok], deg[ok]
         n = len(deg) * wedges_per_node
         first_pick, second_pick = rng.random(n), rng.random(n)
+        self._wait_for_lists()
         if self._lists_current:  # the wedges picked and looked up in one compiled pass
             buf = self.__dict__["_adj"]
             closed = kernels.closed_wedges(

@@ -1,0 +1,73 @@
+"""The second core: compiled kernels whose results are needed later in the week.
+
+A week is mostly Python on one core: drawing random numbers, the organisations' and
+paths' rules. Some compiled kernels (pairing the encounters drawn, building next
+week's tie lists) need nothing the main thread does next, so they run on one helper
+thread while it goes on, and the week collects their results where it needs them.
+
+The numbers stay the same: every random draw is made on the main thread, in the same
+order, before its kernel is handed over; a kernel reads only arrays nothing writes
+until its result is collected; and one helper runs kernels in the order given. Set
+``KIZUNA_BACKGROUND=0`` to run every kernel in place (the same numbers, one core).
+Kernels handed over are compiled with ``nogil=True``, or the helper would hold the GIL.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Protocol
+
+ENABLED = os.environ.get("KIZUNA_BACKGROUND", "1") != "0"
+
+
+class Pending(Protocol):
+    def result(self) -> Any: ...
+
+
+Runner = Callable[..., "Pending"]
+
+
+class Done:
+    """A result computed in place, with a future's ``result()``."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: Any) -> None:
+        self._value = value
+
+    def result(self) -> Any:
+        return self._value
+
+
+def now(kernel: Callable[..., Any], *args: Any) -> Done:
+    """Run ``kernel(*args)`` in place."""
+    return Done(kernel(*args))
+
+
+_helper: ThreadPoolExecutor | None = None
+
+
+def _forget_helper() -> None:
+    """A forked child has no helper thread, only the parent's executor object."""
+    global _helper
+    _helper = None
+
+
+os.register_at_fork(after_in_child=_forget_helper)
+
+
+def later(kernel: Callable[..., Any], *args: Any) -> Future | Done:
+    """Start ``kernel(*args)`` on the helper thread (or run it now when disabled)."""
+    global _helper
+    if not ENABLED:
+        return now(kernel, *args)
+    if _helper is None:
+        _helper = ThreadPoolExecutor(1, thread_name_prefix="kizuna-kernel")
+    pending = _helper.submit(kernel, *args)
+    # hand the GIL over now: otherwise the helper waits for the interpreter's switch
+    # interval (5 ms, longer than most kernels) before it can start the call
+    time.sleep(0)
+    return pending

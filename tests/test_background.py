@@ -1,0 +1,143 @@
+"""The helper thread (``model.background``) changes when kernels run, never what they
+give: a whole run, the week's pairings handed over in one call and the tie lists built
+meanwhile give the numbers the same work gives in place."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from experiments.bench import everything_on
+from model import background, encounters
+from model.encounters import CellIndex, GroupIndex
+from model.ties import TieNetwork
+
+
+def _run(enabled: bool, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(background, "ENABLED", enabled)
+    model = everything_on(400, 30).build_model(5)  # every path on, an earthquake in week 15
+    for _ in range(30):
+        model.step()
+    return model.outcomes(), model.ledger.flows(), model.disaster_table(), model.ties.key.copy()
+
+
+def test_a_run_gives_the_same_numbers_with_and_without_the_helper(monkeypatch):
+    helped, alone = _run(True, monkeypatch), _run(False, monkeypatch)
+    assert helped[0].equals(alone[0])
+    assert helped[1].equals(alone[1])
+    assert helped[2].equals(alone[2])
+    assert np.array_equal(helped[3], alone[3])
+    assert helped[0]["ties"].iloc[-1] > 0  # a town that did make ties
+
+
+def test_later_runs_on_the_helper_and_passes_errors_back(monkeypatch):
+    import threading
+
+    monkeypatch.setattr(background, "ENABLED", True)
+    assert background.later(lambda: threading.current_thread().name).result() != "MainThread"
+
+    def fails():
+        raise ValueError("inside the kernel")
+
+    with pytest.raises(ValueError, match="inside the kernel"):
+        background.later(fails).result()
+    monkeypatch.setattr(background, "ENABLED", False)
+    assert background.later(lambda: threading.current_thread().name).result() == "MainThread"
+
+
+def _groups(seed: int, n: int):
+    rng = np.random.default_rng(seed)
+    members = rng.permutation(3 * n)[:n].astype(np.int64)
+    groups = rng.integers(0, max(1, n // 4), n)
+    age = rng.integers(0, 100, 3 * n).astype(np.int16)
+    return GroupIndex.build(members, groups), age
+
+
+@pytest.mark.parametrize("scale", [0.0, 8.0])
+@pytest.mark.parametrize(("seed", "n", "contacts"), [(1, 60, 3.0), (2, 1, 2.0), (3, 0, 2.0)])
+def test_handed_over_group_pairing_matches_within_groups(seed, n, contacts, scale):
+    """``_pairs_within_kept`` with the keep-all table pairs as ``_pairs_within`` does, from
+    the same draws in the same order (the generators end in the same state)."""
+    index, age = _groups(seed, n)
+    a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+    want = encounters.within_groups(index, contacts, a, age, scale)
+    got = encounters._pairs_within_kept(
+        *encounters._within_groups_args(index, contacts, b, age, scale)
+    )
+    assert all(np.array_equal(x, y) for x, y in zip(got, want, strict=True))
+    assert a.random() == b.random()
+    if n > 4:
+        assert len(want[0]) > 0
+
+
+def test_one_call_pairs_the_week_as_the_separate_kernels_do():
+    rng = np.random.default_rng(4)
+    n_cells, width = 16, 4
+    idx = np.arange(80, dtype=np.int64)
+    home = rng.integers(0, n_cells, 80)
+    age = rng.integers(0, 90, 80).astype(np.int16)
+    cells = CellIndex.build(idx, home, n_cells)
+    hh, _ = _groups(5, 40)
+    net = TieNetwork()
+    u, v = rng.integers(0, 80, 400), rng.integers(0, 80, 400)
+    net.apply_encounters(u, v, np.zeros(400, np.int64), np.ones(14), 0.3, 0, rng)
+    adj = net.adjacency(80)
+    visits = rng.integers(0, 3, 80)
+    household = rng.integers(0, 30, 80).astype(np.int32)
+
+    def draw(seed):
+        r = np.random.default_rng(seed)
+        near = encounters._neighbourhood_args(
+            idx, home, np.full(80, 2.0), cells, width, 4, 1, 0.5, age, 10.0, r
+        )
+        groups = [encounters._within_groups_args(hh, 2.0, r, age, s) for s in (0.0, 10.0)]
+        return near, groups, adj.visit_args(visits, household, r)
+
+    near, (work, school), calls = draw(6)
+    got = encounters._pair_week(
+        (hh.members, hh.start, hh.size), near, work, school, work, school, calls
+    )
+    r = np.random.default_rng(6)
+    want = [
+        encounters.all_pairs(hh),
+        encounters.neighbourhood(
+            idx, home, np.full(80, 2.0), cells, width, 4, 1, 0.5, age, 10.0, r
+        ),
+        encounters.within_groups(hh, 2.0, r, age, 0.0),
+        encounters.within_groups(hh, 2.0, r, age, 10.0),
+    ]
+    want += [want[2], want[3], adj.visits(visits, household, r)]
+    for (gu, gv), (wu, wv) in zip(got, want, strict=True):
+        assert np.array_equal(gu, wu) and np.array_equal(gv, wv)
+    assert sum(len(x) for x, _ in got) > 0
+
+
+def _lists(net: TieNetwork, capacity: int) -> list[list[int]]:
+    adj = net.adjacency(capacity)
+    return [adj.nbr[adj.start[i] : adj.end[i]].tolist() for i in range(capacity)]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_lists_built_meanwhile_serve_the_census_and_survive_leavers(enabled, monkeypatch):
+    monkeypatch.setattr(background, "ENABLED", enabled)
+    rng = np.random.default_rng(7)
+    u, v = rng.integers(0, 50, 600), rng.integers(0, 50, 600)
+    ctx = np.zeros(600, np.int64)
+    built, plain = TieNetwork(), TieNetwork()
+    for net in (built, plain):
+        net.apply_encounters(u, v, ctx, np.ones(14), 0.4, 0, np.random.default_rng(8))
+    built.build_lists(50)
+    assert _lists(built, 50) == _lists(plain, 50)
+    household, generation = rng.integers(0, 20, 50), rng.integers(0, 4, 50)
+    assert all(
+        np.array_equal(x, y)
+        for x, y in zip(built.census(household, generation, 0.3, 50),
+                        plain.census(household, generation, 0.3, 50), strict=True)
+    )  # fmt: skip
+    built.build_lists(50)  # lists current: nothing to build
+    gone = np.array([3, 17, 40])
+    built.remove_residents(gone, 50)
+    plain.remove_residents(gone, 50)
+    assert _lists(built, 50) == _lists(plain, 50)
+    assert not any(set(row) & set(gone.tolist()) for row in _lists(built, 50))
+    assert np.array_equal(built.key, plain.key)
