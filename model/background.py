@@ -71,3 +71,15 @@ def later(kernel: Callable[..., Any], *args: Any) -> Future | Done:
     # interval (5 ms, longer than most kernels) before it can start the call
     time.sleep(0)
     return pending
+
+
+class Then:
+    """A pending result passed through ``finish`` when collected (on the main thread)."""
+
+    __slots__ = ("_finish", "_pending")
+
+    def __init__(self, pending: Pending, finish: Callable[[Any], Any]) -> None:
+        self._pending, self._finish = pending, finish
+
+    def result(self) -> Any:
+        return self._finish(self._pending.result())

@@ -49,6 +49,7 @@ from model import (
     participation,
     resilience,
 )
+from model.background import Then
 from model.disasters import DisasterRecord, Shock
 from model.geography import build_geography
 from model.households import Households, HouseholdView
@@ -57,7 +58,7 @@ from model.ledger import RESIDENTS, Ledger
 from model.organisations import setup as organisation_setup
 from model.organisations.base import Organisation
 from model.organisations.npos import NPO, IntermediarySupport
-from model.outcomes import OUTCOMES, clustering_sample, measure, tie_census
+from model.outcomes import OUTCOMES, clustering_sample, measure, tie_census, tie_census_later
 from model.params import Params, check_params
 from model.places import Place, visit_places
 from model.population import Population
@@ -241,6 +242,7 @@ class KizunaModel(Model):
         organisation_setup.create(self)
 
         self.ties = TieNetwork()
+        self._census: Then | None = None  # the week's census, being counted meanwhile
         self._form_prob = self._formation_probabilities()
         self.warmup_weeks = int(warmup_weeks)
         self._seed_household_ties()
@@ -524,7 +526,7 @@ class KizunaModel(Model):
         for shock in self.shocks:
             if shock.week == self.week:
                 self._strike(shock)
-        self._social_week()
+        self._social_week(census=True)
         resilience.weekly_recovery(self)
         self._observe()
 
@@ -606,7 +608,10 @@ class KizunaModel(Model):
             idx, hv, access, peer_vol, peer_don, peer_aw, has_ties, adjacency
         )
 
-    def _social_week(self) -> None:
+    def _social_week(self, census: bool = False) -> None:
+        """The week's meetings, ties, giving and organisations; with ``census``, the
+        end-of-week tie census starts on the helper thread once the ties are merged
+        (nothing after that moves, adds or removes residents before ``_observe``)."""
         p = self.params
         rng = self.rng
         self.ledger.week = self.week
@@ -631,6 +636,9 @@ class KizunaModel(Model):
             p.tie_strengthen, self.week, rng, p.tie_decay, p.tie_floor,
         )  # fmt: skip
         self.ties.build_lists(self.population.capacity)  # for the census, meanwhile
+        if census:
+            sample = clustering_sample(self, self.population.alive_idx())
+            self._census = tie_census_later(self, sample)
 
         participation.update_awareness(self, wk, volunteers)
         participation.update_trust(self, wk, volunteers)
@@ -656,7 +664,10 @@ class KizunaModel(Model):
             self.tallies.add(f"yen_{channel}", yen)
 
     def _observe(self) -> None:
-        census = tie_census(self, clustering_sample(self, self.population.alive_idx()))
+        if self._census is not None:
+            census, self._census = self._census.result(), None
+        else:
+            census = tie_census(self, clustering_sample(self, self.population.alive_idx()))
         self.latest = measure(self, census)
         self._update_layers(census.by_class)
         self.datacollector.collect(self)

@@ -17,6 +17,7 @@ import numpy as np
 from model import dashboard, gathered_sums, resilience
 from model import outcome_kernels as ok
 from model.attachment import NPO as NPO_ATTACHED
+from model.background import Then
 from model.gathered_sums import gathered_mean
 from model.pairwise import mean
 from model.ties import Neighbours
@@ -218,6 +219,16 @@ def tie_census(model: KizunaModel, sample: np.ndarray | None = None) -> TieCensu
         return TieCensus(*model.ties.census(*args))
     by_class, n_out, n_bridge, neighbours = model.ties.census_with_neighbours(*args, sample)
     return TieCensus(by_class, n_out, n_bridge, sample, neighbours)
+
+
+def tie_census_later(model: KizunaModel, sample: np.ndarray) -> Then:
+    """``tie_census`` with a sample, counted on the helper thread (``model.background``)
+    while the week goes on: start it only once nothing will move, add or remove
+    residents before it is collected."""
+    pop = model.population
+    args = (pop.household, generations(pop.age), model.params.strong_threshold, pop.capacity)
+    raw = model.ties.census_later(*args, sample)
+    return Then(raw, lambda census: TieCensus(*census[:3], sample, census[3]))
 
 
 def clustering_sample(model: KizunaModel, idx: np.ndarray) -> np.ndarray:

@@ -441,7 +441,7 @@ def closed_wedges(
     return closed
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def csr_census(start, end, nbr, nw, household, generation, strong, nodes):  # pragma: no cover
     """The tie census from the adjacency lists, row by row (each row's counts written
     in place, where a pass over the edges scatters two increments per tie).

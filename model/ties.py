@@ -127,6 +127,11 @@ class Adjacency:
         )  # fmt: skip
 
 
+def _census_result(raw: tuple) -> tuple[np.ndarray, int, int, Neighbours]:
+    counts, n_out, n_bridge, *lists = raw
+    return counts, int(n_out), int(n_bridge), Neighbours(*lists)
+
+
 class TieNetwork:
     """Edge arrays plus the weekly operations on them.
 
@@ -147,8 +152,9 @@ class TieNetwork:
         # merge, which rewrites every edge anyway, drops them (any other reader of the
         # edges first drops them in a pass of its own)
         self._leavers: np.ndarray | None = None
-        # the lists being built on the helper thread (``build_lists``), if they are
-        self._building: Pending | None = None
+        # work on the helper thread that reads or writes the lists (``build_lists``,
+        # ``census_later``): everything else that touches them waits for it first
+        self._jobs: list[Pending] = []
 
     def __len__(self) -> int:
         self._settle()
@@ -174,23 +180,46 @@ class TieNetwork:
 
     def build_lists(self, capacity: int) -> None:
         """Start building the adjacency lists on the helper thread (see
-        ``model.background``): the next ``adjacency(capacity)`` (the week's census) finds
-        them built. Everything that reads or writes the lists waits for them first."""
-        self._wait_for_lists()
+        ``model.background``) unless they are built or being built: the next
+        ``adjacency(capacity)`` finds them ready. Everything else that reads or writes
+        the lists waits for them first."""
         if self._lists_current and self.__dict__["_adj"]["capacity"] == capacity:
             return
+        self._wait_for_lists()
         self._settle()
         buf = self._adjacency_buffers(capacity)
-        self._building = background.later(
-            kernels.build_adjacency, self.key, self.weight, capacity, buf["indptr"], buf["nbr"],
-            buf["nw"], buf["fill"],
+        self._jobs.append(
+            background.later(
+                kernels.build_adjacency, self.key, self.weight, capacity, buf["indptr"],
+                buf["nbr"], buf["nw"], buf["fill"],
+            )
         )  # fmt: skip
         self._lists_current = True
 
+    def census_later(
+        self,
+        household: np.ndarray,
+        generation: np.ndarray,
+        strong_threshold: float,
+        capacity: int,
+        nodes: np.ndarray,
+    ) -> Pending:
+        """``census_with_neighbours`` on the helper thread, after the lists it builds
+        (if they are not built yet). ``household`` and ``generation`` must not change
+        until the result is collected."""
+        self.build_lists(capacity)
+        buf = self.__dict__["_adj"]
+        raw = background.later(
+            kernels.csr_census, buf["indptr"][:-1], buf["fill"], buf["nbr"], buf["nw"],
+            household, generation, np.float32(strong_threshold), np.asarray(nodes, np.int64),
+        )  # fmt: skip
+        self._jobs.append(raw)
+        return background.Then(raw, _census_result)
+
     def _wait_for_lists(self) -> None:
-        if self._building is not None:
-            self._building.result()
-            self._building = None
+        for job in self._jobs:
+            job.result()
+        self._jobs.clear()
 
     def _settle(self) -> None:
         """Drop the edges of residents who left, if the merge has not yet."""
@@ -345,11 +374,12 @@ class TieNetwork:
         clustering sample, see ``average_clustering``), counted from the adjacency lists,
         which stay for the next week's context (and tie lookups) until the ties change."""
         adj = self.adjacency(capacity)  # kept for next week's context
-        counts, n_out, n_bridge, *lists = kernels.csr_census(
-            adj.start, adj.end, adj.nbr, adj.weight, household, generation,
-            np.float32(strong_threshold), np.asarray(nodes, np.int64),
+        return _census_result(
+            kernels.csr_census(
+                adj.start, adj.end, adj.nbr, adj.weight, household, generation,
+                np.float32(strong_threshold), np.asarray(nodes, np.int64),
+            )
         )  # fmt: skip
-        return counts, int(n_out), int(n_bridge), Neighbours(*lists)
 
     def incident(self, nodes: np.ndarray, capacity: int) -> tuple[np.ndarray, np.ndarray]:
         """(node, neighbour) pairs for every tie of the given nodes, grouped by node."""

@@ -141,3 +141,25 @@ def test_lists_built_meanwhile_serve_the_census_and_survive_leavers(enabled, mon
     assert _lists(built, 50) == _lists(plain, 50)
     assert not any(set(row) & set(gone.tolist()) for row in _lists(built, 50))
     assert np.array_equal(built.key, plain.key)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_census_counted_meanwhile_is_the_census(enabled, monkeypatch):
+    monkeypatch.setattr(background, "ENABLED", enabled)
+    rng = np.random.default_rng(9)
+    u, v = rng.integers(0, 60, 700), rng.integers(0, 60, 700)
+    household, generation = rng.integers(0, 25, 60), rng.integers(0, 4, 60)
+    nodes = np.array([0, 5, 9, 33, 59])
+    later, now = TieNetwork(), TieNetwork()
+    for net in (later, now):
+        net.apply_encounters(
+            u, v, np.zeros(700, np.int64), np.ones(14), 0.5, 0, rng=np.random.default_rng(1)
+        )
+    pending = later.census_later(household, generation, 0.3, 60, nodes)
+    later.remove_residents(np.array([5]), 60)  # waits for the census before cutting lists
+    got = pending.result()
+    want = now.census_with_neighbours(household, generation, 0.3, 60, nodes)
+    assert np.array_equal(got[0], want[0]) and got[1:3] == want[1:3]
+    assert got[1] > 0
+    for name in ("start", "deg", "other"):
+        assert np.array_equal(getattr(got[3], name), getattr(want[3], name))
