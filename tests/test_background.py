@@ -163,3 +163,20 @@ def test_census_counted_meanwhile_is_the_census(enabled, monkeypatch):
     assert got[1] > 0
     for name in ("start", "deg", "other"):
         assert np.array_equal(getattr(got[3], name), getattr(want[3], name))
+
+
+def _helper_on(_: object = None) -> bool:
+    return background.ENABLED
+
+
+def test_pool_workers_that_fill_the_cores_run_kernels_in_place():
+    import os
+
+    from experiments.executors import process_pool
+
+    cores = os.cpu_count() or 1
+    with process_pool(cores) as pool:
+        assert not any(pool.map(_helper_on, range(cores)))
+    if cores > 1 and background.ENABLED:
+        with process_pool(1) as pool:
+            assert pool.submit(_helper_on).result()
