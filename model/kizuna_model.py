@@ -595,6 +595,8 @@ class KizunaModel(Model):
         """Refresh frailty, households and free time; gather what the week's rules share."""
         pop = self.population
         idx = pop.alive_idx()
+        adjacency = self.ties.adjacency(pop.capacity)
+        peers = participation.peer_shares_later(self, idx, adjacency)  # meanwhile
         hh = pop.household[idx]
         demography.update_frailty(self, idx)
         hv = HouseholdView.of_slots(idx, hh, pop.age, pop.school, pop.frailty, len(self.households))
@@ -602,8 +604,7 @@ class KizunaModel(Model):
         participation.update_free_time(self, idx, hv)
         self._cells = encounters.CellIndex.build(idx, pop.cell[idx], self.geography.n_cells)
         access = participation.access_to_opportunities(self, idx, hv)
-        adjacency = self.ties.adjacency(pop.capacity)
-        peer_vol, peer_don, peer_aw, has_ties = participation.peer_shares(self, idx, adjacency)
+        peer_vol, peer_don, peer_aw, has_ties = peers.result()
         return participation.WeekContext(
             idx, hv, access, peer_vol, peer_don, peer_aw, has_ties, adjacency
         )

@@ -16,6 +16,7 @@ import numpy as np
 
 from model import ledger
 from model import participation_kernels as kernels
+from model.background import Then
 from model.households import HouseholdView
 from model.organisations.community import vitality_by_district
 from model.organisations.npos import pick_by_weight
@@ -109,7 +110,18 @@ def peer_shares(
 ) -> tuple[np.ndarray, ...]:
     """Tie-weighted shares of one's ties who volunteered and gave this year, and their
     mean awareness (of ``peer_values``): what each resident's ties show them."""
-    shares, has = adjacency.peer_shares(idx, peer_values(model))
+    return _columns(adjacency.peer_shares(idx, peer_values(model)))
+
+
+def peer_shares_later(model: KizunaModel, idx: np.ndarray, adjacency: Adjacency) -> Then:
+    """``peer_shares`` on the helper thread while the week's context is gathered (it
+    reads the lists, the volunteering and giving weeks and awareness, none of which the
+    context changes)."""
+    return Then(adjacency.peer_shares_later(idx, peer_values(model)), _columns)
+
+
+def _columns(result: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, ...]:
+    shares, has = result
     return shares[:, 0], shares[:, 1], shares[:, 2], has
 
 

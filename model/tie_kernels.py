@@ -290,7 +290,7 @@ def weighted_sums(start, end, nbr, nw, values, sums):  # pragma: no cover - comp
         sums[i, 0], sums[i, 1], sums[i, 2], sums[i, 3] = _tie_sums(start, end, nbr, nw, values, i)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def peer_shares(start, end, nbr, nw, idx, values):  # pragma: no cover - compiled
     """For each slot in ``idx``: the tie-weighted means of the three columns of
     ``values`` over its ties, and whether it has any tie weight at all (means 0 if

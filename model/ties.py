@@ -97,6 +97,13 @@ class Adjacency:
         ``values`` (capacity x 3) over its ties (0 without ties), and whether it has ties."""
         return kernels.peer_shares(self.start, self.end, self.nbr, self.weight, idx, values)
 
+    def peer_shares_later(self, idx: np.ndarray, values: np.ndarray) -> Pending:
+        """``peer_shares`` on the helper thread (``model.background``): the lists and
+        ``values`` must not change until the result is collected."""
+        return background.later(
+            kernels.peer_shares, self.start, self.end, self.nbr, self.weight, idx, values
+        )
+
     def introductions(
         self, introducers: np.ndarray, rng: np.random.Generator
     ) -> tuple[np.ndarray, np.ndarray]:
