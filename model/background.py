@@ -1,20 +1,26 @@
 """The second core: compiled kernels whose results are needed later in the week.
 
 A week is mostly Python on one core: drawing random numbers, the organisations' and
-paths' rules. Some compiled kernels (pairing the encounters drawn, building next
-week's tie lists) need nothing the main thread does next, so they run on one helper
-thread while it goes on, and the week collects their results where it needs them.
+paths' rules. Some compiled kernels need nothing the main thread does next, so they
+run on one helper thread while it goes on, and the week collects their results where
+it needs them: the residents' peer shares (while the week's context is gathered), the
+week's pairings (while the organisations and paths draw theirs), and next week's tie
+lists and this week's census (while the rest of the week runs).
 
 The numbers stay the same: every random draw is made on the main thread, in the same
 order, before its kernel is handed over; a kernel reads only arrays nothing writes
 until its result is collected; and one helper runs kernels in the order given. Set
-``KIZUNA_BACKGROUND=0`` to run every kernel in place (the same numbers, one core).
+``KIZUNA_BACKGROUND=0`` to run every kernel in place (the same numbers, one core);
+process pools whose workers fill the cores do that for their workers.
 Kernels handed over are compiled with ``nogil=True``, or the helper would hold the GIL.
+Each hand-over costs about 0.15 ms here (waking a thread in this VM), so a week hands
+over a few large calls rather than many small ones.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,9 +31,6 @@ ENABLED = os.environ.get("KIZUNA_BACKGROUND", "1") != "0"
 
 class Pending(Protocol):
     def result(self) -> Any: ...
-
-
-Runner = Callable[..., "Pending"]
 
 
 class Done:
@@ -42,12 +45,8 @@ class Done:
         return self._value
 
 
-def now(kernel: Callable[..., Any], *args: Any) -> Done:
-    """Run ``kernel(*args)`` in place."""
-    return Done(kernel(*args))
-
-
 _helper: ThreadPoolExecutor | None = None
+_starting = threading.Lock()  # models stepped on several threads share one helper
 
 
 def _forget_helper() -> None:
@@ -63,9 +62,11 @@ def later(kernel: Callable[..., Any], *args: Any) -> Future | Done:
     """Start ``kernel(*args)`` on the helper thread (or run it now when disabled)."""
     global _helper
     if not ENABLED:
-        return now(kernel, *args)
+        return Done(kernel(*args))
     if _helper is None:
-        _helper = ThreadPoolExecutor(1, thread_name_prefix="kizuna-kernel")
+        with _starting:
+            if _helper is None:
+                _helper = ThreadPoolExecutor(1, thread_name_prefix="kizuna-kernel")
     pending = _helper.submit(kernel, *args)
     # hand the GIL over now: otherwise the helper waits for the interpreter's switch
     # interval (5 ms, longer than most kernels) before it can start the call
