@@ -19,9 +19,10 @@ from __future__ import annotations
 import multiprocessing as mp
 import resource
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -99,10 +100,18 @@ def bench_schelling(steps: int = 100, seed: int = 42) -> BenchResult:
     return BenchResult("Mesa Schelling 100x100", len(model.agents), steps, t1 - t0, t2 - t1)
 
 
-def best_of(repeat: int, run: Callable[[], BenchResult]) -> BenchResult:
-    """The fastest of ``repeat`` runs: timing noise on a shared machine only ever adds
+def fastest(runs: Iterable[BenchResult]) -> BenchResult:
+    """The fastest of several runs: timing noise on a shared machine only ever adds
     time, so the minimum is the best estimate of the code's own speed."""
-    return min((run() for _ in range(max(1, repeat))), key=lambda r: r.step_seconds)
+    return min(runs, key=lambda r: r.step_seconds)
+
+
+def interleaved(repeat: int, runs: dict[str, Callable[[], BenchResult]]) -> dict[str, BenchResult]:
+    """The fastest of ``repeat`` rounds of every run, taken in turn: this machine's speed
+    drifts from one minute to the next, and taking kizuna and Schelling in the same
+    rounds keeps a slow minute from falling on one of them only (and skewing the ratio)."""
+    rounds = [{name: run() for name, run in runs.items()} for _ in range(max(1, repeat))]
+    return {name: fastest(r[name] for r in rounds) for name in runs}
 
 
 def _fresh_process():
@@ -283,12 +292,20 @@ def run_benchmark(
             f"{r.step_seconds:>9.2f}{r.agent_steps_per_second:>16,.0f}"
         )
 
-    results = {size: best_of(repeat, lambda size=size: bench_kizuna(size, weeks)) for size in sizes}
+    runs: dict[str, Callable[[], BenchResult]] = {
+        str(size): partial(bench_kizuna, size, weeks) for size in sizes
+    }
+    runs["schelling"] = partial(bench_schelling, schelling_steps)
+    best = interleaved(repeat, runs)
+    schelling = best.pop("schelling")
+    results = {int(size): r for size, r in best.items()}
     for r in results.values():
         show(r)
-    schelling = best_of(repeat, lambda: bench_schelling(schelling_steps))
     show(schelling)
-    echo(f"(per second of stepping, best of {repeat}; init = synthesis and the 52-week warm-up)")
+    echo(
+        f"(per second of stepping, best of {repeat} rounds taking each in turn; "
+        "init = synthesis and the 52-week warm-up)"
+    )
     ref = results[min(results, key=lambda s: abs(s - REFERENCE_SIZE))]
     ratio = ref.agent_steps_per_second / schelling.agent_steps_per_second
     figures: dict[str, float] = {
