@@ -105,18 +105,11 @@ def peer_values(model: KizunaModel) -> np.ndarray:
     )
 
 
-def peer_shares(
-    model: KizunaModel, idx: np.ndarray, adjacency: Adjacency
-) -> tuple[np.ndarray, ...]:
-    """Tie-weighted shares of one's ties who volunteered and gave this year, and their
-    mean awareness (of ``peer_values``): what each resident's ties show them."""
-    return _columns(adjacency.peer_shares(idx, peer_values(model)))
-
-
 def peer_shares_later(model: KizunaModel, idx: np.ndarray, adjacency: Adjacency) -> Then:
-    """``peer_shares`` on the helper thread while the week's context is gathered (it
-    reads the lists, the volunteering and giving weeks and awareness, none of which the
-    context changes)."""
+    """Tie-weighted shares of one's ties who volunteered and gave this year, and their
+    mean awareness (of ``peer_values``): what each resident's ties show them. Summed on
+    the helper thread while the week's context is gathered (it reads the lists, the
+    volunteering and giving weeks and awareness, none of which the context changes)."""
     return Then(adjacency.peer_shares_later(idx, peer_values(model)), _columns)
 
 
