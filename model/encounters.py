@@ -182,13 +182,11 @@ def within_groups(
     compiled pass with the pairing)."""
     if len(index.members) == 0 or contacts <= 0:
         return _EMPTY, _EMPTY
-    n = rng.poisson(contacts, size=len(index.members))
-    draws = rng.random(_drop_lone(n, index.size))
-    if age is None or homophily_scale <= 0 or len(draws) == 0:
-        return _pairs_within(index.members, index.start, index.size, n, draws)
-    keep = rng.random(len(draws))
-    table = _acceptance_table(homophily_scale)
-    return _pairs_within_kept(index.members, index.start, index.size, n, draws, keep, age, table)
+    scale = 0.0 if age is None else homophily_scale
+    args = _within_groups_args(index, contacts, rng, _EMPTY if age is None else age, scale)
+    if args[-1] is _KEEP_ALL:  # no homophily: the plain pairing
+        return _pairs_within(*args[:5])
+    return _pairs_within_kept(*args)
 
 
 _KEEP_ALL = np.ones(128)  # an acceptance table that keeps every pair

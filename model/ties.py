@@ -215,11 +215,9 @@ class TieNetwork:
         (if they are not built yet). ``household`` and ``generation`` must not change
         until the result is collected."""
         self.build_lists(capacity)
-        buf = self.__dict__["_adj"]
         raw = background.later(
-            kernels.csr_census, buf["indptr"][:-1], buf["fill"], buf["nbr"], buf["nw"],
-            household, generation, np.float32(strong_threshold), np.asarray(nodes, np.int64),
-        )  # fmt: skip
+            kernels.csr_census, *self._census_args(household, generation, strong_threshold, nodes)
+        )
         self._jobs.append(raw)
         return background.Then(raw, _census_result)
 
@@ -380,12 +378,16 @@ class TieNetwork:
         """``census`` plus the neighbour lists of the sorted, unique ``nodes`` (the
         clustering sample, see ``average_clustering``), counted from the adjacency lists,
         which stay for the next week's context (and tie lookups) until the ties change."""
-        adj = self.adjacency(capacity)  # kept for next week's context
-        return _census_result(
-            kernels.csr_census(
-                adj.start, adj.end, adj.nbr, adj.weight, household, generation,
-                np.float32(strong_threshold), np.asarray(nodes, np.int64),
-            )
+        self.adjacency(capacity)  # kept for next week's context
+        args = self._census_args(household, generation, strong_threshold, nodes)
+        return _census_result(kernels.csr_census(*args))
+
+    def _census_args(self, household, generation, strong_threshold, nodes) -> tuple:
+        """``tie_kernels.csr_census``'s arguments over the current lists."""
+        buf = self.__dict__["_adj"]
+        return (
+            buf["indptr"][:-1], buf["fill"], buf["nbr"], buf["nw"], household, generation,
+            np.float32(strong_threshold), np.asarray(nodes, np.int64),
         )  # fmt: skip
 
     def incident(self, nodes: np.ndarray, capacity: int) -> tuple[np.ndarray, np.ndarray]:
