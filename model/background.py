@@ -19,11 +19,12 @@ over a few large calls rather than many small ones.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from queue import SimpleQueue
 from typing import Any, Protocol
 
 ENABLED = os.environ.get("KIZUNA_BACKGROUND", "1") != "0"
@@ -45,33 +46,89 @@ class Done:
         return self._value
 
 
-_helper: ThreadPoolExecutor | None = None
+class Job:
+    """A kernel call handed to the helper; ``result()`` waits for it (any number of times).
+
+    A bare lock, held until the call is done, rather than ``concurrent.futures``: a
+    future's conditions and callbacks cost ~60 us of Python per hand-over here, on the
+    path the main thread waits through.
+    """
+
+    __slots__ = ("_args", "_done", "_error", "_kernel", "_value")
+
+    def __init__(self, kernel: Callable[..., Any], args: tuple) -> None:
+        self._kernel, self._args = kernel, args
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._done = threading.Lock()
+        self._done.acquire()
+
+    def run(self) -> None:
+        try:
+            self._value = self._kernel(*self._args)
+        except BaseException as error:  # passed back to whoever collects the result
+            self._error = error
+        finally:
+            self._kernel = self._args = None  # let the arrays go once used
+            self._done.release()
+
+    def result(self) -> Any:
+        with self._done:  # held by the helper until the call returns
+            pass
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+_queue: SimpleQueue | None = None
 _starting = threading.Lock()  # models stepped on several threads share one helper
 
 
+def _serve(queue: SimpleQueue) -> None:
+    while True:
+        queue.get().run()
+
+
+def _drain() -> None:
+    """At exit, let a kernel still running finish before the interpreter goes (the
+    helper runs jobs in order: the last one done means all are)."""
+    if _queue is not None:
+        job = Job(int, ())
+        _queue.put(job)
+        job.result()
+
+
+atexit.register(_drain)
+
+
 def _forget_helper() -> None:
-    """A forked child has no helper thread, only the parent's executor object."""
-    global _helper
-    _helper = None
+    """A forked child has no helper thread, only the parent's queue."""
+    global _queue
+    _queue = None
 
 
 os.register_at_fork(after_in_child=_forget_helper)
 
 
-def later(kernel: Callable[..., Any], *args: Any) -> Future | Done:
+def later(kernel: Callable[..., Any], *args: Any) -> Job | Done:
     """Start ``kernel(*args)`` on the helper thread (or run it now when disabled)."""
-    global _helper
+    global _queue
     if not ENABLED:
         return Done(kernel(*args))
-    if _helper is None:
+    if _queue is None:
         with _starting:
-            if _helper is None:
-                _helper = ThreadPoolExecutor(1, thread_name_prefix="kizuna-kernel")
-    pending = _helper.submit(kernel, *args)
+            if _queue is None:
+                queue: SimpleQueue = SimpleQueue()
+                threading.Thread(
+                    target=_serve, args=(queue,), name="kizuna-kernel", daemon=True
+                ).start()
+                _queue = queue
+    job = Job(kernel, args)
+    _queue.put(job)
     # hand the GIL over now: otherwise the helper waits for the interpreter's switch
     # interval (5 ms, longer than most kernels) before it can start the call
     time.sleep(0)
-    return pending
+    return job
 
 
 class Then:
