@@ -50,8 +50,8 @@ class Job:
     """A kernel call handed to the helper; ``result()`` waits for it (any number of times).
 
     A bare lock, held until the call is done, rather than ``concurrent.futures``: a
-    future's conditions and callbacks cost ~60 us of Python per hand-over here, on the
-    path the main thread waits through.
+    future's conditions and callbacks are Python on both threads at every hand-over
+    (paired in one process, a 10,000-resident week took ~3% less time without them).
     """
 
     __slots__ = ("_args", "_done", "_error", "_kernel", "_value")
