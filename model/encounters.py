@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
-from model import background
+from model import background, streams
 from model.attachment import activity_groups
 from model.background import Pending
 from model.tie_kernels import visit_partners
@@ -271,6 +271,27 @@ def _pairs_within_kept(
     return u[:o], v[:o]
 
 
+def _groups_args(
+    index: GroupIndex, contacts: float, age: np.ndarray, homophily_scale: float = 0.0
+) -> tuple:
+    """``within_groups``'s arguments for ``_groups_drawn``, but for the stream."""
+    thin = homophily_scale > 0
+    accept = _acceptance_table(homophily_scale) if thin else _KEEP_ALL
+    return index.members, index.start, index.size, float(contacts), age, accept, thin
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _groups_drawn(members, start, size, contacts, age, accept, thin, s):  # pragma: no cover
+    """``_pairs_within_kept``'s pairs with the draws made here from stream ``s``: a
+    Poisson(``contacts``) count per member (none for members alone in their group), a
+    uniform per meeting to pick the partner and, with ``thin``, one to keep it."""
+    n = streams.poisson_same(s, contacts, members.shape[0])
+    total = _drop_lone(n, size)
+    draws = streams.uniforms(s, total)
+    keep = streams.uniforms(s, total) if thin else np.zeros(total)
+    return _pairs_within_kept(members, start, size, n, draws, keep, age, accept)
+
+
 def all_pairs(index: GroupIndex):
     """Every pair within every group (households meet in full each week)."""
     return _all_pairs(index.members, index.start, index.size)
@@ -344,28 +365,39 @@ def neighbourhood(
     same_block_share: float,
     age: np.ndarray,
     homophily_scale: float,
-    rng: np.random.Generator,
+    stream: np.ndarray,
 ):
     """Chance meetings near home: in one's own block, or a block within ``radius``,
-    thinned by age homophily. Random numbers come from ``rng``; a compiled loop does
-    the index arithmetic."""
+    thinned by age homophily. Random numbers come from ``stream`` (``model.streams``),
+    drawn in the compiled call: a Poisson count per resident, four uniforms per attempt."""
     args = _neighbourhood_args(
-        idx, home, rate, cells, width, height, radius, same_block_share, age,
-        homophily_scale, rng,
-    )  # fmt: skip
-    return _neighbour_pairs(*args)
+        idx, home, rate, cells, width, height, radius, same_block_share, age, homophily_scale
+    )
+    return _neighbours_drawn(*args, stream)
 
 
 def _neighbourhood_args(
-    idx, home, rate, cells, width, height, radius, same_block_share, age, homophily_scale, rng
+    idx, home, rate, cells, width, height, radius, same_block_share, age, homophily_scale
 ) -> tuple:
-    """``neighbourhood``'s draws, as the arguments of ``_neighbour_pairs``."""
-    n = rng.poisson(rate)
-    draws = rng.random((int(n.sum()), 4))
-    home = _index_column(home)
+    """``neighbourhood``'s arguments for ``_neighbours_drawn``, but for the stream."""
     return (
-        np.asarray(idx, np.int64), home, n, draws, cells.start, cells.count, cells.members,
-        width, height, radius, same_block_share, age, _acceptance_table(homophily_scale),
+        np.asarray(idx, np.int64), _index_column(home), np.asarray(rate, np.float64),
+        cells.start, cells.count, cells.members, width, height, radius, same_block_share, age,
+        _acceptance_table(homophily_scale),
+    )  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _neighbours_drawn(
+    idx, home, rate, start, count, members, width, height, radius, same_share, age, accept, s
+):  # pragma: no cover - compiled
+    """``_neighbour_pairs`` with its draws made here from stream ``s``: the Poisson
+    counts, then four uniforms per attempt, so all of it can run on the helper thread."""
+    n = streams.poisson_counts(s, rate)
+    draws = streams.uniforms(s, 4 * n.sum()).reshape((-1, 4))
+    return _neighbour_pairs(
+        idx, home, n, draws, start, count, members, width, height, radius, same_share, age,
+        accept,
     )  # fmt: skip
 
 
@@ -485,102 +517,122 @@ def _contact_rates(
     return out
 
 
+def meet_at_home_and_near(model: KizunaModel, wk: WeekContext) -> Pending:
+    """The week's meetings that need only its context, drawn and paired on the helper
+    thread (``model.background``) while the residents volunteer and visit places and
+    the organisations and paths draw theirs: households in full; neighbours by chance
+    near home; co-workers and classmates (same school and age) within their group;
+    calls on one's closest ties.
+
+    Their random numbers come from ``model.encounter_stream``, which only the helper's
+    kernels draw from, one after another, so the main thread's draws need not wait and
+    the numbers are the same with the helper or without. The kernel reads homes, ages,
+    households and the tie lists, which nothing changes before ``WeekEncounters.arrays()``
+    collects the pairs, and copies of the workplace and school columns.
+
+    Sociable people with free time meet and call more; frailty keeps one in; after a
+    disaster, neighbours meet more (solidarity); infants do not meet neighbours. Age
+    homophily thins the meetings near home and at work (partners at home, at school and
+    called on are already chosen by who one is).
+    """
+    p = model.params
+    pop = model.population
+    idx, hv = wk.idx, wk.households
+    geo = model.geography
+    age = pop.age
+    scale = p.homophily_age_scale
+    rate = _contact_rates(
+        idx, np.float32(p.neighbourhood_contacts), np.float32(0.5), pop.sociability,
+        pop.free_time, pop.frailty, age, np.float32(3.0), model.solidarity, pop.cell, True,
+    )  # fmt: skip
+    near = _neighbourhood_args(
+        idx, pop.cell[idx], rate, model.cell_index(), geo.width, geo.height,
+        p.neighbourhood_radius, p.same_block_share, age, scale,
+    )  # fmt: skip
+    workers, employer = _keyed(idx, pop.employer, pop.employer, age, 0)
+    work = _groups_args(GroupIndex.build(workers, employer), p.work_contacts, age, scale)
+    pupils, classes = _keyed(idx, pop.school, pop.school, age, 32)
+    school = _groups_args(GroupIndex.build(pupils, classes), p.school_contacts, age)
+    visit_rate = _contact_rates(
+        idx, np.float32(p.visit_rate), np.float32(0.3), pop.sociability, pop.free_time,
+        pop.frailty, age, np.float32(-1.0), model.solidarity, pop.cell, False,
+    )  # fmt: skip
+    adj = wk.adjacency
+    calls = (idx, visit_rate, adj.start, adj.end, adj.nbr, adj.weight, pop.household)
+    households = (hv.index.members, hv.index.start, hv.index.size)
+    return background.later(
+        _meet_at_home_and_near, model.encounter_stream, households, near, work, school, calls
+    )
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _visits_drawn(idx, rate, start, end, nbr, nw, household, s):  # pragma: no cover
+    """``visit_partners``'s pairs with the draws made here from stream ``s``: a
+    Poisson(``rate``) number of calls per resident of ``idx``, then one uniform per call."""
+    counts = streams.poisson_counts(s, rate)
+    visits = np.zeros(household.shape[0], np.int64)
+    for k in range(idx.shape[0]):
+        visits[idx[k]] = counts[k]
+    draws = streams.uniforms(s, counts.sum())
+    return visit_partners(start, end, nbr, nw, household, visits, draws)
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _meet_at_home_and_near(s, households, near, work, school, calls):  # pragma: no cover
+    """``meet_at_home_and_near``'s draws and pairings in one compiled call, in the order
+    household, neighbourhood, work, school, visits: the helper thread needs the GIL
+    only to start it and hand back its result."""
+    return (
+        _all_pairs(*households), _neighbours_drawn(*near, s), _groups_drawn(*work, s),
+        _groups_drawn(*school, s), _visits_drawn(*calls, s),
+    )  # fmt: skip
+
+
 def week_encounters(
     model: KizunaModel,
     wk: WeekContext,
     volunteers: np.ndarray,
     visitors: np.ndarray,
     where: np.ndarray,
+    near: Pending,
 ) -> WeekEncounters:
-    """Every encounter of the week, one (u, v) pair of arrays per kind of meeting
-    (the caller joins them with the organisations' and paths' in one go). The random
-    numbers are drawn here; the pairing runs on the helper thread (``model.background``)
-    while the caller goes on, until ``WeekEncounters.arrays()`` collects it.
-
-    Households meet in full; neighbours meet by chance near home; co-workers, classmates
-    (same school and age), visitors to the same place and volunteers of the same
-    district meet within their group; residents call on their closest ties; friends
-    introduce friends. Age homophily thins all but household, school, visits and
-    introductions (those partners are already chosen by who one is).
+    """Every encounter of the week, one (u, v) pair of arrays per kind of meeting (the
+    caller joins them with the organisations' and paths' in one go): ``near``, from
+    ``meet_at_home_and_near``, with the meetings of the week's visitors to the same
+    place and volunteers of the same organisation within their group, thinned by age
+    homophily, and friends introduced by friends.
     """
     p = model.params
-    pop = model.population
     rng = model.rng
-    idx, hv = wk.idx, wk.households
-    geo = model.geography
-    age = pop.age
-    households = (hv.index.members, hv.index.start, hv.index.size)
-    cells = model.cell_index()  # built with the week's context
-    # sociable people with free time meet more; frailty keeps one in; after a disaster,
-    # neighbours meet more (solidarity); infants do not count
-    rate = _contact_rates(
-        idx, np.float32(p.neighbourhood_contacts), np.float32(0.5), pop.sociability,
-        pop.free_time, pop.frailty, age, np.float32(3.0), model.solidarity, pop.cell, True,
-    )  # fmt: skip
-    near = _neighbourhood_args(
-        idx, pop.cell[idx], rate, cells, geo.width, geo.height, p.neighbourhood_radius,
-        p.same_block_share, age, p.homophily_age_scale, rng,
-    )  # fmt: skip
-    workers, employer = _keyed(idx, pop.employer, pop.employer, age, 0)
+    age = model.population.age
     scale = p.homophily_age_scale
-    work = _within_groups_args(
-        GroupIndex.build(workers, employer), p.work_contacts, rng, age, scale
-    )
-    pupils, classes = _keyed(idx, pop.school, pop.school, age, 32)
-    school = _within_groups_args(GroupIndex.build(pupils, classes), p.school_contacts, rng, age)
-    place = _within_groups_args(
-        GroupIndex.build(visitors, where), p.place_contacts, rng, age, scale
-    )
+    place = within_groups(GroupIndex.build(visitors, where), p.place_contacts, rng, age, scale)
     # volunteers meet others of the same organisation (NPOs run their own activities)
     who, group = activity_groups(model, volunteers)
-    activity = _within_groups_args(
-        GroupIndex.build(who, group), p.activity_contacts, rng, age, scale
-    )
-    visits = np.zeros(pop.capacity, np.int64)
-    visit_rate = _contact_rates(
-        idx, np.float32(p.visit_rate), np.float32(0.3), pop.sociability, pop.free_time,
-        pop.frailty, age, np.float32(-1.0), model.solidarity, pop.cell, False,
-    )  # fmt: skip
-    visits[idx] = rng.poisson(visit_rate)
-    adjacency = wk.adjacency
-    calls = adjacency.visit_args(visits, pop.household, rng)
+    activity = within_groups(GroupIndex.build(who, group), p.activity_contacts, rng, age, scale)
+    idx = wk.idx
     introducers = idx[rng.random(len(idx)) < p.introduction_rate]
-    introduced = adjacency.introductions(introducers, rng)
-    paired = background.later(_pair_week, households, near, work, school, place, activity, calls)
-    return WeekEncounters(paired, introduced)
+    introduced = wk.adjacency.introductions(introducers, rng)
+    return WeekEncounters(near, (place, activity, introduced))
 
 
 _KINDS = (
-    Context.HOUSEHOLD, Context.NEIGHBOURHOOD, Context.WORK, Context.SCHOOL, Context.PLACE,
-    Context.ACTIVITY, Context.VISIT,
-)  # fmt: skip  # the order of _pair_week's results
-
-
-@njit(cache=True, error_model="numpy", nogil=True)
-def _pair_week(households, near, work, school, place, activity, calls):  # pragma: no cover
-    """Every pairing of ``week_encounters`` in one compiled call, in ``_KINDS`` order:
-    the helper thread needs the GIL only to start it and hand back its result."""
-    return (
-        _all_pairs(*households), _neighbour_pairs(*near), _pairs_within_kept(*work),
-        _pairs_within_kept(*school), _pairs_within_kept(*place),
-        _pairs_within_kept(*activity), visit_partners(*calls),
-    )  # fmt: skip
+    Context.HOUSEHOLD, Context.NEIGHBOURHOOD, Context.WORK, Context.SCHOOL, Context.VISIT,
+    Context.PLACE, Context.ACTIVITY, Context.INTRODUCTION,
+)  # fmt: skip  # the order of WeekEncounters.arrays()
 
 
 class WeekEncounters:
-    """The week's encounters by kind of meeting, while they are being paired."""
+    """The week's encounters by kind of meeting, while some are being paired."""
 
-    def __init__(self, paired: Pending, introduced: tuple[np.ndarray, np.ndarray]) -> None:
-        self._paired = paired
-        self._introduced = introduced
+    def __init__(self, near: Pending, drawn: tuple[tuple[np.ndarray, np.ndarray], ...]) -> None:
+        self._near = near
+        self._drawn = drawn
 
     def arrays(self) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
-        """(u, v, context) arrays, one of each per kind of meeting."""
-        pairs = [*self._paired.result(), self._introduced]
+        """(u, v, context) arrays, one of each per kind of meeting, in ``_KINDS`` order."""
+        pairs = [*self._near.result(), *self._drawn]
         us = [u for u, _ in pairs]
         vs = [v for _, v in pairs]
-        cs = [
-            np.full(len(u), int(ctx), np.int64)
-            for u, ctx in zip(us, (*_KINDS, Context.INTRODUCTION), strict=True)
-        ]
+        cs = [np.full(len(u), int(ctx), np.int64) for u, ctx in zip(us, _KINDS, strict=True)]
         return us, vs, cs

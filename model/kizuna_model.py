@@ -48,6 +48,7 @@ from model import (
     pairwise,
     participation,
     resilience,
+    streams,
 )
 from model.background import Then
 from model.disasters import DisasterRecord, Shock
@@ -172,6 +173,9 @@ class KizunaModel(Model):
         # outcome estimates that sample (clustering) draw from their own stream, so
         # measuring never changes what happens in the town
         self.metrics_rng = self.rng.spawn(1)[0]
+        # the meetings paired on the helper thread draw from a stream of their own
+        # (``model.streams``), in compiled code, while the main thread draws the rest
+        self.encounter_stream = streams.seeded(self.rng.bit_generator.seed_seq.spawn(1)[0])
         self.week = 0
         self.flows: dict[str, float] = {}
         self.latest: dict[str, float] = {}
@@ -617,13 +621,14 @@ class KizunaModel(Model):
         rng = self.rng
         self.ledger.week = self.week
         wk = self._week_context()
+        near = encounters.meet_at_home_and_near(self, wk)  # meanwhile
 
         volunteers = participation.volunteer(self, wk)
         attachment.attach(self, wk, volunteers)
         visitors, where = visit_places(self, wk.idx, rng)
         organisations.npos.outreach(self)
 
-        met = encounters.week_encounters(self, wk, volunteers, visitors, where)
+        met = encounters.week_encounters(self, wk, volunteers, visitors, where, near)
         ou, ov, oc, also_volunteered = organisations.week_encounters(self, wk, volunteers)
         iu, iv, ic = self.interventions.weekly(self, wk)
         us, vs, cs = met.arrays()  # paired meanwhile on the helper thread

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from experiments.bench import everything_on
-from model import background, encounters
+from model import background, encounters, streams
 from model.encounters import CellIndex, GroupIndex
+from model.tie_kernels import visit_partners
 from model.ties import TieNetwork
 
 
@@ -74,46 +75,66 @@ def test_handed_over_group_pairing_matches_within_groups(seed, n, contacts, scal
         assert len(want[0]) > 0
 
 
-def test_one_call_pairs_the_week_as_the_separate_kernels_do():
+def _stream(seed: int) -> np.ndarray:
+    return streams.seeded(np.random.SeedSequence(seed))
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_one_call_draws_and_pairs_the_week_as_the_separate_kernels_do(enabled, monkeypatch):
+    """``_meet_at_home_and_near`` on the helper (or in place) gives the pairs of the
+    plain kernels fed the same stream's counts and uniforms, drawn in the same order:
+    neighbours (counts, then four uniforms per attempt), work and school groups (counts,
+    a pick per meeting, a keep per meeting with homophily), visits (counts, a pick per
+    call); the stream ends in the same state."""
+    monkeypatch.setattr(background, "ENABLED", enabled)
     rng = np.random.default_rng(4)
-    n_cells, width = 16, 4
-    idx = np.arange(80, dtype=np.int64)
-    home = rng.integers(0, n_cells, 80)
     age = rng.integers(0, 90, 80).astype(np.int16)
-    cells = CellIndex.build(idx, home, n_cells)
     hh, _ = _groups(5, 40)
     net = TieNetwork()
     u, v = rng.integers(0, 80, 400), rng.integers(0, 80, 400)
     net.apply_encounters(u, v, np.zeros(400, np.int64), np.ones(14), 0.3, 0, rng)
     adj = net.adjacency(80)
-    visits = rng.integers(0, 3, 80)
     household = rng.integers(0, 30, 80).astype(np.int32)
+    idx = np.sort(rng.choice(80, 70, replace=False)).astype(np.int64)
+    home = rng.integers(0, 16, 70)
+    cells = CellIndex.build(idx, home, 16)
+    rate, visit_rate = rng.uniform(0.0, 4.0, 70), rng.uniform(0.0, 2.0, 70)
+    near = encounters._neighbourhood_args(idx, home, rate, cells, 4, 4, 1, 0.4, age, 10.0)
+    work = encounters._groups_args(hh, 2.0, age, 10.0)
+    school = encounters._groups_args(hh, 1.5, age)
+    calls = (idx, visit_rate, adj.start, adj.end, adj.nbr, adj.weight, household)
+    s = _stream(6)
+    got = background.later(
+        encounters._meet_at_home_and_near, s, (hh.members, hh.start, hh.size), near, work,
+        school, calls,
+    ).result()  # fmt: skip
 
-    def draw(seed):
-        r = np.random.default_rng(seed)
-        near = encounters._neighbourhood_args(
-            idx, home, np.full(80, 2.0), cells, width, 4, 1, 0.5, age, 10.0, r
-        )
-        groups = [encounters._within_groups_args(hh, 2.0, r, age, s) for s in (0.0, 10.0)]
-        return near, groups, adj.visit_args(visits, household, r)
-
-    near, (work, school), calls = draw(6)
-    got = encounters._pair_week(
-        (hh.members, hh.start, hh.size), near, work, school, work, school, calls
-    )
-    r = np.random.default_rng(6)
+    r = _stream(6)
+    n = streams.poisson_counts(r, rate)
+    draws = streams.uniforms(r, 4 * int(n.sum())).reshape(-1, 4)
     want = [
         encounters.all_pairs(hh),
-        encounters.neighbourhood(
-            idx, home, np.full(80, 2.0), cells, width, 4, 1, 0.5, age, 10.0, r
-        ),
-        encounters.within_groups(hh, 2.0, r, age, 0.0),
-        encounters.within_groups(hh, 2.0, r, age, 10.0),
+        encounters._neighbour_pairs(idx, home, n, draws, *near[3:]),
     ]
-    want += [want[2], want[3], adj.visits(visits, household, r)]
+    for contacts, thin, accept in ((2.0, True, near[-1]), (1.5, False, encounters._KEEP_ALL)):
+        counts = streams.poisson_same(r, contacts, len(hh.members))
+        counts[hh.size < 2] = 0
+        picks = streams.uniforms(r, int(counts.sum()))
+        keep = streams.uniforms(r, len(picks)) if thin else np.zeros(len(picks))
+        want.append(
+            encounters._pairs_within_kept(
+                hh.members, hh.start, hh.size, counts, picks, keep, age, accept
+            )
+        )
+    visits = np.zeros(80, np.int64)
+    visits[idx] = streams.poisson_counts(r, visit_rate)
+    picks = streams.uniforms(r, int(visits.sum()))
+    want.append(visit_partners(adj.start, adj.end, adj.nbr, adj.weight, household, visits, picks))
     for (gu, gv), (wu, wv) in zip(got, want, strict=True):
-        assert np.array_equal(gu, wu) and np.array_equal(gv, wv)
-    assert sum(len(x) for x, _ in got) > 0
+        np.testing.assert_array_equal(gu, wu)
+        np.testing.assert_array_equal(gv, wv)
+    assert all(len(x) > 0 for x, _ in got)
+    assert np.array_equal(s, r)  # the stream ends where the plain draws end
 
 
 def _lists(net: TieNetwork, capacity: int) -> list[list[int]]:

@@ -149,7 +149,8 @@ def test_a_dying_associations_members_meet_less():
 
 def test_nobody_taking_over_makes_an_association_fade():
     model = small_town(3000, seed=9, warmup_weeks=8)
-    model.params = model.params.replace(leader_acceptance=0.0)  # everyone declines
+    # the leader's term ends and everyone asked declines
+    model.params = model.params.replace(leader_acceptance=0.0, leader_turnover=1.0)
     assoc = model.associations[0]
     before = assoc.vitality
     for _ in range(3):

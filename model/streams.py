@@ -1,0 +1,161 @@
+"""Random streams that compiled kernels draw from themselves, without the GIL.
+
+NumPy's ``Generator`` costs ~40 ns per Poisson count and ~3 ns per uniform here, and
+holds the GIL while it draws; a numba kernel given a ``Generator`` is slower still
+(~20 ns per call through the bit generator's function pointer, ~11 ms per thousand
+calls just to unbox it). The week's meetings need ~25,000 counts and ~150,000
+uniforms, so the kernels that pair them draw from a *stream* instead: the four
+64-bit words of NumPy's SFC64 bit generator (Chris Doty-Humphrey's Small Fast
+Chaotic PRNG), advanced in compiled code exactly as ``numpy.random.SFC64`` advances
+them (a test checks the raw outputs against NumPy's).
+
+A stream is a ``uint64`` array of length 4, seeded from a ``SeedSequence`` child of
+the model's, drawn from by one thread at a time (the helper's kernels have a stream
+of their own), so the numbers depend on the seed and the order of the calls only.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+_DOUBLE = 1.0 / 9007199254740992.0  # 2**-53: a 53-bit uniform in [0, 1), as NumPy's
+_HALF_WORD = 1.0 / 4294967296.0  # 2**-32
+_SHORT = 1.0 / 65536.0  # 2**-16
+
+
+def seeded(seed: np.random.SeedSequence) -> np.ndarray:
+    """A new stream: SFC64's state as NumPy seeds it from ``seed``."""
+    state = np.random.SFC64(seed).state["state"]["state"]
+    return np.array(state, dtype=np.uint64)
+
+
+@njit(cache=True, inline="always")
+def next_raw(s):  # pragma: no cover - compiled
+    """The next 64 random bits (``SFC64.random_raw()``), advancing ``s`` in place."""
+    a, b, c, w = s[0], s[1], s[2], s[3]
+    tmp = a + b + w
+    s[3] = w + np.uint64(1)
+    s[0] = b ^ (b >> np.uint64(11))
+    s[1] = c + (c << np.uint64(3))
+    s[2] = ((c << np.uint64(24)) | (c >> np.uint64(40))) + tmp
+    return tmp
+
+
+@njit(cache=True, inline="always")
+def next_double(s):  # pragma: no cover - compiled
+    """A uniform in [0, 1) from the top 53 bits (``Generator.random()``'s rule)."""
+    return np.float64(next_raw(s) >> np.uint64(11)) * _DOUBLE
+
+
+@njit(cache=True, inline="always")
+def halves(x):  # pragma: no cover - compiled
+    """Two uniforms in [0, 1) with 32 bits each, from one raw draw."""
+    hi = np.float64(x >> np.uint64(32)) * _HALF_WORD
+    lo = np.float64(x & np.uint64(0xFFFFFFFF)) * _HALF_WORD
+    return hi, lo
+
+
+@njit(cache=True, inline="always")
+def quarter(x, k):  # pragma: no cover - compiled
+    """The ``k``-th (0-3) of four uniforms in [0, 1) with 16 bits each, from one raw
+    draw: coarse, but enough to pick among a few hundred and to compare with a
+    chance (16-bit steps of 1.5e-5)."""
+    return np.float64((x >> np.uint64(16 * (3 - k))) & np.uint64(0xFFFF)) * _SHORT
+
+
+@njit(cache=True)
+def _ptrs(s, lam):  # pragma: no cover - compiled
+    """Poisson(``lam``) for ``lam >= 10``: Hörmann's transformed rejection with
+    squeeze (PTRS, 1993), as NumPy draws it, from this stream's uniforms."""
+    slam = math.sqrt(lam)
+    loglam = math.log(lam)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    invalpha = 1.1239 + 1.1328 / (b - 3.4)
+    vr = 0.9277 - 3.6224 / (b - 2.0)
+    while True:
+        u = next_double(s) - 0.5
+        v = next_double(s)
+        us = 0.5 - abs(u)
+        k = math.floor((2.0 * a / us + b) * u + lam + 0.43)
+        if us >= 0.07 and v <= vr:
+            return np.int64(k)
+        if k < 0 or (us < 0.013 and v > us):
+            continue
+        if math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b) <= (
+            -lam + k * loglam - math.lgamma(k + 1.0)
+        ):
+            return np.int64(k)
+
+
+@njit(cache=True, inline="always")
+def poisson_below(u, lam, p0):  # pragma: no cover - compiled
+    """Poisson(``lam``) by inversion of one uniform ``u`` (``p0 = exp(-lam)``): the
+    smallest k whose cumulative chance exceeds ``u``; for ``lam < 10``, ~lam steps."""
+    k = 0
+    p = p0
+    total = p
+    while u >= total:
+        k += 1
+        p *= lam / k
+        if p <= total * 1e-17:  # the rest of the tail no longer moves the sum
+            break
+        total += p
+    return np.int64(k)
+
+
+@njit(cache=True)
+def poisson(s, lam):  # pragma: no cover - compiled
+    """One Poisson(``lam``) count: inversion below 10, PTRS from 10 (0 for ``lam <= 0``)."""
+    if lam <= 0.0:
+        return np.int64(0)
+    if lam < 10.0:
+        return poisson_below(next_double(s), lam, math.exp(-lam))
+    return _ptrs(s, lam)
+
+
+@njit(cache=True, nogil=True)
+def poisson_counts(s, lam):  # pragma: no cover - compiled
+    """A Poisson count for each rate in ``lam`` (``Generator.poisson(lam)``'s law)."""
+    out = np.empty(lam.shape[0], np.int64)
+    for i in range(lam.shape[0]):
+        out[i] = poisson(s, lam[i])
+    return out
+
+
+@njit(cache=True, nogil=True)
+def poisson_same(s, lam, n):  # pragma: no cover - compiled
+    """``n`` Poisson(``lam``) counts for one rate (its ``exp(-lam)`` taken once)."""
+    out = np.empty(n, np.int64)
+    if lam <= 0.0:
+        out[:] = 0
+        return out
+    if lam >= 10.0:
+        for i in range(n):
+            out[i] = _ptrs(s, lam)
+        return out
+    p0 = math.exp(-lam)
+    for i in range(n):
+        out[i] = poisson_below(next_double(s), lam, p0)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def uniforms(s, n):  # pragma: no cover - compiled
+    """``n`` uniforms in [0, 1) (``Generator.random(n)``'s law and resolution)."""
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = next_double(s)
+    return out
+
+
+@njit(cache=True)
+def raw(s, n):  # pragma: no cover - compiled
+    """``n`` raw draws (``SFC64.random_raw(n)``); for the test against NumPy."""
+    out = np.empty(n, np.uint64)
+    for i in range(n):
+        out[i] = next_raw(s)
+    return out
