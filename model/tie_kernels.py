@@ -47,7 +47,7 @@ def _copy_edges(
     return o, left
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def merge_encounters(
     key,
     weight,
@@ -151,6 +151,22 @@ def merge_encounters(
     )  # fmt: skip
     merged += n_edges - i - left
     return o, formed_n, merged - o
+
+
+@njit(cache=True, error_model="numpy")
+def merge_split(key, packed):  # pragma: no cover - compiled
+    """Where to cut a merge in two near its middle encounter, between two pairs: (the
+    first encounter of the second half, the first edge of the second half, the number of
+    pairs before the cut). ``merge_encounters`` on each side, with the draws from that
+    number on for the second, gives the whole merge's edges: the edges that sort before
+    the cut's pair meet only encounters before it."""
+    e = packed.shape[0] // 2
+    while e > 0 and (packed[e] >> CTX_BITS) == (packed[e - 1] >> CTX_BITS):
+        e -= 1
+    pairs = 0
+    for k in range(e):
+        pairs += k == 0 or (packed[k] >> CTX_BITS) != (packed[k - 1] >> CTX_BITS)
+    return e, np.searchsorted(key, packed[e] >> CTX_BITS), pairs
 
 
 @njit(cache=True, error_model="numpy")

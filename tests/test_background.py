@@ -190,6 +190,41 @@ def test_census_counted_meanwhile_is_the_census(enabled, monkeypatch):
         assert np.array_equal(getattr(got[3], name), getattr(want[3], name))
 
 
+@pytest.mark.parametrize(("seed", "n_enc", "repeats"), [(1, 6000, 1), (2, 9000, 3), (3, 5000, 40)])
+def test_a_merge_cut_in_halves_gives_the_whole_merges_edges(seed, n_enc, repeats, monkeypatch):
+    """Half the merge on the helper, half here, then joined: the same edges, counts and
+    leavers dropped as one pass, wherever the cut falls (inside a run of one pair's
+    encounters, too: ``repeats`` meetings per pair)."""
+    rng = np.random.default_rng(seed)
+    capacity = 900
+    u, v = rng.integers(0, capacity, 30_000), rng.integers(0, capacity, 30_000)
+    ctx = rng.integers(0, 8, 30_000)
+    pairs = rng.integers(0, capacity, (n_enc // repeats, 2))
+    meet_u, meet_v = np.repeat(pairs[:, 0], repeats), np.repeat(pairs[:, 1], repeats)
+    meet_ctx = rng.integers(0, 8, len(meet_u))
+    form = rng.uniform(0.0, 0.6, 14)
+    got = []
+    for enabled in (True, False):
+        monkeypatch.setattr(background, "ENABLED", enabled)
+        net = TieNetwork()
+        net.apply_encounters(u, v, ctx, np.full(14, 0.5), 0.3, 0, np.random.default_rng(4))
+        net.adjacency(capacity)
+        net.remove_residents(np.array([7, 300, 301, 899]), capacity)  # dropped in the merge
+        counts = net.apply_week(
+            meet_u, meet_v, meet_ctx, form, 0.2, 3, np.random.default_rng(5), 0.05, 0.29
+        )
+        got.append((counts, *(getattr(net, f).copy() for f in ("key", "weight", "context"))))
+        got[-1] += (net.formed.copy(),)
+    (split_counts, *split), (whole_counts, *whole) = got
+    assert split_counts == whole_counts
+    assert split_counts[0] > 0 and split_counts[1] > 0  # ties formed and dissolved
+    for x, y in zip(split, whole, strict=True):
+        np.testing.assert_array_equal(x, y)
+    key, formed = split[0], split[3]
+    touched = np.isin(key >> 32, [7, 300, 301, 899]) | np.isin(key & 0xFFFFFFFF, [7, 300, 899])
+    assert (formed[touched] == 3).all()  # only ties formed this week
+
+
 def _helper_on(_: object = None) -> bool:
     return background.ENABLED
 
