@@ -641,10 +641,11 @@ class KizunaModel(Model):
             u, v, ctx, np.minimum(self._form_prob * self._formation_scale, 1.0),
             p.tie_strengthen, self.week, rng, p.tie_decay, p.tie_floor,
         )  # fmt: skip
-        self.ties.build_lists(self.population.capacity)  # for the census, meanwhile
-        if census:
+        if census:  # the lists and the census, meanwhile
             sample = clustering_sample(self, self.population.alive_idx())
             self._census = tie_census_later(self, sample)
+        else:
+            self.ties.build_lists(self.population.capacity)  # for next week, meanwhile
 
         participation.update_awareness(self, wk, volunteers)
         participation.update_trust(self, wk, volunteers)

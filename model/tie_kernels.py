@@ -495,3 +495,13 @@ def csr_census(start, end, nbr, nw, household, generation, strong, nodes):  # pr
         for j in range(deg[k]):
             other[first[k] + j] = nbr[row + j]
     return counts, n_outside, n_bridge, first, deg, other
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def lists_and_census(
+    key, weight, capacity, indptr, nbr, nw, fill, household, generation, strong, nodes
+):  # pragma: no cover - compiled
+    """``build_adjacency`` then ``csr_census`` over the lists it built, in one call: one
+    hand-over to the helper thread instead of two."""
+    build_adjacency(key, weight, capacity, indptr, nbr, nw, fill)
+    return csr_census(indptr[:-1], fill, nbr, nw, household, generation, strong, nodes)

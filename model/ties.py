@@ -213,12 +213,23 @@ class TieNetwork:
         nodes: np.ndarray,
     ) -> Pending:
         """``census_with_neighbours`` on the helper thread, after the lists it builds
-        (if they are not built yet). ``household`` and ``generation`` must not change
-        until the result is collected."""
-        self.build_lists(capacity)
-        raw = background.later(
-            kernels.csr_census, *self._census_args(household, generation, strong_threshold, nodes)
-        )
+        (if they are not built yet, in the same call). ``household`` and ``generation``
+        must not change until the result is collected."""
+        if self._lists_current and self.__dict__["_adj"]["capacity"] == capacity:
+            raw = background.later(
+                kernels.csr_census,
+                *self._census_args(household, generation, strong_threshold, nodes),
+            )
+        else:
+            self._wait_for_lists()
+            self._settle()
+            buf = self._adjacency_buffers(capacity)
+            raw = background.later(
+                kernels.lists_and_census, self.key, self.weight, capacity, buf["indptr"],
+                buf["nbr"], buf["nw"], buf["fill"],
+                *self._census_args(household, generation, strong_threshold, nodes)[4:],
+            )  # fmt: skip
+            self._lists_current = True
         self._jobs.append(raw)
         return background.Then(raw, _census_result)
 
