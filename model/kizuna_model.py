@@ -47,6 +47,7 @@ from model import (
     outcome_kernels,
     pairwise,
     participation,
+    participation_kernels,
     resilience,
     streams,
 )
@@ -62,7 +63,7 @@ from model.organisations.npos import NPO, IntermediarySupport
 from model.outcomes import OUTCOMES, clustering_sample, measure, tie_census, tie_census_later
 from model.params import Params, check_params
 from model.places import Place, visit_places
-from model.population import Population
+from model.population import NEVER, Population
 from model.regions import RegionProfile, get_region
 from model.residents import Resident, create_handles, remove_handles
 from model.resilience import ShockTrack
@@ -410,14 +411,10 @@ class KizunaModel(Model):
     def district_volunteer_share(self) -> np.ndarray:
         """Per district, the share of residents who volunteered in the last four weeks."""
         pop = self.population
-        idx = pop.alive_idx()
-        district = self.geography.district[pop.cell[idx]]
-        ok = district >= 0
-        n = max(self.geography.n_districts, 1)
-        vol = pop.within("last_volunteer_week", self.week, 4, slots=idx)
-        count = np.bincount(district[ok], minlength=n)
-        done = np.bincount(district[ok], weights=vol[ok], minlength=n)
-        return np.divide(done, count, out=np.zeros(n), where=count > 0)
+        return participation_kernels.district_shares(
+            pop.alive_idx(), pop.cell, self.geography.district, pop.last_volunteer_week,
+            self.week, 4, NEVER, max(self.geography.n_districts, 1),
+        )  # fmt: skip
 
     def household_district(self) -> np.ndarray:
         """Association district of every household (-1 for none), read-only.

@@ -279,3 +279,23 @@ def donation_hazard(
         h = h * (1.0 if age[i] >= min_age else 0.0)
         g[k] = h * factor[k]
     return g, inc
+
+
+@njit(cache=True, error_model="numpy")
+def district_shares(idx, cell, district_of_cell, last, week, weeks, never, n):  # pragma: no cover
+    """Per district (``n`` of them), the share of its residents in ``idx`` whose event in
+    ``last`` happened in the ``weeks`` weeks up to ``week`` (0 where nobody lives): the
+    two ``bincount`` calls and the division in one pass."""
+    count = np.zeros(n, np.int64)
+    done = np.zeros(n)
+    for k in range(idx.shape[0]):
+        s = idx[k]
+        d = district_of_cell[cell[s]]
+        if d >= 0:
+            count[d] += 1
+            done[d] += (last[s] != never) & (week - last[s] < weeks)
+    out = np.zeros(n)
+    for d in range(n):
+        if count[d] > 0:
+            out[d] = done[d] / count[d]
+    return out

@@ -332,3 +332,30 @@ def test_per_cell_place_terms_are_kept_until_something_changes():
     other_nearest = nearest.copy()  # a place opened or closed: a new table
     got = places._per_cell(sites, other_nearest, dist, 0.01, 4)
     assert got[0] is not first[0]
+
+
+@pytest.mark.parametrize(("seed", "n"), [(0, 0), (1, 1), (2, 3000)])
+def test_district_shares_match_the_bincounts(seed, n):
+    from model import participation_kernels
+    from model.population import NEVER
+
+    r = np.random.default_rng(seed)
+    capacity, n_cells, n_districts = n + 9, 40, 6
+    idx = np.sort(r.choice(capacity, n, replace=False)).astype(np.int64)
+    cell = r.integers(0, n_cells, capacity).astype(np.int32)
+    district_of_cell = r.integers(-1, n_districts, n_cells).astype(np.int32)
+    last = r.integers(0, 30, capacity).astype(np.int32)
+    last[r.random(capacity) < 0.3] = NEVER
+    week = 29
+    district = district_of_cell[cell[idx]]
+    ok = district >= 0
+    vol = (last[idx] != NEVER) & (week - last[idx] < 4)
+    count = np.bincount(district[ok], minlength=n_districts)
+    done = np.bincount(district[ok], weights=vol[ok], minlength=n_districts)
+    want = np.divide(done, count, out=np.zeros(n_districts), where=count > 0)
+    got = participation_kernels.district_shares(
+        idx, cell, district_of_cell, last, week, 4, NEVER, n_districts
+    )
+    assert got.tobytes() == want.tobytes()
+    if n > 100:
+        assert 0 < got.max() < 1
