@@ -132,7 +132,8 @@ def later(kernel: Callable[..., Any], *args: Any) -> Job | Done:
 
 
 class Then:
-    """A pending result passed through ``finish`` when collected (on the main thread)."""
+    """A pending result passed through ``finish`` when first collected (on the main
+    thread); later collections return the same finished value."""
 
     __slots__ = ("_finish", "_pending")
 
@@ -140,4 +141,6 @@ class Then:
         self._pending, self._finish = pending, finish
 
     def result(self) -> Any:
-        return self._finish(self._pending.result())
+        if self._finish is not None:
+            self._pending, self._finish = Done(self._finish(self._pending.result())), None
+        return self._pending.result()

@@ -326,9 +326,27 @@ def _tied_across(
     return n
 
 
-def indicators(model: KizunaModel, measured: dict[str, float]) -> dict[str, float]:
+def indicators(
+    model: KizunaModel, measured: dict[str, float], parts: dict[int, float] | None = None
+) -> dict[str, float]:
     """Every challenge's indicator for the current week, keyed by outcome name;
-    challenges that are outcomes already (1, 11, 12, 18) are read from ``measured``.
+    challenges that are outcomes already (1, 11, 12, 18) are read from ``measured``, the
+    others are ``parts`` (``indicator_parts``, computed now if not given)."""
+    values = indicator_parts(model) if parts is None else dict(parts)
+    values.update(
+        {
+            1: measured["awareness_mean"],
+            11: measured["volunteer_rate_employees"],
+            12: measured["se_self_reliant_share"],
+            18: measured["volunteer_rate_10_19"],
+        }
+    )
+    return {outcome: values[number] for outcome, number in _OUTCOME_NUMBERS}
+
+
+def indicator_parts(model: KizunaModel) -> dict[int, float]:
+    """The indicators that are not outcomes already, by challenge number: nothing in
+    them needs the week's tie census, so ``measure`` takes them while it is counted.
 
     Masks run over every slot (``alive`` picks the residents) rather than gathering the
     living first: contiguous comparisons are the cheapest thing numpy does."""
@@ -376,8 +394,7 @@ def indicators(model: KizunaModel, measured: dict[str, float]) -> dict[str, floa
         "yen_association_subsidy"
     )
 
-    values = {
-        1: measured["awareness_mean"],
+    return {
         2: _ratio(active, ten),
         3: gathered_mean(household_access(model), pop.household[idx]),
         4: _per(tallies.per_year("cbo_attendances"), n),
@@ -387,14 +404,11 @@ def indicators(model: KizunaModel, measured: dict[str, float]) -> dict[str, floa
         8: _ratio(programme_companies, companies),
         9: _per(tallies.last_year("yen_csr_budget"), at_company),
         10: _ratio(with_programme, at_company),
-        11: measured["volunteer_rate_employees"],
-        12: measured["se_self_reliant_share"],
         13: mean([se.know_how for se in ses]) if ses else NAN,
         14: _per(len(ses), companies + len(ses)),
         15: _per(tallies.per_year("bank_advice"), len(npos) + len(ses)),
         16: sum(in_touch) / len(in_touch) if in_touch else NAN,
         17: tallies.per_year("platform_meetings"),
-        18: measured["volunteer_rate_10_19"],
         19: _per(tallies.per_year("school_day_participations"), pupils),
         20: _per(tallies.per_year("open_college_attendances"), age_25, 1_000),
         21: _per(to_voluntary, budget),
@@ -402,4 +416,3 @@ def indicators(model: KizunaModel, measured: dict[str, float]) -> dict[str, floa
         23: tallies.grant_effect(),
         24: _per(tallies.per_year("coordinator_introductions"), n, 10_000),
     }
-    return {outcome: values[number] for outcome, number in _OUTCOME_NUMBERS}

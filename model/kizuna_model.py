@@ -51,7 +51,7 @@ from model import (
     resilience,
     streams,
 )
-from model.background import Then
+from model.background import Done, Then
 from model.disasters import DisasterRecord, Shock
 from model.geography import build_geography
 from model.households import Households, HouseholdView
@@ -668,12 +668,11 @@ class KizunaModel(Model):
             self.tallies.add(f"yen_{channel}", yen)
 
     def _observe(self) -> None:
-        if self._census is not None:
-            census, self._census = self._census.result(), None
-        else:
-            census = tie_census(self, clustering_sample(self, self.population.alive_idx()))
+        census, self._census = self._census, None  # counted meanwhile, collected in measure
+        if census is None:
+            census = Done(tie_census(self, clustering_sample(self, self.population.alive_idx())))
         self.latest = measure(self, census)
-        self._update_layers(census.by_class)
+        self._update_layers(census.result().by_class)
         self.datacollector.collect(self)
 
     def _update_layers(self, by_class: np.ndarray) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 from model import dashboard, gathered_sums, resilience
 from model import outcome_kernels as ok
 from model.attachment import NPO as NPO_ATTACHED
-from model.background import Then
+from model.background import Pending, Then
 from model.gathered_sums import gathered_mean
 from model.pairwise import mean
 from model.ties import Neighbours
@@ -239,11 +239,13 @@ def clustering_sample(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
     return idx
 
 
-def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, float]:
+def measure(model: KizunaModel, census: TieCensus | Pending | None = None) -> dict[str, float]:
     """Compute every outcome for the current week.
 
     Every share over residents is a ratio of counts from one compiled pass
     (``outcome_kernels.resident_tallies``); the same numbers as one mask per share.
+    ``census`` may still be being counted on the helper thread (``tie_census_later``):
+    the outcomes that do not need it are taken first.
     """
     pop = model.population
     net = model.ties
@@ -252,7 +254,13 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
     week = model.week
     flows = model.flows
     p = model.params
-    census = tie_census(model, clustering_sample(model, idx)) if census is None else census
+    given, donor_amounts, per_donor = gathered_sums.gift_summary(pop.gifts, idx)
+    parts = dashboard.indicator_parts(model)
+    resilient = resilience.outcomes(model)
+    if census is None:
+        census = tie_census(model, clustering_sample(model, idx))
+    elif not isinstance(census, TieCensus):
+        census = census.result()
     adt = pop.age.dtype.type  # thresholds compared in the age column's type, as NumPy does
     c, ten, adults, eighteen = ok.resident_tallies(
         idx, pop.age, pop.female, pop.household, pop.employer, pop.attach_kind,
@@ -303,7 +311,6 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
     )
 
     # participation
-    given, donor_amounts, per_donor = gathered_sums.gift_summary(pop.gifts, idx)
     out["volunteer_rate"] = _ratio(c[ok.CAN_VOL_VOL], c[ok.CAN_VOL])
     for at, key in _GROUP_KEYS:
         out[key] = _ratio(c[at + 1], c[at])
@@ -334,8 +341,8 @@ def measure(model: KizunaModel, census: TieCensus | None = None) -> dict[str, fl
             "elders_at_places": _ratio(c[ok.ELDER_AT_PLACE], c[ok.AGE_65]),
         }
     )
-    out.update(resilience.outcomes(model))
-    out.update(dashboard.indicators(model, out))  # reuses figures measured above
+    out.update(resilient)
+    out.update(dashboard.indicators(model, out, parts))  # reuses figures measured above
     return out
 
 

@@ -50,6 +50,21 @@ def test_later_runs_on_the_helper_and_passes_errors_back(monkeypatch):
     assert background.later(lambda: threading.current_thread().name).result() == "MainThread"
 
 
+def test_a_finished_result_is_finished_once_and_errors_stay(monkeypatch):
+    monkeypatch.setattr(background, "ENABLED", True)
+    calls = []
+    then = background.Then(background.later(sorted, [2, 1]), lambda x: calls.append(x) or len(x))
+    assert [then.result(), then.result()] == [2, 2] and calls == [[1, 2]]
+
+    def fails():
+        raise ValueError("inside the kernel")
+
+    failed = background.Then(background.later(fails), len)
+    for _ in range(2):
+        with pytest.raises(ValueError, match="inside the kernel"):
+            failed.result()
+
+
 def _groups(seed: int, n: int):
     rng = np.random.default_rng(seed)
     members = rng.permutation(3 * n)[:n].astype(np.int64)
