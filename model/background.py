@@ -84,9 +84,16 @@ _queue: SimpleQueue | None = None
 _starting = threading.Lock()  # models stepped on several threads share one helper
 
 
+_running: Job | None = None  # the job the helper is running (written by the helper only)
+
+
 def _serve(queue: SimpleQueue) -> None:
+    global _running
     while True:
-        queue.get().run()
+        job = queue.get()
+        _running = job
+        job.run()
+        _running = None
 
 
 def _drain() -> None:
@@ -124,10 +131,13 @@ def later(kernel: Callable[..., Any], *args: Any) -> Job | Done:
                 ).start()
                 _queue = queue
     job = Job(kernel, args)
+    busy = _running is not None
     _queue.put(job)
-    # hand the GIL over now: otherwise the helper waits for the interpreter's switch
-    # interval (5 ms, longer than most kernels) before it can start the call
-    time.sleep(0)
+    if not busy:
+        # hand the GIL over now: otherwise the helper waits for the interpreter's switch
+        # interval (5 ms, longer than most kernels) before it can start the call (a busy
+        # helper takes it when its kernel is done and the main thread next lets go)
+        time.sleep(0)
     return job
 
 

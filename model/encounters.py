@@ -22,8 +22,10 @@ from model.tie_kernels import visit_partners
 from model.ties import Context
 
 if TYPE_CHECKING:
+    from model.households import HouseholdView
     from model.kizuna_model import KizunaModel
     from model.participation import WeekContext
+    from model.ties import Adjacency
 
 _EMPTY = np.empty(0, np.int64)
 
@@ -517,7 +519,9 @@ def _contact_rates(
     return out
 
 
-def meet_at_home_and_near(model: KizunaModel, wk: WeekContext) -> Pending:
+def meet_at_home_and_near(
+    model: KizunaModel, idx: np.ndarray, hv: HouseholdView, adjacency: Adjacency
+) -> Pending:
     """The week's meetings that need only its context, drawn and paired on the helper
     thread (``model.background``) while the residents volunteer and visit places and
     the organisations and paths draw theirs: households in full; neighbours by chance
@@ -537,7 +541,6 @@ def meet_at_home_and_near(model: KizunaModel, wk: WeekContext) -> Pending:
     """
     p = model.params
     pop = model.population
-    idx, hv = wk.idx, wk.households
     geo = model.geography
     age = pop.age
     scale = p.homophily_age_scale
@@ -557,7 +560,7 @@ def meet_at_home_and_near(model: KizunaModel, wk: WeekContext) -> Pending:
         idx, np.float32(p.visit_rate), np.float32(0.3), pop.sociability, pop.free_time,
         pop.frailty, age, np.float32(-1.0), model.solidarity, pop.cell, False,
     )  # fmt: skip
-    adj = wk.adjacency
+    adj = adjacency
     calls = (idx, visit_rate, adj.start, adj.end, adj.nbr, adj.weight, pop.household)
     households = (hv.index.members, hv.index.start, hv.index.size)
     return background.later(

@@ -51,7 +51,7 @@ from model import (
     resilience,
     streams,
 )
-from model.background import Done, Then
+from model.background import Done, Pending, Then
 from model.disasters import DisasterRecord, Shock
 from model.geography import build_geography
 from model.households import Households, HouseholdView
@@ -255,7 +255,7 @@ class KizunaModel(Model):
         # "last 52 weeks" measures of week 52 cover weeks 1-52 exactly
         first = 1 - self.warmup_weeks
         self.week = first
-        participation.seed_history(self, self._week_context(), before_week=first)
+        participation.seed_history(self, self._week_context()[0], before_week=first)
         organisations.community.yearly(self)  # first leaders, first fire-corps members
         # burn-in: in the first half of the warm-up strangers become acquainted faster,
         # so ties that the weekly encounters can sustain exist by week 0 (discovering
@@ -592,8 +592,11 @@ class KizunaModel(Model):
             in_migrants=float(arrived),
         )
 
-    def _week_context(self) -> participation.WeekContext:
-        """Refresh frailty, households and free time; gather what the week's rules share."""
+    def _week_context(self, meet: bool = False) -> tuple[participation.WeekContext, Pending | None]:
+        """Refresh frailty, households and free time; gather what the week's rules share.
+        With ``meet``, also start the meetings that need only this context on the helper
+        thread (``encounters.meet_at_home_and_near``), queued behind the peer shares: the
+        hand-over costs nothing while the helper is busy."""
         pop = self.population
         idx = pop.alive_idx()
         adjacency = self.ties.adjacency(pop.capacity)
@@ -604,11 +607,13 @@ class KizunaModel(Model):
         hv.mark_alone(idx, hh, self.lives_alone)
         participation.update_free_time(self, idx, hv)
         self._cells = encounters.CellIndex.build(idx, pop.cell[idx], self.geography.n_cells)
+        near = encounters.meet_at_home_and_near(self, idx, hv, adjacency) if meet else None
         access = participation.access_to_opportunities(self, idx, hv)
         peer_vol, peer_don, peer_aw, has_ties = peers.result()
-        return participation.WeekContext(
+        wk = participation.WeekContext(
             idx, hv, access, peer_vol, peer_don, peer_aw, has_ties, adjacency
         )
+        return wk, near
 
     def _social_week(self, census: bool = False) -> None:
         """The week's meetings, ties, giving and organisations; with ``census``, the
@@ -617,8 +622,7 @@ class KizunaModel(Model):
         p = self.params
         rng = self.rng
         self.ledger.week = self.week
-        wk = self._week_context()
-        near = encounters.meet_at_home_and_near(self, wk)  # meanwhile
+        wk, near = self._week_context(meet=True)
 
         volunteers = participation.volunteer(self, wk)
         attachment.attach(self, wk, volunteers)
