@@ -3,18 +3,21 @@
 A week is mostly Python on one core: drawing random numbers, the organisations' and
 paths' rules. Some compiled kernels need nothing the main thread does next, so they
 run on one helper thread while it goes on, and the week collects their results where
-it needs them: the residents' peer shares (while the week's context is gathered), the
-week's pairings (while the organisations and paths draw theirs), and next week's tie
-lists and this week's census (while the rest of the week runs).
+it needs them: the residents' peer shares and then the meetings that need only the
+week's context (while the context is gathered and the residents volunteer and visit
+places), half of the tie merge (while the main thread merges the other half), and
+next week's tie lists with this week's census (while the rest of the week runs).
 
-The numbers stay the same: every random draw is made on the main thread, in the same
-order, before its kernel is handed over; a kernel reads only arrays nothing writes
-until its result is collected; and one helper runs kernels in the order given. Set
-``KIZUNA_BACKGROUND=0`` to run every kernel in place (the same numbers, one core);
-process pools whose workers fill the cores do that for their workers.
-Kernels handed over are compiled with ``nogil=True``, or the helper would hold the GIL.
-Each hand-over costs about 0.15 ms here (waking a thread in this VM), so a week hands
-over a few large calls rather than many small ones.
+The numbers stay the same with the helper or without: the main thread's draws are
+made before their kernels are handed over, in the same order; the helper's kernels
+draw only from streams of their own (``model.streams``), one kernel after another; a
+kernel reads only arrays nothing writes until its result is collected; and one helper
+runs kernels in the order given. Set ``KIZUNA_BACKGROUND=0`` to run every kernel in
+place (the same numbers, one core); process pools whose workers fill the cores do that
+for their workers. Kernels handed over are compiled with ``nogil=True``, or the helper
+would hold the GIL. Handing a job to an idle helper costs about 0.13 ms here (waking a
+thread and passing it the GIL in this VM); queued behind a busy one, almost nothing.
+So a week hands over a few large calls rather than many small ones.
 """
 
 from __future__ import annotations
