@@ -51,7 +51,7 @@ from model import (
     resilience,
     streams,
 )
-from model.background import Done, Pending, Then
+from model.background import Pending
 from model.disasters import DisasterRecord, Shock
 from model.geography import build_geography
 from model.households import Households, HouseholdView
@@ -69,7 +69,7 @@ from model.residents import Resident, create_handles, remove_handles
 from model.resilience import ShockTrack
 from model.rolling import RollingTallies
 from model.synthesis import synthesise
-from model.ties import MAX_SLOTS, Context, TieNetwork
+from model.ties import MAX_SLOTS, Context, PendingCensus, TieNetwork
 from model.venues import build_venues
 
 MAX_POPULATION = 2_000_000
@@ -247,7 +247,7 @@ class KizunaModel(Model):
         organisation_setup.create(self)
 
         self.ties = TieNetwork()
-        self._census: Then | None = None  # the week's census, being counted meanwhile
+        self._census: PendingCensus | None = None  # the week's census, being counted meanwhile
         self._form_prob = self._formation_probabilities()
         self.warmup_weeks = int(warmup_weeks)
         self._seed_household_ties()
@@ -674,9 +674,9 @@ class KizunaModel(Model):
     def _observe(self) -> None:
         census, self._census = self._census, None  # counted meanwhile, collected in measure
         if census is None:
-            census = Done(tie_census(self, clustering_sample(self, self.population.alive_idx())))
+            census = tie_census(self, clustering_sample(self, self.population.alive_idx()))
         self.latest = measure(self, census)
-        self._update_layers(census.result().by_class)
+        self._update_layers(census.by_class)  # (filled: measure collected the census)
         self.datacollector.collect(self)
 
     def _update_layers(self, by_class: np.ndarray) -> None:

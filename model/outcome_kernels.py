@@ -38,7 +38,7 @@ def _within(last: int, week: int, weeks: int) -> bool:  # pragma: no cover - com
     return last != NEVER and week - last < weeks
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def resident_tallies(
     idx,
     age,

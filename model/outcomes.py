@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model import dashboard, gathered_sums, resilience
+from model import background, dashboard, gathered_sums, resilience
 from model import outcome_kernels as ok
 from model.attachment import NPO as NPO_ATTACHED
-from model.background import Pending, Then
+from model.background import Pending
 from model.gathered_sums import gathered_mean
 from model.pairwise import mean
-from model.ties import Neighbours
+from model.ties import Neighbours, PendingCensus
 
 if TYPE_CHECKING:
     from model.kizuna_model import KizunaModel
@@ -221,14 +221,16 @@ def tie_census(model: KizunaModel, sample: np.ndarray | None = None) -> TieCensu
     return TieCensus(by_class, n_out, n_bridge, sample, neighbours)
 
 
-def tie_census_later(model: KizunaModel, sample: np.ndarray) -> Then:
+def tie_census_later(model: KizunaModel, sample: np.ndarray) -> PendingCensus:
     """``tie_census`` with a sample, counted on the helper thread (``model.background``)
     while the week goes on: start it only once nothing will move, add or remove
     residents before it is collected."""
     pop = model.population
     args = (pop.household, generations(pop.age), model.params.strong_threshold, pop.capacity)
     raw = model.ties.census_later(*args, sample)
-    return Then(raw, lambda census: TieCensus(*census[:3], sample, census[3]))
+    return PendingCensus(
+        raw, lambda census: TieCensus(*census[:3], sample, census[3]), raw.by_class
+    )
 
 
 def clustering_sample(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
@@ -254,21 +256,27 @@ def measure(model: KizunaModel, census: TieCensus | Pending | None = None) -> di
     week = model.week
     flows = model.flows
     p = model.params
-    given, donor_amounts, per_donor = gathered_sums.gift_summary(pop.gifts, idx)
-    parts = dashboard.indicator_parts(model)
-    resilient = resilience.outcomes(model)
     if census is None:
         census = tie_census(model, clustering_sample(model, idx))
-    elif not isinstance(census, TieCensus):
-        census = census.result()
     adt = pop.age.dtype.type  # thresholds compared in the age column's type, as NumPy does
-    c, ten, adults, eighteen = ok.resident_tallies(
-        idx, pop.age, pop.female, pop.household, pop.employer, pop.attach_kind,
-        NPO_ATTACHED, pop.brigade, census.by_class, pop.last_volunteer_week,
+    by_class = census.by_class  # (being filled, for a census still being counted)
+    tallies = background.later(
+        ok.resident_tallies, idx, pop.age, pop.female, pop.household, pop.employer,
+        pop.attach_kind, NPO_ATTACHED, pop.brigade, by_class, pop.last_volunteer_week,
         pop.last_donation_week, pop.last_local_gift_week, pop.last_place_week, week, 8,
         model.households.member, adt(p.volunteer_min_age), adt(p.donor_min_age),
         *_bounds_in(pop.age.dtype)[1:],
-    )  # fmt: skip
+    )  # fmt: skip  # queued on the helper behind the census (on a busy helper: no hand-over)
+    given, donor_amounts, per_donor = gathered_sums.gift_summary(pop.gifts, idx)
+    parts = dashboard.indicator_parts(model)
+    resilient = resilience.outcomes(model)
+    if not isinstance(census, TieCensus):
+        census = census.result()
+    sample = census.sample if census.sample is not None else clustering_sample(model, idx)
+    clustering = net.average_clustering(
+        sample, pop.capacity, CLUSTERING_WEDGES, model.metrics_rng, census.neighbours
+    )  # meanwhile the tallies are counted
+    c, ten, adults, eighteen = tallies.result()
     c = c.tolist()
     n_hh = c[ok.HOUSEHOLDS]
 
@@ -289,10 +297,6 @@ def measure(model: KizunaModel, census: TieCensus | Pending | None = None) -> di
 
     # ties: the census counted each resident's ties by (outside household, strong)
     n_out, n_bridge = census.n_outside, census.n_bridge
-    sample = census.sample if census.sample is not None else clustering_sample(model, idx)
-    clustering = net.average_clustering(
-        sample, pop.capacity, CLUSTERING_WEDGES, model.metrics_rng, census.neighbours
-    )
     out.update(
         {
             "ties": float(len(net)),

@@ -458,9 +458,13 @@ def closed_wedges(
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
-def csr_census(start, end, nbr, nw, household, generation, strong, nodes):  # pragma: no cover
+def csr_census(
+    start, end, nbr, nw, household, generation, strong, nodes, counts
+):  # pragma: no cover - compiled
     """The tie census from the adjacency lists, row by row (each row's counts written
-    in place, where a pass over the edges scatters two increments per tie).
+    in place, where a pass over the edges scatters two increments per tie), into the
+    zeroed ``counts`` (capacity, 4): a kernel queued after this one on the helper thread
+    can be handed the buffer before it is filled.
 
     Per slot, its ties by class (0 household weak, 1 household strong, 2 outside weak,
     3 outside strong); the ties outside households and how many of those link
@@ -468,7 +472,6 @@ def csr_census(start, end, nbr, nw, household, generation, strong, nodes):  # pr
     unique ``nodes`` as ``first, deg, other`` (``other[first[k]:first[k] + deg[k]]``).
     """
     capacity = start.shape[0]
-    counts = np.zeros((capacity, 4), np.int32)
     n_outside = 0
     n_bridge = 0
     for i in range(capacity):
@@ -499,9 +502,9 @@ def csr_census(start, end, nbr, nw, household, generation, strong, nodes):  # pr
 
 @njit(cache=True, error_model="numpy", nogil=True)
 def lists_and_census(
-    key, weight, capacity, indptr, nbr, nw, fill, household, generation, strong, nodes
+    key, weight, capacity, indptr, nbr, nw, fill, household, generation, strong, nodes, counts
 ):  # pragma: no cover - compiled
     """``build_adjacency`` then ``csr_census`` over the lists it built, in one call: one
     hand-over to the helper thread instead of two."""
     build_adjacency(key, weight, capacity, indptr, nbr, nw, fill)
-    return csr_census(indptr[:-1], fill, nbr, nw, household, generation, strong, nodes)
+    return csr_census(indptr[:-1], fill, nbr, nw, household, generation, strong, nodes, counts)

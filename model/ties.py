@@ -135,6 +135,18 @@ class Adjacency:
         )  # fmt: skip
 
 
+class PendingCensus(background.Then):
+    """A census being counted on the helper thread; ``by_class`` is the buffer its
+    per-slot counts go into, complete once the job is done, so a kernel queued after it
+    on the helper may be handed the buffer now."""
+
+    __slots__ = ("by_class",)
+
+    def __init__(self, pending: Pending, finish, by_class: np.ndarray) -> None:
+        super().__init__(pending, finish)
+        self.by_class = by_class
+
+
 def _census_result(raw: tuple) -> tuple[np.ndarray, int, int, Neighbours]:
     counts, n_out, n_bridge, *lists = raw
     return counts, int(n_out), int(n_bridge), Neighbours(*lists)
@@ -211,27 +223,26 @@ class TieNetwork:
         strong_threshold: float,
         capacity: int,
         nodes: np.ndarray,
-    ) -> Pending:
+    ) -> PendingCensus:
         """``census_with_neighbours`` on the helper thread, after the lists it builds
         (if they are not built yet, in the same call). ``household`` and ``generation``
         must not change until the result is collected."""
+        census = (household, generation, strong_threshold, nodes, capacity)
         if self._lists_current and self.__dict__["_adj"]["capacity"] == capacity:
-            raw = background.later(
-                kernels.csr_census,
-                *self._census_args(household, generation, strong_threshold, nodes),
-            )
+            args = self._census_args(*census)
+            raw = background.later(kernels.csr_census, *args)
         else:
             self._wait_for_lists()
             self._settle()
             buf = self._adjacency_buffers(capacity)
+            args = self._census_args(*census)
             raw = background.later(
                 kernels.lists_and_census, self.key, self.weight, capacity, buf["indptr"],
-                buf["nbr"], buf["nw"], buf["fill"],
-                *self._census_args(household, generation, strong_threshold, nodes)[4:],
+                buf["nbr"], buf["nw"], buf["fill"], *args[4:],
             )  # fmt: skip
             self._lists_current = True
         self._jobs.append(raw)
-        return background.Then(raw, _census_result)
+        return PendingCensus(raw, _census_result, args[-1])
 
     def _wait_for_lists(self) -> None:
         for job in self._jobs:
@@ -416,15 +427,17 @@ class TieNetwork:
         clustering sample, see ``average_clustering``), counted from the adjacency lists,
         which stay for the next week's context (and tie lookups) until the ties change."""
         self.adjacency(capacity)  # kept for next week's context
-        args = self._census_args(household, generation, strong_threshold, nodes)
+        args = self._census_args(household, generation, strong_threshold, nodes, capacity)
         return _census_result(kernels.csr_census(*args))
 
-    def _census_args(self, household, generation, strong_threshold, nodes) -> tuple:
-        """``tie_kernels.csr_census``'s arguments over the current lists."""
+    def _census_args(self, household, generation, strong_threshold, nodes, capacity) -> tuple:
+        """``tie_kernels.csr_census``'s arguments over the current lists, with a zeroed
+        buffer for the counts."""
         buf = self.__dict__["_adj"]
         return (
             buf["indptr"][:-1], buf["fill"], buf["nbr"], buf["nw"], household, generation,
             np.float32(strong_threshold), np.asarray(nodes, np.int64),
+            np.zeros((capacity, 4), np.int32),
         )  # fmt: skip
 
     def incident(self, nodes: np.ndarray, capacity: int) -> tuple[np.ndarray, np.ndarray]:
