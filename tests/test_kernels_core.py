@@ -158,7 +158,7 @@ def town_week():
         town.step()
     town.solidarity[:] = np.random.default_rng(0).random(len(town.solidarity)) * 0.3
     town.population.frailty[town.population.alive_idx()[:40]] = np.float32(0.6)  # the edge
-    return town, town._week_context()
+    return town, town._week_context()[0]
 
 
 def reference_free_time(model, idx, hv):

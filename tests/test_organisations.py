@@ -137,7 +137,7 @@ def test_a_dying_associations_members_meet_less():
         model = small_town(3000, seed=8, warmup_weeks=8)
         assoc = model.associations[0]
         assoc.vitality = vitality
-        wk = model._week_context()
+        wk, _ = model._week_context()
         members = set(assoc.member_slots().tolist())
         count = 0
         for _ in range(6):  # six monthly events
