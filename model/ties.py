@@ -203,18 +203,21 @@ class TieNetwork:
         ``model.background``) unless they are built or being built: the next
         ``adjacency(capacity)`` finds them ready. Everything else that reads or writes
         the lists waits for them first."""
-        if self._lists_current and self.__dict__["_adj"]["capacity"] == capacity:
-            return
+        if not self._lists_built(capacity):
+            build = self._build_args(capacity)
+            self._jobs.append(background.later(kernels.build_adjacency, *build))
+            self._lists_current = True
+
+    def _lists_built(self, capacity: int) -> bool:
+        """Whether the lists of the current edges are built (or being built)."""
+        return self._lists_current and self.__dict__["_adj"]["capacity"] == capacity
+
+    def _build_args(self, capacity: int) -> tuple:
+        """``tie_kernels.build_adjacency``'s arguments, once nothing else uses the lists."""
         self._wait_for_lists()
         self._settle()
         buf = self._adjacency_buffers(capacity)
-        self._jobs.append(
-            background.later(
-                kernels.build_adjacency, self.key, self.weight, capacity, buf["indptr"],
-                buf["nbr"], buf["nw"], buf["fill"],
-            )
-        )  # fmt: skip
-        self._lists_current = True
+        return self.key, self.weight, capacity, buf["indptr"], buf["nbr"], buf["nw"], buf["fill"]
 
     def census_later(
         self,
@@ -228,18 +231,13 @@ class TieNetwork:
         (if they are not built yet, in the same call). ``household`` and ``generation``
         must not change until the result is collected."""
         census = (household, generation, strong_threshold, nodes, capacity)
-        if self._lists_current and self.__dict__["_adj"]["capacity"] == capacity:
+        if self._lists_built(capacity):
             args = self._census_args(*census)
             raw = background.later(kernels.csr_census, *args)
         else:
-            self._wait_for_lists()
-            self._settle()
-            buf = self._adjacency_buffers(capacity)
+            build = self._build_args(capacity)
             args = self._census_args(*census)
-            raw = background.later(
-                kernels.lists_and_census, self.key, self.weight, capacity, buf["indptr"],
-                buf["nbr"], buf["nw"], buf["fill"], *args[4:],
-            )  # fmt: skip
+            raw = background.later(kernels.lists_and_census, *build, *args[4:])
             self._lists_current = True
         self._jobs.append(raw)
         return PendingCensus(raw, _census_result, args[-1])
