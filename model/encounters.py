@@ -560,8 +560,10 @@ def meet_at_home_and_near(
         idx, np.float32(p.visit_rate), np.float32(0.3), pop.sociability, pop.free_time,
         pop.frailty, age, np.float32(-1.0), model.solidarity, pop.cell, False,
     )  # fmt: skip
-    adj = adjacency
-    calls = (idx, visit_rate, adj.start, adj.end, adj.nbr, adj.weight, pop.household)
+    calls = (
+        idx, visit_rate, adjacency.start, adjacency.end, adjacency.nbr, adjacency.weight,
+        pop.household,
+    )  # fmt: skip
     households = (hv.index.members, hv.index.start, hv.index.size)
     return background.later(
         _meet_at_home_and_near, model.encounter_stream, households, near, work, school, calls

@@ -22,8 +22,6 @@ import numpy as np
 from numba import njit
 
 _DOUBLE = 1.0 / 9007199254740992.0  # 2**-53: a 53-bit uniform in [0, 1), as NumPy's
-_HALF_WORD = 1.0 / 4294967296.0  # 2**-32
-_SHORT = 1.0 / 65536.0  # 2**-16
 
 
 def seeded(seed: np.random.SeedSequence) -> np.ndarray:
@@ -48,22 +46,6 @@ def next_raw(s):  # pragma: no cover - compiled
 def next_double(s):  # pragma: no cover - compiled
     """A uniform in [0, 1) from the top 53 bits (``Generator.random()``'s rule)."""
     return np.float64(next_raw(s) >> np.uint64(11)) * _DOUBLE
-
-
-@njit(cache=True, inline="always")
-def halves(x):  # pragma: no cover - compiled
-    """Two uniforms in [0, 1) with 32 bits each, from one raw draw."""
-    hi = np.float64(x >> np.uint64(32)) * _HALF_WORD
-    lo = np.float64(x & np.uint64(0xFFFFFFFF)) * _HALF_WORD
-    return hi, lo
-
-
-@njit(cache=True, inline="always")
-def quarter(x, k):  # pragma: no cover - compiled
-    """The ``k``-th (0-3) of four uniforms in [0, 1) with 16 bits each, from one raw
-    draw: coarse, but enough to pick among a few hundred and to compare with a
-    chance (16-bit steps of 1.5e-5)."""
-    return np.float64((x >> np.uint64(16 * (3 - k))) & np.uint64(0xFFFF)) * _SHORT
 
 
 @njit(cache=True)
