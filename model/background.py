@@ -5,8 +5,9 @@ paths' rules. Some compiled kernels need nothing the main thread does next, so t
 run on one helper thread while it goes on, and the week collects their results where
 it needs them: the residents' peer shares and then the meetings that need only the
 week's context (while the context is gathered and the residents volunteer and visit
-places), half of the tie merge (while the main thread merges the other half), and
-next week's tie lists with this week's census (while the rest of the week runs).
+places) with their packing and sorting for the merge, half of the tie merge (while the
+main thread merges the other half), and next week's tie lists with this week's census
+(while the rest of the week runs).
 
 The numbers stay the same with the helper or without: the main thread's draws are
 made before their kernels are handed over, in the same order; the helper's kernels
@@ -142,6 +143,17 @@ def later(kernel: Callable[..., Any], *args: Any) -> Job | Done:
         # helper takes it when its kernel is done and the main thread next lets go)
         time.sleep(0)
     return job
+
+
+def after(pending: Pending, kernel: Callable[..., Any], *args: Any) -> Job | Done:
+    """Start ``kernel(pending.result(), *args)`` on the helper thread, behind ``pending``
+    (a job handed to it earlier, or one done in place): a kernel that takes another's
+    result, queued without waiting for it here."""
+    return later(_chained, pending, kernel, args)
+
+
+def _chained(pending: Pending, kernel: Callable[..., Any], args: tuple) -> Any:
+    return kernel(pending.result(), *args)  # (the helper ran ``pending`` first)
 
 
 class Then:

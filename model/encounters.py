@@ -18,7 +18,7 @@ from numba import njit
 from model import background, streams
 from model.attachment import activity_groups
 from model.background import Pending
-from model.tie_kernels import visit_partners
+from model.tie_kernels import pack_sorted, visit_partners
 from model.ties import Context
 
 if TYPE_CHECKING:
@@ -519,19 +519,30 @@ def _contact_rates(
     return out
 
 
+@dataclass
+class NearMeetings:
+    """``meet_at_home_and_near``'s jobs: the pairs, one (u, v) per kind of meeting in
+    ``_KINDS`` order, and then all of them packed and sorted for the tie merge
+    (``tie_kernels.pack_sorted``), counted on the helper while the main thread
+    handles the pairs."""
+
+    pairs: Pending
+    packed: Pending
+
+
 def meet_at_home_and_near(
     model: KizunaModel, idx: np.ndarray, hv: HouseholdView, adjacency: Adjacency
-) -> Pending:
+) -> NearMeetings:
     """The week's meetings that need only its context, drawn and paired on the helper
     thread (``model.background``) while the residents volunteer and visit places and
     the organisations and paths draw theirs: households in full; neighbours by chance
     near home; co-workers and classmates (same school and age) within their group;
-    calls on one's closest ties.
+    calls on one's closest ties. Packing and sorting them for the merge queues behind.
 
     Their random numbers come from ``model.encounter_stream``, which only the helper's
     kernels draw from, one after another, so the main thread's draws need not wait and
     the numbers are the same with the helper or without. The kernel reads homes, ages,
-    households and the tie lists, which nothing changes before ``WeekEncounters.arrays()``
+    households and the tie lists, which nothing changes before ``WeekEncounters.pairs()``
     collects the pairs, and copies of the workplace and school columns.
 
     Sociable people with free time meet and call more; frailty keeps one in; after a
@@ -565,9 +576,11 @@ def meet_at_home_and_near(
         pop.household,
     )  # fmt: skip
     households = (hv.index.members, hv.index.start, hv.index.size)
-    return background.later(
+    pairs = background.later(
         _meet_at_home_and_near, model.encounter_stream, households, near, work, school, calls
     )
+    packed = background.after(pairs, pack_sorted, _NEAR_CODES, pop.capacity)
+    return NearMeetings(pairs, packed)
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
@@ -599,7 +612,7 @@ def week_encounters(
     volunteers: np.ndarray,
     visitors: np.ndarray,
     where: np.ndarray,
-    near: Pending,
+    near: NearMeetings,
 ) -> WeekEncounters:
     """Every encounter of the week, one (u, v) pair of arrays per kind of meeting (the
     caller joins them with the organisations' and paths' in one go): ``near``, from
@@ -624,20 +637,33 @@ def week_encounters(
 _KINDS = (
     Context.HOUSEHOLD, Context.NEIGHBOURHOOD, Context.WORK, Context.SCHOOL, Context.VISIT,
     Context.PLACE, Context.ACTIVITY, Context.INTRODUCTION,
-)  # fmt: skip  # the order of WeekEncounters.arrays()
+)  # fmt: skip  # the order of WeekEncounters.pairs()
+_NEAR = 5  # the first five kinds come from meet_at_home_and_near
+_NEAR_CODES = np.array(_KINDS[:_NEAR], np.int64)
 
 
 class WeekEncounters:
     """The week's encounters by kind of meeting, while some are being paired."""
 
-    def __init__(self, near: Pending, drawn: tuple[tuple[np.ndarray, np.ndarray], ...]) -> None:
+    def __init__(self, near: NearMeetings, drawn: tuple[tuple[np.ndarray, np.ndarray], ...]):
         self._near = near
         self._drawn = drawn
 
-    def arrays(self) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
-        """(u, v, context) arrays, one of each per kind of meeting, in ``_KINDS`` order."""
-        pairs = [*self._near.result(), *self._drawn]
-        us = [u for u, _ in pairs]
-        vs = [v for _, v in pairs]
-        cs = [np.full(len(u), int(ctx), np.int64) for u, ctx in zip(us, _KINDS, strict=True)]
+    def pairs(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """(u arrays, v arrays), one of each per kind of meeting, in ``_KINDS`` order."""
+        pairs = [*self._near.pairs.result(), *self._drawn]
+        return [u for u, _ in pairs], [v for _, v in pairs]
+
+    def unsorted(self) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+        """(u, v, context) arrays of the kinds drawn on the main thread (``_KINDS``
+        from ``_NEAR`` on), for ``TieNetwork.apply_week`` beside ``near_packed()``."""
+        us = [u for u, _ in self._drawn]
+        vs = [v for _, v in self._drawn]
+        kinds = _KINDS[_NEAR:]
+        cs = [np.full(len(u), int(ctx), np.int64) for u, ctx in zip(us, kinds, strict=True)]
         return us, vs, cs
+
+    def near_packed(self) -> np.ndarray:
+        """The meetings of the first ``_NEAR`` kinds packed and sorted, as
+        ``TieNetwork.apply_week`` takes them ``presorted``."""
+        return self._near.packed.result()

@@ -632,15 +632,18 @@ class KizunaModel(Model):
         met = encounters.week_encounters(self, wk, volunteers, visitors, where, near)
         ou, ov, oc, also_volunteered = organisations.week_encounters(self, wk, volunteers)
         iu, iv, ic = self.interventions.weekly(self, wk)
-        us, vs, cs = met.arrays()  # paired meanwhile on the helper thread
+        us, vs = met.pairs()  # paired meanwhile on the helper thread
         ou, ov, oc = [*ou, *iu], [*ov, *iv], [*oc, *ic]
-        u = np.concatenate([*us, *ou])
-        v = np.concatenate([*vs, *ov])
-        ctx = np.concatenate([*cs, *(np.full(len(x), c) for x, c in zip(ou, oc, strict=True))])
-        organisations.npos.word_of_mouth(self, u, v)
+        organisations.npos.word_of_mouth(
+            self, np.concatenate([*us, *ou]), np.concatenate([*vs, *ov])
+        )
+        # the meetings near home come packed and sorted from the helper; the rest here
+        du, dv, dc = met.unsorted()
         formed, dissolved = self.ties.apply_week(
-            u, v, ctx, np.minimum(self._form_prob * self._formation_scale, 1.0),
-            p.tie_strengthen, self.week, rng, p.tie_decay, p.tie_floor,
+            np.concatenate([*du, *ou]), np.concatenate([*dv, *ov]),
+            np.concatenate([*dc, *(np.full(len(x), c) for x, c in zip(ou, oc, strict=True))]),
+            np.minimum(self._form_prob * self._formation_scale, 1.0), p.tie_strengthen,
+            self.week, rng, p.tie_decay, p.tie_floor, presorted=met.near_packed(),
         )  # fmt: skip
         if census:  # the lists and the census, meanwhile
             sample = clustering_sample(self, self.population.alive_idx())

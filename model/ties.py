@@ -298,14 +298,21 @@ class TieNetwork:
         rng: np.random.Generator,
         decay_rate: float,
         floor: float,
+        presorted: np.ndarray | None = None,
     ) -> tuple[int, int]:
         """A week of ties: ``apply_encounters`` then ``decay``, in one pass over the
-        edges (the same numbers). Returns (formed, dissolved)."""
-        return self._merge(u, v, ctx, form_prob, strengthen, week, rng, decay_rate, floor)
+        edges (the same numbers). Returns (formed, dissolved).
+
+        ``presorted``: more encounters, packed and sorted (``tie_kernels.pack_sorted``,
+        done on the helper thread), met as if they were in ``u``, ``v`` and ``ctx``."""
+        return self._merge(
+            u, v, ctx, form_prob, strengthen, week, rng, decay_rate, floor, presorted
+        )
 
     def _merge(
-        self, u, v, ctx, form_prob, strengthen, week, rng, decay_rate: float | None, floor: float
-    ) -> tuple[int, int]:
+        self, u, v, ctx, form_prob, strengthen, week, rng, decay_rate: float | None, floor: float,
+        presorted: np.ndarray | None = None,
+    ) -> tuple[int, int]:  # fmt: skip
         """Merge the encounters and, with a ``decay_rate``, decay in the same pass."""
         self._wait_for_lists()  # the build reads the edges the merge is about to swap
         self._lists_current = False
@@ -313,6 +320,8 @@ class TieNetwork:
             np.asarray(u, np.int64), np.asarray(v, np.int64), np.asarray(ctx, np.int64)
         )
         packed.sort()
+        if presorted is not None:  # sorting the joined encounters would give the same
+            packed = kernels.merge_sorted(presorted, packed)
         if len(packed) == 0:
             return 0, (self.decay(decay_rate, floor) if decay_rate is not None else 0)
         draws = rng.random(len(packed))

@@ -50,6 +50,25 @@ def test_later_runs_on_the_helper_and_passes_errors_back(monkeypatch):
     assert background.later(lambda: threading.current_thread().name).result() == "MainThread"
 
 
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_kernel_after_another_takes_its_result_in_order(enabled, monkeypatch):
+    import threading
+
+    monkeypatch.setattr(background, "ENABLED", enabled)
+    order = []
+
+    def first(x):
+        order.append("first")
+        return x * 2, threading.current_thread().name
+
+    def second(got, y):
+        order.append("second")
+        return got[0] + y, got[1] == threading.current_thread().name
+
+    chained = background.after(background.later(first, 5), second, 1)
+    assert chained.result() == (11, True) and order == ["first", "second"]
+
+
 def test_a_finished_result_is_finished_once_and_errors_stay(monkeypatch):
     monkeypatch.setattr(background, "ENABLED", True)
     calls = []

@@ -257,3 +257,48 @@ def test_clustering_through_the_lists_picks_and_closes_the_same_wedges(seed):
     net.decay(0.0, -1.0)  # the ties changed: lists dropped, the NumPy path
     again = net.average_clustering(nodes, capacity, 7, np.random.default_rng(seed))
     assert again == got
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("capacity", [2, 40, 3000, 70_000])
+def test_packed_on_the_helper_is_the_sorted_packing(seed: int, capacity: int) -> None:
+    """The radix pack sorts as NumPy sorts the packed keys: any number of kinds, empty
+    ones, meetings with oneself left out, capacities whose ranks skip or need passes."""
+    rng = np.random.default_rng(seed)
+    sizes = [0, 1, int(rng.integers(0, 3000)), 7, int(rng.integers(0, 500))]
+    pairs = tuple((rng.integers(0, capacity, n), rng.integers(0, capacity, n)) for n in sizes)
+    kinds = rng.integers(0, 14, len(sizes)).astype(np.int64)
+    u = np.concatenate([p[0] for p in pairs])
+    v = np.concatenate([p[1] for p in pairs])
+    ctx = np.repeat(kinds, sizes)
+    want = np.sort(tie_kernels.pack_encounters(u, v, ctx))
+    assert np.array_equal(tie_kernels.pack_sorted(pairs, kinds, capacity), want)
+    half = len(want) // 3
+    mixed = np.sort(rng.permutation(want)[:half])  # any two sorted parts of the whole
+    rest = np.sort(np.setdiff1d(want, mixed, assume_unique=False))
+    got = tie_kernels.merge_sorted(mixed, rest)
+    assert np.array_equal(got, np.sort(np.concatenate((mixed, rest))))
+    assert np.array_equal(tie_kernels.merge_sorted(want[:0], want), want)
+    assert np.array_equal(tie_kernels.merge_sorted(want, want[:0]), want)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_week_with_presorted_meetings_is_the_week_with_them_joined(seed: int) -> None:
+    capacity = 80
+    rng = np.random.default_rng(seed)
+    near = tuple((rng.integers(0, capacity, n), rng.integers(0, capacity, n)) for n in (60, 0, 90))
+    kinds = np.array([0, 1, 3], np.int64)
+    u, v = rng.integers(0, capacity, 50), rng.integers(0, capacity, 50)
+    ctx = rng.integers(4, 14, 50)
+    joined_u = np.concatenate([*(p[0] for p in near), u])
+    joined_v = np.concatenate([*(p[1] for p in near), v])
+    joined_ctx = np.concatenate([np.repeat(kinds, [60, 0, 90]), ctx])
+    split, whole = _network(seed, capacity, 400), _network(seed, capacity, 400)
+    prob = np.full(16, 0.4)
+    r1, r2 = np.random.default_rng(seed + 7), np.random.default_rng(seed + 7)
+    presorted = tie_kernels.pack_sorted(near, kinds, capacity)
+    got = split.apply_week(u, v, ctx, prob, 0.3, 3, r1, 0.05, 0.1, presorted=presorted)
+    want = whole.apply_week(joined_u, joined_v, joined_ctx, prob, 0.3, 3, r2, 0.05, 0.1)
+    assert got == want
+    assert _edge_arrays(split) == _edge_arrays(whole)
+    assert r1.random() == r2.random()
