@@ -77,3 +77,23 @@ def test_inversion_spends_one_uniform_per_count():
     u = streams.uniforms(s.copy(), 5000)
     counts = streams.poisson_same(s, 4.0, 5000)
     np.testing.assert_array_equal(counts, stats.poisson.ppf(u, 4.0).astype(np.int64))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_batched_draws_are_the_single_draws_in_turn(seed):
+    """``poisson_counts``, ``poisson_same`` and ``uniforms`` keep the state in registers:
+    the same numbers as ``poisson`` and ``next_double`` called one at a time, and the
+    stream left where they would leave it (rates below 10, from 10, and none)."""
+    rng = np.random.default_rng(seed)
+    lam = rng.gamma(1.5, 2.0, 3000)
+    lam[::97] = 0.0
+    lam[::61] = 25.0
+    batched = streams.seeded(np.random.SeedSequence(seed))
+    single = batched.copy()
+    counts = streams.poisson_counts(batched, lam)
+    assert counts.tolist() == [streams.poisson(single, x) for x in lam.tolist()]
+    same = streams.poisson_same(batched, 2.5, 500)
+    assert same.tolist() == [streams.poisson(single, 2.5) for _ in range(500)]
+    uniforms = streams.uniforms(batched, 700)
+    assert uniforms.tolist() == [streams.next_double(single) for _ in range(700)]
+    assert np.array_equal(batched, single)
