@@ -191,8 +191,9 @@ _RADIX = 1 << _RADIX_BITS
 @njit(cache=True, error_model="numpy", nogil=True)
 def pack_sorted(pairs, contexts, capacity):  # pragma: no cover - compiled
     """``pack_encounters`` of the ``(u, v)`` arrays in ``pairs`` (the k-th met in
-    ``contexts[k]``), joined and sorted, in one call without the GIL: NumPy's sort holds
-    it, and numba's own is several times slower (for the helper thread).
+    ``contexts[k]``), joined and sorted, in one compiled call the helper thread runs
+    without the GIL (NumPy's sort would need Python around it there, holding the GIL;
+    numba's own sort is several times slower).
 
     A least-significant-digit radix sort of each encounter's rank
     ``(lo * capacity + hi) * 16 + context``, which orders encounters as their packed
