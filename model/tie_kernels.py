@@ -344,13 +344,10 @@ def incident_lists(a, b, chosen, capacity):  # pragma: no cover - compiled
     return node, other
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
-def build_adjacency(key, weight, capacity, indptr, nbr, nw, fill):  # pragma: no cover
-    """Both directions of every tie grouped by node (CSR) into the given buffers:
-    ``indptr`` (capacity + 1), neighbour ``nbr`` and weight ``nw`` (2 x edges);
-    ``fill`` (capacity) ends as each row's end, ``indptr[1:]``, which ``csr_remove``
-    then lowers while ``indptr[:-1]`` stays each row's start. Reusing buffers spares a
-    fresh allocation (and its page faults) every week."""
+@njit(inline="always")
+def _row_starts(key, capacity, indptr, fill):
+    """Each row's start in ``indptr`` (and its end, ``indptr[1:]``) from the ties'
+    ends; ``fill`` set to the starts, where the rows are then filled from."""
     indptr[:] = 0
     for e in range(key.shape[0]):
         indptr[(key[e] >> PAIR_BITS) + 1] += 1
@@ -358,6 +355,16 @@ def build_adjacency(key, weight, capacity, indptr, nbr, nw, fill):  # pragma: no
     for i in range(capacity):
         indptr[i + 1] += indptr[i]
     fill[:] = indptr[:capacity]
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def build_adjacency(key, weight, capacity, indptr, nbr, nw, fill):  # pragma: no cover
+    """Both directions of every tie grouped by node (CSR) into the given buffers:
+    ``indptr`` (capacity + 1), neighbour ``nbr`` and weight ``nw`` (2 x edges);
+    ``fill`` (capacity) ends as each row's end, ``indptr[1:]``, which ``csr_remove``
+    then lowers while ``indptr[:-1]`` stays each row's start. Reusing buffers spares a
+    fresh allocation (and its page faults) every week."""
+    _row_starts(key, capacity, indptr, fill)
     for e in range(key.shape[0]):
         x = key[e] >> PAIR_BITS
         y = key[e] & LOW_MASK
@@ -576,6 +583,13 @@ def csr_census(
             if o > i:
                 n_outside += outside
                 n_bridge += outside & (generation[o] != gen)
+    first, deg, other = _rows_of(start, end, nbr, nodes)
+    return counts, n_outside, n_bridge, first, deg, other
+
+
+@njit(inline="always")
+def _rows_of(start, end, nbr, nodes):
+    """The lists' rows of the sorted, unique ``nodes``, as ``first, deg, other``."""
     m = nodes.shape[0]
     first = np.empty(m, np.int64)
     deg = np.empty(m, np.int64)
@@ -589,14 +603,37 @@ def csr_census(
         row = start[nodes[k]]
         for j in range(deg[k]):
             other[first[k] + j] = nbr[row + j]
-    return counts, n_outside, n_bridge, first, deg, other
+    return first, deg, other
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
 def lists_and_census(
     key, weight, capacity, indptr, nbr, nw, fill, household, generation, strong, nodes, counts
 ):  # pragma: no cover - compiled
-    """``build_adjacency`` then ``csr_census`` over the lists it built, in one call: one
-    hand-over to the helper thread instead of two."""
-    build_adjacency(key, weight, capacity, indptr, nbr, nw, fill)
-    return csr_census(indptr[:-1], fill, nbr, nw, household, generation, strong, nodes, counts)
+    """``build_adjacency`` and ``csr_census`` in one call (one hand-over to the helper
+    thread instead of two) and one pass over the edges: the census's counts are taken
+    as each tie is placed in its two rows, where reading the rows back cost as much
+    again as building them. The same counts, in the same buffer."""
+    _row_starts(key, capacity, indptr, fill)
+    n_outside = 0
+    n_bridge = 0
+    for e in range(key.shape[0]):
+        x = key[e] >> PAIR_BITS
+        y = key[e] & LOW_MASK
+        w = weight[e]
+        fx = fill[x]
+        nbr[fx] = y
+        nw[fx] = w
+        fill[x] = fx + 1
+        fy = fill[y]
+        nbr[fy] = x
+        nw[fy] = w
+        fill[y] = fy + 1
+        outside = household[x] != household[y]
+        c = 2 * outside + (w >= strong)
+        counts[x, c] += 1
+        counts[y, c] += 1
+        n_outside += outside
+        n_bridge += outside & (generation[x] != generation[y])
+    first, deg, other = _rows_of(indptr[:-1], fill, nbr, nodes)
+    return counts, n_outside, n_bridge, first, deg, other

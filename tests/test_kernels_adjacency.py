@@ -139,6 +139,27 @@ def test_census_from_lists_matches_loop_over_ties(seed: int, capacity: int, n_ed
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(("capacity", "n_edges"), [(1, 0), (2, 3), (30, 80), (80, 600)])
+def test_census_counted_while_the_lists_are_built(seed: int, capacity: int, n_edges: int) -> None:
+    """The week's census, when the lists are not built yet, counts each tie as it is
+    placed (``lists_and_census``): the same census and the same lists as the loop."""
+    net = _network(seed, capacity, n_edges)
+    rng = np.random.default_rng(seed + 200)
+    household = rng.integers(0, 4, capacity).astype(np.int32)
+    generation = rng.integers(0, 3, capacity).astype(np.int8)
+    nodes = np.unique(rng.integers(0, capacity, rng.integers(0, capacity + 1)))
+    counts, n_out, n_bridge, lists = net.census_later(
+        household, generation, 0.5, capacity, nodes
+    ).result()
+    want = _census_reference(net, household, generation, 0.5, capacity)
+    assert np.array_equal(counts, want[0]) and (n_out, n_bridge) == want[1:]
+    rows = _rows_reference(net, capacity)
+    assert lists.deg.tolist() == [len(rows[i]) for i in nodes.tolist()]
+    assert lists.other.tolist() == [y for i in nodes.tolist() for y, _ in rows[i]]
+    assert _rows(net, capacity) == rows  # the lists it built serve the next week
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_tie_lookups_same_through_lists_and_edges(seed: int) -> None:
     capacity = 40
     net = _network(seed, capacity, 160)
