@@ -366,17 +366,20 @@ def build_adjacency(key, weight, capacity, indptr, nbr, nw, fill):  # pragma: no
     fresh allocation (and its page faults) every week."""
     _row_starts(key, capacity, indptr, fill)
     for e in range(key.shape[0]):
-        x = key[e] >> PAIR_BITS
-        y = key[e] & LOW_MASK
-        w = weight[e]
-        fx = fill[x]
-        nbr[fx] = y
-        nw[fx] = w
-        fill[x] = fx + 1
-        fy = fill[y]
-        nbr[fy] = x
-        nw[fy] = w
-        fill[y] = fy + 1
+        _place(key[e] >> PAIR_BITS, key[e] & LOW_MASK, weight[e], nbr, nw, fill)
+
+
+@njit(inline="always")
+def _place(x, y, w, nbr, nw, fill):
+    """Tie (x, y, weight ``w``) at the next free place of both its rows."""
+    fx = fill[x]
+    nbr[fx] = y
+    nw[fx] = w
+    fill[x] = fx + 1
+    fy = fill[y]
+    nbr[fy] = x
+    nw[fy] = w
+    fill[y] = fy + 1
 
 
 @njit(inline="always")
@@ -621,14 +624,7 @@ def lists_and_census(
         x = key[e] >> PAIR_BITS
         y = key[e] & LOW_MASK
         w = weight[e]
-        fx = fill[x]
-        nbr[fx] = y
-        nw[fx] = w
-        fill[x] = fx + 1
-        fy = fill[y]
-        nbr[fy] = x
-        nw[fy] = w
-        fill[y] = fy + 1
+        _place(x, y, w, nbr, nw, fill)
         outside = household[x] != household[y]
         c = 2 * outside + (w >= strong)
         counts[x, c] += 1
