@@ -175,3 +175,138 @@ def school_for(venues, age: np.ndarray, cell: np.ndarray) -> np.ndarray:
         sel = (age >= lo) & (age < hi + 1)
         out[sel] = venues.nearest_school[level, cell[sel]]
     return out
+
+
+def coordinators(model: KizunaModel) -> tuple[np.ndarray, np.ndarray]:
+    """``organisations.government.coordinators`` as array steps (before it was compiled)."""
+    from model import attachment
+    from model.organisations.government import COORDINATOR_MATCH
+    from model.organisations.npos import pick_by_weight
+
+    pop = model.population
+    p = model.params
+    npos = [n for n in model.npos if n.active]
+    n = model.rng.poisson(p.coordinator_introductions * model.population_size / 10_000)
+    if not npos or n == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    free = np.flatnonzero(pop.alive & (pop.age >= 15) & (pop.attach_kind != attachment.NPO))
+    if len(free) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    people = free[model.rng.integers(0, len(free), n)]
+    model.tallies.add("coordinator_introductions", n)
+    weight = np.array([x.capacity for x in npos]) + 1e-9
+    chosen = pick_by_weight(model.rng, weight, n)
+    index = np.array([x.index for x in npos])[chosen]
+    pop.informed_npo[people] = index
+    pop.informed_week[people] = model.week
+    willing = np.clip(pop.propensity[people] * p.propensity_scale, 0.0, 1.0)
+    willing = willing * pop.free_time[people]
+    join = model.rng.random(n) < COORDINATOR_MATCH * willing / max(willing.mean(), 1e-9)
+    pop.attach_kind[people[join]] = attachment.NPO
+    pop.attach_id[people[join]] = index[join]
+    pop.last_volunteer_week[people[join]] = model.week
+    vol = np.flatnonzero(pop.alive & (pop.attach_kind == attachment.NPO))
+    if len(vol) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    counts = np.bincount(pop.attach_id[vol], minlength=len(model.npos))
+    starts = np.cumsum(counts) - counts
+    members = vol[np.argsort(pop.attach_id[vol], kind="stable")]
+    k = counts[index]
+    has = k > 0
+    pick = model.rng.integers(0, k[has])
+    return people[has].astype(np.int64), members[starts[index[has]] + pick]
+
+
+# --- NPOs, as array steps ---------------------------------------------------------------------
+def residents_near(rng, cells, width, height, centres, counts, radius):
+    """``npos._near`` as array steps, given the Poisson counts (drawn before it)."""
+    owner = np.repeat(np.arange(len(centres)), counts)
+    if len(owner) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    centre = np.asarray(centres)[owner]
+    cx, cy = centre // height, centre % height
+    tx = cx + rng.integers(-radius, radius + 1, len(owner))
+    ty = cy + rng.integers(-radius, radius + 1, len(owner))
+    ok = (tx >= 0) & (tx < width) & (ty >= 0) & (ty < height)
+    owner, tx, ty = owner[ok], tx[ok], ty[ok]
+    target = tx * height + ty
+    cnt = cells.count[target]
+    has = cnt > 0
+    owner, target, cnt = owner[has], target[has], cnt[has]
+    pick = cells.members[cells.start[target] + (rng.random(len(owner)) * cnt).astype(np.int64)]
+    return pick, owner
+
+
+def npo_activities(model: KizunaModel, volunteers: np.ndarray):
+    """``npos.activities`` before it was compiled."""
+    from model import attachment
+    from model.encounters import GroupIndex, within_groups
+    from model.organisations.npos import FIELDS
+
+    pop = model.population
+    p = model.params
+    npos = [n for n in model.npos if n.active]
+    if not npos:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    mine = pop.attach_kind[volunteers] == attachment.NPO
+    v_slots = volunteers[mine]
+    v_npo = pop.attach_id[v_slots]
+    counts = np.bincount(v_npo, minlength=len(model.npos)).tolist()
+    for npo in npos:
+        npo.active_volunteers = counts[npo.index]
+        npo.update_capacity()
+    cap = np.array([n.capacity for n in npos])
+    centres = np.array([n.cell_index for n in npos])
+    geo = model.geography
+    served, by = residents_near(
+        model.rng, model.cell_index(), geo.width, geo.height, centres,
+        model.rng.poisson(p.npo_served * cap), p.npo_reach,
+    )  # fmt: skip
+    field = np.array([FIELDS.index(n.field) for n in npos])[by]
+    age = pop.age[served]
+    fits = np.where(
+        field == FIELDS.index("elder_care"),
+        (age >= 65) & (model.lives_alone[served] | (pop.frailty[served] > 0.4)),
+        np.where(field == FIELDS.index("child_support"), age < 15, True),
+    )
+    served, by = served[fits], by[fits]
+    pop.last_served_week[served] = model.week
+    index = np.array([n.index for n in npos])
+    served_counts = np.bincount(by, minlength=len(npos))
+    for npo, n in zip(npos, served_counts.tolist(), strict=True):
+        npo.served_last_week = n
+    people = np.concatenate((v_slots, served))
+    groups = np.concatenate((v_npo, index[by]))
+    return within_groups(GroupIndex.build(people, groups), p.npo_contacts, model.rng)
+
+
+def npo_outreach(model: KizunaModel) -> None:
+    """``npos.outreach`` before it was compiled."""
+    from model.organisations.npos import pick_by_weight
+
+    npos = [n for n in model.npos if n.active]
+    if not npos:
+        return
+    p = model.params
+    pop = model.population
+    cap = np.array([n.capacity for n in npos])
+    centres = np.array([n.cell_index for n in npos])
+    geo = model.geography
+    heard, by = residents_near(
+        model.rng, model.cell_index(), geo.width, geo.height, centres,
+        model.rng.poisson(p.npo_outreach * cap), p.npo_reach,
+    )  # fmt: skip
+    index = np.array([n.index for n in npos])
+    told = index[by]
+    centre = model.intermediary
+    if centre is not None and centre.active and len(npos) > 1:
+        others = [n for n in npos if n is not centre]
+        k = model.rng.poisson(p.npo_outreach * centre.capacity)
+        idx = pop.alive_idx()
+        extra = idx[model.rng.integers(0, len(idx), k)]
+        weights = np.array([n.capacity for n in others]) + 1e-9
+        about = np.array([n.index for n in others])[pick_by_weight(model.rng, weights, k)]
+        heard = np.concatenate((heard, extra))
+        told = np.concatenate((told, about))
+    pop.informed_npo[heard] = told
+    pop.informed_week[heard] = model.week

@@ -20,6 +20,7 @@ from model.interventions.establishing_ties import _forum, _free_employees
 from model.interventions.vitalizing_communities import _drill
 from model.organisations import community, npos, schools
 from model.population import NEVER
+from tests import references
 from tests.towns import small_town
 
 SEEDS = range(6)
@@ -124,6 +125,25 @@ def test_open_college_attendance_matches_the_array_rule(seed, n):
 
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("seed", SEEDS)
+def test_open_college_draws_and_raises_awareness_as_the_array_rule(seed, n):
+    rng = np.random.default_rng(seed)
+    r = residents(rng, n)
+    near_cell = rng.random(30) < 0.6
+    scale = np.float32(0.9 * 0.7)
+    got_rng, want_rng = np.random.default_rng(seed + 3), np.random.default_rng(seed + 3)
+    awareness = r.awareness.copy()
+    got = schools._attend(got_rng, r.idx, r.cell, r.age, r.free_time, near_cell, scale, awareness)
+    u = want_rng.random(len(r.idx))
+    want = r.idx[schools._comes(r.idx, r.cell, r.age, r.free_time, near_cell, scale, u)]
+    aw = r.awareness[want]
+    r.awareness[want] = aw + 0.1 * (1.0 - aw)
+    assert got.tolist() == want.tolist()
+    assert np.array_equal(awareness, r.awareness)
+    assert got_rng.random() == want_rng.random()
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
 def test_stale_volunteers_detach_as_before(seed, n):
     rng = np.random.default_rng(seed)
     r = residents(rng, n)
@@ -203,24 +223,6 @@ def test_association_event_goers_match_the_array_rule(seed, n):
 
 
 # --- NPOs: reaching residents near a centre, word of mouth, weighted picks ---------------------
-def near_reference(rng, cells, width, height, centres, counts, radius):
-    owner = np.repeat(np.arange(len(centres)), counts)
-    if len(owner) == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    centre = np.asarray(centres)[owner]
-    cx, cy = centre // height, centre % height
-    tx = cx + rng.integers(-radius, radius + 1, len(owner))
-    ty = cy + rng.integers(-radius, radius + 1, len(owner))
-    ok = (tx >= 0) & (tx < width) & (ty >= 0) & (ty < height)
-    owner, tx, ty = owner[ok], tx[ok], ty[ok]
-    target = tx * height + ty
-    cnt = cells.count[target]
-    has = cnt > 0
-    owner, target, cnt = owner[has], target[has], cnt[has]
-    pick = cells.members[cells.start[target] + (rng.random(len(owner)) * cnt).astype(np.int64)]
-    return pick, owner
-
-
 @pytest.mark.parametrize("seed", SEEDS)
 def test_residents_near_draws_and_picks_as_before(seed):
     rng = np.random.default_rng(seed)
@@ -228,17 +230,88 @@ def test_residents_near_draws_and_picks_as_before(seed):
     n = [0, 1, 40][seed % 3]
     home = rng.integers(0, width * height // 2, n)  # half the grid is empty
     cells = CellIndex.build(np.arange(n) * 3, home, width * height)
-    geo = SimpleNamespace(width=width, height=height)
     centres = rng.integers(0, width * height, 4)
-    counts = rng.poisson(3.0, 4) if seed % 2 else np.zeros(4, np.int64)
-    model = SimpleNamespace(
-        cell_index=lambda: cells, geography=geo, rng=np.random.default_rng(seed + 100)
+    capacity = rng.random(4) * 6 * (rng.random(4) < 0.8) if seed % 2 else np.zeros(4)
+    rate = [0.5, 3.0, 30.0][seed % 3]  # Poisson means below and above NumPy's switch at 10
+    got_rng, ref_rng = np.random.default_rng(seed + 100), np.random.default_rng(seed + 100)
+    got = npos._near(
+        got_rng, rate, capacity, centres, 2, width, height, cells.start, cells.count, cells.members
     )
-    got = npos.residents_near(model, centres, counts, 2)
-    ref_rng = np.random.default_rng(seed + 100)
-    want = near_reference(ref_rng, cells, width, height, centres, counts, 2)
+    counts = ref_rng.poisson(rate * capacity)
+    want = references.residents_near(ref_rng, cells, width, height, centres, counts, 2)
     assert all(np.array_equal(g, w) for g, w in zip(got, want, strict=True))
-    assert model.rng.random() == ref_rng.random()  # the same number of draws
+    assert got_rng.random() == ref_rng.random()  # the same number of draws
+
+
+class _NPO(SimpleNamespace):
+    """An NPO as the weekly rules read it: capacity follows its active volunteers."""
+
+    def update_capacity(self) -> None:
+        self.capacity = 0.4 * self.staff + 0.7 * self.active_volunteers
+
+
+def _npo_town(seed: int, n: int, n_npos: int, centre: bool) -> SimpleNamespace:
+    """Residents (model dtypes) on a 6 x 5 grid, NPOs of every field (some closed, some
+    with capacities that make Poisson means above 10), and the support centre or none."""
+    rng = np.random.default_rng(seed)
+    r = residents(rng, n)
+    r.frailty[::3] = 0.4  # on the elder-care rule's edges, in float32
+    r.age[::4], r.age[1::4] = 65.0, 15.0
+    cells = CellIndex.build(r.idx, r.cell[r.idx], 30)
+    npos = [
+        _NPO(
+            index=i, active=bool(rng.random() < 0.8), field=npos_fields[i % 3],
+            cell_index=int(rng.integers(0, 30)), staff=int(rng.integers(0, 40)),
+            capacity=float(rng.random() * 20), active_volunteers=0, served_last_week=-1,
+        )
+        for i in range(n_npos)
+    ]  # fmt: skip
+    pop = SimpleNamespace(
+        age=r.age, frailty=r.frailty, attach_kind=r.attach_kind,
+        attach_id=np.minimum(r.attach_id, n_npos - 1).astype(np.int32),
+        last_served_week=np.full(r.cap, -3, np.int32), informed_npo=np.full(r.cap, -1, np.int32),
+        informed_week=np.full(r.cap, -5, np.int32), alive_idx=lambda: r.idx,
+    )  # fmt: skip
+    return SimpleNamespace(
+        population=pop, npos=npos, intermediary=npos[-1] if centre else None, week=7,
+        lives_alone=rng.random(r.cap) < 0.4, cell_index=lambda: cells,
+        geography=SimpleNamespace(width=6, height=5), rng=np.random.default_rng(seed + 9),
+        params=SimpleNamespace(npo_served=0.9, npo_outreach=0.6, npo_reach=2, npo_contacts=1.5),
+        volunteers=np.sort(rng.choice(r.idx, size=len(r.idx) // 2, replace=False)),
+    )  # fmt: skip
+
+
+npos_fields = npos.FIELDS
+
+
+def _same_towns(got, want) -> None:
+    for column in ("last_served_week", "informed_npo", "informed_week"):
+        assert np.array_equal(getattr(got.population, column), getattr(want.population, column))
+    for a, b in zip(got.npos, want.npos, strict=True):
+        assert vars(a) == vars(b)
+    assert got.rng.random() == want.rng.random()  # the same draws, to the last one
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("n_npos", (1, 5))
+@pytest.mark.parametrize("seed", SEEDS)
+def test_npo_activities_serve_and_group_as_the_array_rule(seed, n_npos, n):
+    got_town, want_town = _npo_town(seed, n, n_npos, True), _npo_town(seed, n, n_npos, True)
+    got = npos.activities(got_town, None, got_town.volunteers)
+    want = references.npo_activities(want_town, want_town.volunteers)
+    assert [g.tolist() for g in got] == [w.tolist() for w in want]
+    _same_towns(got_town, want_town)
+
+
+@pytest.mark.parametrize("n", SIZES[1:])  # (the centre tells someone: a town of nobody fails)
+@pytest.mark.parametrize(("n_npos", "centre"), [(1, True), (5, True), (5, False)])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_npo_outreach_informs_as_the_array_rule(seed, n_npos, centre, n):
+    got_town = _npo_town(seed, n, n_npos, centre)
+    want_town = _npo_town(seed, n, n_npos, centre)
+    npos.outreach(got_town)
+    references.npo_outreach(want_town)
+    _same_towns(got_town, want_town)
 
 
 @pytest.mark.parametrize("seed", range(40))

@@ -4,6 +4,8 @@ same rows in the same order, the same balances, account codes and totals."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -14,6 +16,7 @@ from model.interventions.base import _PAYER_SOURCE as PAYER_SOURCE
 from model.ledger import CHANNELS, Ledger
 from model.organisations import government
 from model.ties import Context
+from tests import references
 from tests.references import ListLedger
 
 ACCOUNTS = ("government", "bank:3", "foundation:9", "npo:1")
@@ -173,3 +176,56 @@ def test_coordinator_kernels_match_the_masks_and_the_stable_sort(seed: int, cap:
     assert counts.tolist() == want_counts.tolist()
     assert starts.tolist() == (np.cumsum(want_counts) - want_counts).tolist()
     assert members.tolist() == vol[np.argsort(by_npo, kind="stable")].tolist()
+
+
+def _coordinator_town(seed: int, cap: int, n_npos: int, rate: float) -> SimpleNamespace:
+    """A model as ``coordinators`` reads it: resident columns in the model's dtypes, NPOs
+    (some closed, some without volunteers), a tally and the generator."""
+    rng = np.random.default_rng(seed)
+    kind = rng.integers(0, 4, cap).astype(np.int8)
+    pop = SimpleNamespace(
+        alive=rng.random(cap) < 0.8,
+        age=rng.choice(np.array([3.0, 14.99, 15.0, 40.0, 80.0], np.float32), cap),
+        attach_kind=kind,
+        attach_id=np.where(kind == attachment.NPO, rng.integers(0, max(n_npos, 1), cap), -1).astype(
+            np.int32
+        ),
+        propensity=rng.random(cap).astype(np.float32),
+        free_time=(rng.random(cap) * (rng.random(cap) < 0.9)).astype(np.float32),
+        informed_npo=np.full(cap, -1, np.int32),
+        informed_week=np.full(cap, -7, np.int32),
+        last_volunteer_week=np.full(cap, -9, np.int32),
+    )
+    npos = [
+        SimpleNamespace(index=i, active=bool(rng.random() < 0.8), capacity=float(rng.random() * 5))
+        for i in range(n_npos)
+    ]
+    tally: list[int] = []
+    return SimpleNamespace(
+        population=pop, npos=npos, week=12, population_size=int(pop.alive.sum()),
+        params=SimpleNamespace(coordinator_introductions=rate, propensity_scale=1.7),
+        tallies=SimpleNamespace(add=lambda name, k: tally.append(k), seen=tally),
+        rng=np.random.default_rng(seed + 50),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize(
+    ("cap", "n_npos", "rate"),
+    [(0, 2, 5.0), (1, 1, 3e4), (60, 3, 2e3), (400, 12, 400.0), (400, 0, 400.0)],
+)
+def test_coordinators_introduce_as_the_array_rule(seed, cap, n_npos, rate) -> None:
+    """The compiled introductions draw and decide exactly as the array steps did: the
+    same pairs, the same columns written, the same tally, the generator left alike."""
+    got_town = _coordinator_town(seed, cap, n_npos, rate)
+    want_town = _coordinator_town(seed, cap, n_npos, rate)
+    got = government.coordinators(got_town)
+    want = references.coordinators(want_town)
+    assert [g.tolist() for g in got] == [w.tolist() for w in want]
+    assert all(g.dtype == np.int64 for g in got)
+    for column in vars(want_town.population):
+        assert np.array_equal(
+            getattr(got_town.population, column), getattr(want_town.population, column)
+        ), column
+    assert got_town.tallies.seen == want_town.tallies.seen
+    assert got_town.rng.random() == want_town.rng.random()

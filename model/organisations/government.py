@@ -15,8 +15,8 @@ import numpy as np
 from numba import njit
 
 from model import attachment, ledger
+from model.gathered_sums import pairwise_sum
 from model.organisations import community
-from model.organisations import npos as npos_module
 from model.organisations.base import Organisation
 
 if TYPE_CHECKING:
@@ -86,36 +86,81 @@ def coordinators(model: KizunaModel) -> tuple[np.ndarray, np.ndarray]:
     n = model.rng.poisson(p.coordinator_introductions * model.population_size / 10_000)
     if not npos or n == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    # one mask over all slots costs a fraction of gathering the alive residents' columns
-    free = free_adults(pop.alive, pop.age, pop.attach_kind, attachment.NPO)
-    if len(free) == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    people = free[model.rng.integers(0, len(free), n)]
-    model.tallies.add("coordinator_introductions", n)  # challenge 24
     weight = np.array([x.capacity for x in npos]) + 1e-9
-    chosen = npos_module.pick_by_weight(model.rng, weight, n)
-    index = np.array([x.index for x in npos])[chosen]
-    pop.informed_npo[people] = index
-    pop.informed_week[people] = model.week
+    index = np.array([x.index for x in npos])
+    introduced, people, partners = _introduce(
+        model.rng, n, pop.alive, pop.age, pop.attach_kind, attachment.NPO, weight, index,
+        pop.informed_npo, pop.informed_week, model.week, pop.propensity,
+        np.float32(p.propensity_scale), pop.free_time, np.float32(COORDINATOR_MATCH),
+        pop.attach_id, pop.last_volunteer_week, len(model.npos),
+    )  # fmt: skip
+    if introduced:
+        model.tallies.add("coordinator_introductions", n)  # challenge 24
+    return people, partners
+
+
+@njit(cache=True)
+def _introduce(
+    rng, n, alive, age, attach_kind, npo, weight, index, informed_npo, informed_week, week,
+    propensity, scale, free_time, match, attach_id, last_volunteer_week, n_npos,
+):  # fmt: skip  # pragma: no cover - compiled
+    """``n`` introductions in one compiled call (a ``Generator`` costs ~10 us to hand to
+    numba, the dozen array steps it replaces ~150 us): whether anyone could be
+    introduced, then (introduced, partner) pairs for those whose NPO has volunteers.
+
+    The draws and the arithmetic are ``tests/references.py``'s ``coordinators``, in its
+    order: ``n`` people among the free adults, their NPOs by weight (``pick_by_weight``),
+    a uniform each to join (below ``match`` times their willingness over its float32
+    mean), then a partner each among their NPO's volunteers (scalar ``integers`` calls
+    in turn, as NumPy's array of bounds draws)."""
+    empty = np.empty(0, np.int64)
+    # one mask over all slots costs a fraction of gathering the alive residents' columns
+    free = free_adults(alive, age, attach_kind, npo)
+    if len(free) == 0:
+        return False, empty, empty
+    people = free[rng.integers(0, len(free), n)]
+    m = len(weight)
+    cdf = (weight / (0.0 + pairwise_sum(weight, np.arange(m), 0, m))).cumsum()
+    cdf /= cdf[-1]
+    npo_of = np.empty(n, np.int64)
+    for i in range(n):
+        npo_of[i] = index[np.searchsorted(cdf, rng.random(), side="right")]
+    for i in range(n):
+        informed_npo[people[i]] = npo_of[i]
+        informed_week[people[i]] = week
     # a good match: the willing start volunteering there right away
-    willing = pop.disposition(people, p.propensity_scale) * pop.free_time[people]
-    join = model.rng.random(n) < COORDINATOR_MATCH * willing / max(willing.mean(), 1e-9)
-    pop.attach_kind[people[join]] = attachment.NPO
-    pop.attach_id[people[join]] = index[join]
-    pop.last_volunteer_week[people[join]] = model.week
-    # meet one of the NPO's volunteers, if it has any
-    # each NPO's volunteers as one block, in slot order; a draw for each introduced
-    # person whose NPO has volunteers (an array of bounds draws as scalar calls would)
-    counts, starts, members = npo_rosters(
-        pop.alive, pop.attach_kind, attachment.NPO, pop.attach_id, len(model.npos)
+    willing = np.empty(n, np.float32)
+    for i in range(n):
+        s = people[i]
+        disposition = min(max(propensity[s] * scale, np.float32(0.0)), np.float32(1.0))
+        willing[i] = disposition * free_time[s]
+    mean = np.float32(
+        np.float64(np.float32(0.0) + pairwise_sum(willing, np.arange(n), 0, n)) / np.float64(n)
     )
+    floor = np.float32(1e-9)
+    if floor > mean:
+        mean = floor
+    for i in range(n):
+        if rng.random() < match * willing[i] / mean:
+            s = people[i]
+            attach_kind[s] = npo
+            attach_id[s] = npo_of[i]
+            last_volunteer_week[s] = week
+    # meet one of the NPO's volunteers, if it has any: each NPO's volunteers as one
+    # block, in slot order; a draw for each introduced person whose NPO has volunteers
+    counts, starts, members = npo_rosters(alive, attach_kind, npo, attach_id, n_npos)
     if len(members) == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    k = counts[index]
-    has = k > 0
-    pick = model.rng.integers(0, k[has])
-    v = members[starts[index[has]] + pick]
-    return people[has].astype(np.int64), v
+        return True, empty, empty
+    met = np.empty(n, np.int64)
+    partner = np.empty(n, np.int64)
+    k = 0
+    for i in range(n):
+        c = counts[npo_of[i]]
+        if c > 0:
+            met[k] = people[i]
+            partner[k] = members[starts[npo_of[i]] + rng.integers(0, c)]
+            k += 1
+    return True, met[:k].copy(), partner[:k].copy()
 
 
 @njit(cache=True)

@@ -23,6 +23,7 @@ from numba import njit
 
 from model import attachment, ledger
 from model.encounters import GroupIndex, within_groups
+from model.gathered_sums import pairwise_sum
 from model.organisations.base import Organisation
 
 if TYPE_CHECKING:
@@ -133,28 +134,29 @@ def active_npos(model: KizunaModel) -> list[NPO]:
     return [n for n in model.npos if n.active]
 
 
-def residents_near(
-    model: KizunaModel, centres: np.ndarray, counts: np.ndarray, radius: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Random residents living within ``radius`` cells of each centre, ``counts[i]``
-    draws for centre ``i`` (draws landing on empty cells give nobody).
+@njit(cache=True)
+def _near(
+    rng, rate, capacity, centres, radius, width, height, start, count, members
+):  # pragma: no cover - compiled
+    """Random residents living within ``radius`` cells of each centre: a Poisson(``rate``
+    times the centre's ``capacity``) number of draws for each, draws landing on empty
+    cells giving nobody; (resident slot, centre position) pairs.
 
-    Returns (resident slots, centre position) pairs.
-    """
-    cells = model.cell_index()
-    geo = model.geography
-    total = int(counts.sum())
+    Drawn as the array steps did (``tests/test_kernels_organisations.py``'s reference):
+    the Poisson counts (NumPy draws an array of means one at a time), then every draw's
+    x offset, every y offset, and a uniform for each draw that lands on an inhabited
+    cell, to pick one of its residents."""
+    counts = np.empty(capacity.shape[0], np.int64)
+    for i in range(capacity.shape[0]):
+        counts[i] = rng.poisson(rate * capacity[i])
+    total = counts.sum()
     if total == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    rng = model.rng
     dx = rng.integers(-radius, radius + 1, total)
     dy = rng.integers(-radius, radius + 1, total)
-    owner, target = _landing(
-        np.asarray(centres, np.int64), np.asarray(counts, np.int64), dx, dy,
-        geo.width, geo.height, cells.count,
-    )  # fmt: skip
-    u = rng.random(len(owner))
-    return _pick(target, u, cells.start, cells.count, cells.members), owner
+    owner, target = _landing(centres, counts, dx, dy, width, height, count)
+    u = rng.random(owner.shape[0])
+    return _pick(target, u, start, count, members), owner
 
 
 @njit(cache=True)
@@ -219,23 +221,46 @@ def outreach(model: KizunaModel) -> None:
         return
     p = model.params
     pop = model.population
-    cap = np.array([n.capacity for n in npos])
-    centres = np.array([n.cell_index for n in npos])
-    heard, by = residents_near(model, centres, model.rng.poisson(p.npo_outreach * cap), p.npo_reach)
-    index = np.array([n.index for n in npos])
-    told = index[by]
+    cells = model.cell_index()
+    geo = model.geography
     centre = model.intermediary
-    if centre is not None and centre.active and len(npos) > 1:
-        others = [n for n in npos if n is not centre]
-        k = model.rng.poisson(p.npo_outreach * centre.capacity)
-        idx = pop.alive_idx()
-        extra = idx[model.rng.integers(0, len(idx), k)]
-        weights = np.array([n.capacity for n in others]) + 1e-9
-        about = np.array([n.index for n in others])[pick_by_weight(model.rng, weights, k)]
-        heard = np.concatenate((heard, extra))
-        told = np.concatenate((told, about))
-    pop.informed_npo[heard] = told
-    pop.informed_week[heard] = model.week
+    everywhere = centre is not None and centre.active and len(npos) > 1
+    others = [n for n in npos if n is not centre] if everywhere else []
+    _tell_near_and_far(
+        model.rng, p.npo_outreach, np.array([n.capacity for n in npos]),
+        np.array([n.cell_index for n in npos]), p.npo_reach, geo.width, geo.height,
+        cells.start, cells.count, cells.members, np.array([n.index for n in npos]),
+        centre.capacity if everywhere else -1.0, pop.alive_idx(),
+        np.array([n.capacity for n in others], np.float64) + 1e-9,
+        np.array([n.index for n in others], np.int64), pop.informed_npo, pop.informed_week,
+        model.week,
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _tell_near_and_far(
+    rng, rate, capacity, centres, radius, width, height, start, count, members, index,
+    centre_capacity, idx, other_weight, other_index, informed_npo, informed_week, week,
+):  # fmt: skip  # pragma: no cover - compiled
+    """``outreach`` in one compiled call, drawing as the array steps did: the residents
+    near each NPO (``_near``), then, unless ``centre_capacity`` is negative, the centre's
+    Poisson(``rate`` x its capacity) residents anywhere and the NPO each hears of (as
+    ``pick_by_weight`` over ``other_weight``). Later news overwrites earlier, in that
+    order, as NumPy's fancy assignment does."""
+    heard, by = _near(rng, rate, capacity, centres, radius, width, height, start, count, members)
+    for k in range(heard.shape[0]):
+        informed_npo[heard[k]] = index[by[k]]
+        informed_week[heard[k]] = week
+    if centre_capacity < 0:
+        return
+    k = rng.poisson(rate * centre_capacity)
+    extra = idx[rng.integers(0, idx.shape[0], k)]
+    m = other_weight.shape[0]
+    cdf = (other_weight / (0.0 + pairwise_sum(other_weight, np.arange(m), 0, m))).cumsum()
+    cdf /= cdf[-1]
+    for j in range(k):
+        informed_npo[extra[j]] = other_index[np.searchsorted(cdf, rng.random(), side="right")]
+        informed_week[extra[j]] = week
 
 
 def activities(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray):
@@ -249,32 +274,85 @@ def activities(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray):
     npos = active_npos(model)
     if not npos:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    mine = pop.attach_kind[volunteers] == attachment.NPO
-    v_slots = volunteers[mine]
-    v_npo = pop.attach_id[v_slots]
-    counts = np.bincount(v_npo, minlength=len(model.npos)).tolist()
+    v_slots, v_npo, counts = _npo_volunteers(
+        volunteers, pop.attach_kind, attachment.NPO, pop.attach_id, len(model.npos)
+    )
+    counts = counts.tolist()
     for npo in npos:
         npo.active_volunteers = counts[npo.index]
         npo.update_capacity()
-    cap = np.array([n.capacity for n in npos])
-    centres = np.array([n.cell_index for n in npos])
-    served, by = residents_near(model, centres, model.rng.poisson(p.npo_served * cap), p.npo_reach)
-    field = np.array([FIELDS.index(n.field) for n in npos])[by]
-    age = pop.age[served]
-    fits = np.where(
-        field == FIELDS.index("elder_care"),
-        (age >= 65) & (model.lives_alone[served] | (pop.frailty[served] > 0.4)),
-        np.where(field == FIELDS.index("child_support"), age < 15, True),
-    )
-    served, by = served[fits], by[fits]
-    pop.last_served_week[served] = model.week  # challenge 7
-    index = np.array([n.index for n in npos])
-    served_counts = np.bincount(by, minlength=len(npos))
+    cells = model.cell_index()
+    geo = model.geography
+    people, groups, served_counts = _serve(
+        model.rng, p.npo_served, np.array([n.capacity for n in npos]),
+        np.array([n.cell_index for n in npos]), p.npo_reach, geo.width, geo.height,
+        cells.start, cells.count, cells.members, np.array([FIELDS.index(n.field) for n in npos]),
+        np.array([n.index for n in npos]), pop.age, model.lives_alone, pop.frailty,
+        pop.last_served_week, model.week, v_slots, v_npo,
+    )  # fmt: skip
     for npo, n in zip(npos, served_counts.tolist(), strict=True):
         npo.served_last_week = n
-    people = np.concatenate((v_slots, served))
-    groups = np.concatenate((v_npo, index[by]))
     return within_groups(GroupIndex.build(people, groups), p.npo_contacts, model.rng)
+
+
+@njit(cache=True)
+def _npo_volunteers(volunteers, attach_kind, npo, attach_id, n_npos):  # pragma: no cover
+    """This week's volunteers who volunteer for an NPO (in ``volunteers``' order), their
+    NPOs, and how many each NPO has (``np.bincount(..., minlength=n_npos)``)."""
+    slots = np.empty(volunteers.shape[0], np.int64)
+    k = 0
+    size = n_npos
+    for s in volunteers:
+        if attach_kind[s] == npo:
+            slots[k] = s
+            k += 1
+            size = max(size, attach_id[s] + 1)
+    slots = slots[:k].copy()
+    which = np.empty(k, attach_id.dtype)
+    counts = np.zeros(size, np.int64)
+    for j in range(k):
+        which[j] = attach_id[slots[j]]
+        counts[which[j]] += 1
+    return slots, which, counts
+
+
+@njit(cache=True)
+def _serve(
+    rng, rate, capacity, centres, radius, width, height, start, count, members, field, index,
+    age, lives_alone, frailty, last_served_week, week, v_slots, v_npo,
+):  # fmt: skip  # pragma: no cover - compiled
+    """The people each NPO serves this week (``_near``, kept when they fit its field:
+    elder care serves those 65+ living alone or frailer than 0.4, child support those
+    under 15, the rest anyone), marked as served; then the week's activity groups (its
+    volunteers first, then those served, with their NPO) and how many each NPO served."""
+    served, by = _near(rng, rate, capacity, centres, radius, width, height, start, count, members)
+    n_v = v_slots.shape[0]
+    people = np.empty(n_v + served.shape[0], np.int64)
+    groups = np.empty(n_v + served.shape[0], np.int64)
+    people[:n_v] = v_slots
+    groups[:n_v] = v_npo
+    served_counts = np.zeros(capacity.shape[0], np.int64)
+    k = n_v
+    for j in range(served.shape[0]):
+        s = served[j]
+        f = field[by[j]]
+        if f == _ELDER_CARE:
+            fits = age[s] >= 65 and (lives_alone[s] or frailty[s] > np.float32(0.4))
+        elif f == _CHILD_SUPPORT:
+            fits = age[s] < 15
+        else:
+            fits = True
+        if fits:
+            last_served_week[s] = week  # challenge 7
+            served_counts[by[j]] += 1
+            people[k] = s
+            groups[k] = index[by[j]]
+            k += 1
+    return people[:k].copy(), groups[:k].copy(), served_counts
+
+
+_ELDER_CARE = FIELDS.index("elder_care")
+_CHILD_SUPPORT = FIELDS.index("child_support")
 
 
 def word_of_mouth(model: KizunaModel, u: np.ndarray, v: np.ndarray) -> None:
