@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model import role_kernels, vital_kernels
+from model import role_kernels, trait_kernels, vital_kernels
 from model.population import NO_EMPLOYER, OUTSIDE_EMPLOYER
 from model.venues import SCHOOL_LEVELS, STUDENT_AGES
 from model.vital_rates import (
@@ -48,28 +48,18 @@ TRAIT_COLUMNS = frozenset(
 
 
 def init_traits(model: KizunaModel, slots: np.ndarray) -> None:
-    """Draw lasting traits for new residents (start of the run, births, arrivals)."""
-    rng = model.rng
+    """Draw lasting traits for new residents (start of the run, births, arrivals): civic
+    propensity (beta), sociability (gamma, mean 1), awareness and trust (beta), frailty
+    and earnings offsets (standard normal), work and study ranks (uniform), in one
+    compiled call (``trait_kernels.draw_traits``). Frail people die sooner than robust
+    ones of the same age and sex (proportional hazards, mean relative risk 1)."""
     pop = model.population
-    n = len(slots)
-    # civic propensity: most people are only mildly disposed, a minority strongly
-    pop.propensity[slots] = rng.beta(0.8, 2.2, n)
-    # sociability: gamma with mean 1 and coefficient of variation 0.8 (assumption)
-    pop.sociability[slots] = rng.gamma(1.5625, 0.64, n)
-    pop.awareness[slots] = rng.beta(2.5, 4.0, n)  # near the town's steady state
-    t0 = rng.beta(2.0, 3.0, n)
-    pop.trust0[slots] = t0
-    pop.trust[slots] = t0
-    pop.frailty_u[slots] = rng.standard_normal(n)
-    # frail people die sooner than robust ones of the same age and sex (proportional
-    # hazards, mean relative risk 1)
-    pop.mortality_rr[slots] = np.exp(
-        FRAILTY_MORTALITY_LOG_RR * pop.frailty_u[slots] - FRAILTY_MORTALITY_LOG_RR**2 / 2
-    )
-    pop.income_u[slots] = rng.standard_normal(n)
-    pop.work_u[slots] = rng.random(n)
-    pop.study_u[slots] = rng.random(n)
-    pop.motivation[slots] = 1.0
+    z = trait_kernels.draw_traits(
+        model.rng, slots, FRAILTY_MORTALITY_LOG_RR, pop.propensity, pop.sociability,
+        pop.awareness, pop.trust0, pop.trust, pop.frailty_u, pop.income_u, pop.work_u,
+        pop.study_u, pop.motivation,
+    )  # fmt: skip
+    pop.mortality_rr[slots] = np.exp(z)
 
 
 def update_frailty(model: KizunaModel, idx: np.ndarray) -> None:

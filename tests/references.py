@@ -310,3 +310,26 @@ def npo_outreach(model: KizunaModel) -> None:
         told = np.concatenate((told, about))
     pop.informed_npo[heard] = told
     pop.informed_week[heard] = model.week
+
+
+def init_traits(model: KizunaModel, slots: np.ndarray) -> None:
+    """``demography.init_traits`` as the array steps it was before it was compiled."""
+    from model.demography import FRAILTY_MORTALITY_LOG_RR
+
+    rng = model.rng
+    pop = model.population
+    n = len(slots)
+    pop.propensity[slots] = rng.beta(0.8, 2.2, n)
+    pop.sociability[slots] = rng.gamma(1.5625, 0.64, n)
+    pop.awareness[slots] = rng.beta(2.5, 4.0, n)
+    t0 = rng.beta(2.0, 3.0, n)
+    pop.trust0[slots] = t0
+    pop.trust[slots] = t0
+    pop.frailty_u[slots] = rng.standard_normal(n)
+    pop.mortality_rr[slots] = np.exp(
+        FRAILTY_MORTALITY_LOG_RR * pop.frailty_u[slots] - FRAILTY_MORTALITY_LOG_RR**2 / 2
+    )
+    pop.income_u[slots] = rng.standard_normal(n)
+    pop.work_u[slots] = rng.random(n)
+    pop.study_u[slots] = rng.random(n)
+    pop.motivation[slots] = 1.0

@@ -330,3 +330,25 @@ def test_newborns_skip_assign_roles_without_a_difference(seed: int) -> None:
                                pop.household[mothers[:1]].repeat(200),
                                pop.cell[mothers[:1]].repeat(200))  # fmt: skip
     assert np.count_nonzero(pop.income[older]) > 0
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 17, 500])
+@pytest.mark.parametrize("seed", range(4))
+def test_new_residents_traits_are_the_array_draws(seed: int, n: int) -> None:
+    """One compiled call draws every trait as the eight NumPy calls did, leaves the
+    other slots alone, and leaves the generator where they left it."""
+    from types import SimpleNamespace
+
+    def town():
+        pop = Population(capacity=2 * n + 3)
+        pop.motivation[:] = 0.25  # so that setting it to 1 shows
+        return SimpleNamespace(population=pop, rng=np.random.default_rng(seed))
+
+    slots = np.sort(np.random.default_rng(seed + 10).choice(2 * n + 3, n, replace=False))
+    got, want = town(), town()
+    demography.init_traits(got, slots)
+    references.init_traits(want, slots)
+    for column in demography.TRAIT_COLUMNS - {"frailty"}:
+        same = np.array_equal(getattr(got.population, column), getattr(want.population, column))
+        assert same, column
+    assert got.rng.random() == want.rng.random()
