@@ -16,7 +16,7 @@ import pytest
 from model import attachment, membership, places
 from model.encounters import CellIndex
 from model.interventions.base import Target
-from model.interventions.establishing_ties import _forum, _free_employees
+from model.interventions.establishing_ties import _forum, _free_employees, _place_employees
 from model.interventions.vitalizing_communities import _drill
 from model.organisations import community, npos, schools
 from model.population import NEVER
@@ -419,6 +419,36 @@ def test_free_employees_match_the_array_rule(seed):
     want = r.idx[(r.employer[r.idx] >= 0) & (r.attach_kind[r.idx] != attachment.NPO)]
     got = _free_employees(r.idx, r.employer, r.attach_kind, attachment.NPO)
     assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("chance", (0.0, 0.3, 1.0))
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_exchange_placements_draw_as_the_array_rule(seed, n, chance):
+    """Path 5 places free employees with NPOs as its two NumPy draws did."""
+    r = residents(np.random.default_rng(seed), n)
+    index = np.array([4, 0, 7])
+    got, want = (
+        SimpleNamespace(
+            kind=r.attach_kind.copy(),
+            id=r.attach_id.copy(),
+            week=np.full(r.cap, -1, np.int32),
+            rng=np.random.default_rng(seed + 1),
+        )
+        for _ in range(2)
+    )
+    _place_employees(
+        got.rng, r.idx, r.employer, got.kind, attachment.NPO, chance, index, got.id, got.week, 8
+    )
+    free = (r.employer[r.idx] >= 0) & (r.attach_kind[r.idx] != attachment.NPO)
+    employees = r.idx[free]
+    placed = employees[want.rng.random(len(employees)) < chance]
+    want.kind[placed] = attachment.NPO
+    want.id[placed] = index[want.rng.integers(0, len(index), len(placed))]
+    want.week[placed] = 8
+    for column in ("kind", "id", "week"):
+        assert np.array_equal(getattr(got, column), getattr(want, column))
+    assert got.rng.random() == want.rng.random()
 
 
 # --- on a small town: per-association answers, platform roster, target counts ------------------

@@ -189,13 +189,11 @@ class Path05Exchanges(Intervention):
         if not npos:
             return None
         pop = model.population
-        idx = wk.idx
-        employees = _free_employees(idx, pop.employer, pop.attach_kind, attachment.NPO)
-        placed = employees[model.rng.random(len(employees)) < self.intensity / 52.0]
-        index = np.array([n.index for n in npos])
-        pop.attach_kind[placed] = attachment.NPO
-        pop.attach_id[placed] = index[model.rng.integers(0, len(npos), len(placed))]
-        pop.last_volunteer_week[placed] = model.week
+        _place_employees(
+            model.rng, wk.idx, pop.employer, pop.attach_kind, attachment.NPO,
+            self.intensity / 52.0, np.array([n.index for n in npos]), pop.attach_id,
+            pop.last_volunteer_week, model.week,
+        )  # fmt: skip
         for npo in npos:
             npo.know_how += 0.002 * self.intensity * (1.0 - npo.know_how)
         return None
@@ -337,6 +335,24 @@ def _free_employees(
             out[j] = s
             j += 1
     return out
+
+
+@njit(cache=True)
+def _place_employees(
+    rng, idx, employer, attach_kind, npo, chance, index, attach_id, last_volunteer_week, week
+):  # pragma: no cover - compiled
+    """Path 5's placements in one compiled call: each free employee (``_free_employees``)
+    is placed with a uniform below ``chance``, then each placed one with an NPO of
+    ``index`` drawn uniformly (the draws of the two NumPy calls it replaces, in turn)."""
+    employees = _free_employees(idx, employer, attach_kind, npo)
+    u = rng.random(employees.shape[0])
+    placed = employees[u < chance]
+    which = rng.integers(0, index.shape[0], placed.shape[0])
+    for k in range(placed.shape[0]):
+        s = placed[k]
+        attach_kind[s] = npo
+        attach_id[s] = index[which[k]]
+        last_volunteer_week[s] = week
 
 
 @njit(cache=True)
