@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model import role_kernels, trait_kernels, vital_kernels
+from model.kernel_rng import handle
 from model.population import NO_EMPLOYER, OUTSIDE_EMPLOYER
 from model.venues import SCHOOL_LEVELS, STUDENT_AGES
 from model.vital_rates import (
@@ -55,7 +56,7 @@ def init_traits(model: KizunaModel, slots: np.ndarray) -> None:
     ones of the same age and sex (proportional hazards, mean relative risk 1)."""
     pop = model.population
     z = trait_kernels.draw_traits(
-        model.rng, slots, FRAILTY_MORTALITY_LOG_RR, pop.propensity, pop.sociability,
+        handle(model.rng), slots, FRAILTY_MORTALITY_LOG_RR, pop.propensity, pop.sociability,
         pop.awareness, pop.trust0, pop.trust, pop.frailty_u, pop.income_u, pop.work_u,
         pop.study_u, pop.motivation,
     )  # fmt: skip

@@ -2,9 +2,10 @@
 
 ``demography.init_traits`` runs for every birth and every arriving household, a few
 residents at a time: as NumPy calls it was eight draws and fourteen gathers and
-scatters, each costing more in dispatch than its few numbers. Numba draws from a NumPy
-``Generator`` exactly as NumPy does, so one loop per trait, in the order of the array
-calls, gives the same numbers (``tests/test_kernels_demography.py`` checks them).
+scatters, each costing more in dispatch than its few numbers. Numba draws from the
+model's generator (through its ``kernel_rng`` handle) exactly as NumPy does, so one loop
+per trait, in the order of the array calls, gives the same numbers
+(``tests/test_kernels_demography.py`` checks them).
 """
 
 from __future__ import annotations
@@ -12,15 +13,18 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from model.kernel_rng import generator
+
 
 @njit(cache=True)
 def draw_traits(
-    rng, slots, log_rr, propensity, sociability, awareness, trust0, trust, frailty_u,
+    h, slots, log_rr, propensity, sociability, awareness, trust0, trust, frailty_u,
     income_u, work_u, study_u, motivation,
 ):  # fmt: skip  # pragma: no cover - compiled
     """Each trait's draws for all ``slots`` in turn, stored as float32 as NumPy's
     assignment rounds them; returns the exponent of each one's mortality relative risk
     (``log_rr * frailty_u - log_rr**2 / 2`` in float32), whose exp stays with NumPy."""
+    rng = generator(h)
     n = slots.shape[0]
     for k in range(n):
         propensity[slots[k]] = rng.beta(0.8, 2.2)  # most mildly disposed, a minority strongly

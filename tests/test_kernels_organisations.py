@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from model import attachment, membership, places
+from model import attachment, kernel_rng, membership, places
 from model.encounters import CellIndex
 from model.interventions.base import Target
 from model.interventions.establishing_ties import _forum, _free_employees, _place_employees
@@ -132,7 +132,9 @@ def test_open_college_draws_and_raises_awareness_as_the_array_rule(seed, n):
     scale = np.float32(0.9 * 0.7)
     got_rng, want_rng = np.random.default_rng(seed + 3), np.random.default_rng(seed + 3)
     awareness = r.awareness.copy()
-    got = schools._attend(got_rng, r.idx, r.cell, r.age, r.free_time, near_cell, scale, awareness)
+    got = schools._attend(
+        kernel_rng.handle(got_rng), r.idx, r.cell, r.age, r.free_time, near_cell, scale, awareness
+    )
     u = want_rng.random(len(r.idx))
     want = r.idx[schools._comes(r.idx, r.cell, r.age, r.free_time, near_cell, scale, u)]
     aw = r.awareness[want]
@@ -438,7 +440,16 @@ def test_exchange_placements_draw_as_the_array_rule(seed, n, chance):
         for _ in range(2)
     )
     _place_employees(
-        got.rng, r.idx, r.employer, got.kind, attachment.NPO, chance, index, got.id, got.week, 8
+        kernel_rng.handle(got.rng),
+        r.idx,
+        r.employer,
+        got.kind,
+        attachment.NPO,
+        chance,
+        index,
+        got.id,
+        got.week,
+        8,
     )
     free = (r.employer[r.idx] >= 0) & (r.attach_kind[r.idx] != attachment.NPO)
     employees = r.idx[free]

@@ -11,6 +11,7 @@ from numba import njit
 from model import attachment
 from model.encounters import GroupIndex, within_groups
 from model.interventions.base import IMAGES, Intervention, Target
+from model.kernel_rng import generator, handle
 from model.organisations.npos import active_npos
 
 if TYPE_CHECKING:
@@ -190,7 +191,7 @@ class Path05Exchanges(Intervention):
             return None
         pop = model.population
         _place_employees(
-            model.rng, wk.idx, pop.employer, pop.attach_kind, attachment.NPO,
+            handle(model.rng), wk.idx, pop.employer, pop.attach_kind, attachment.NPO,
             self.intensity / 52.0, np.array([n.index for n in npos]), pop.attach_id,
             pop.last_volunteer_week, model.week,
         )  # fmt: skip
@@ -339,11 +340,12 @@ def _free_employees(
 
 @njit(cache=True)
 def _place_employees(
-    rng, idx, employer, attach_kind, npo, chance, index, attach_id, last_volunteer_week, week
+    h, idx, employer, attach_kind, npo, chance, index, attach_id, last_volunteer_week, week
 ):  # pragma: no cover - compiled
     """Path 5's placements in one compiled call: each free employee (``_free_employees``)
     is placed with a uniform below ``chance``, then each placed one with an NPO of
     ``index`` drawn uniformly (the draws of the two NumPy calls it replaces, in turn)."""
+    rng = generator(h)
     employees = _free_employees(idx, employer, attach_kind, npo)
     u = rng.random(employees.shape[0])
     placed = employees[u < chance]

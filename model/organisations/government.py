@@ -16,6 +16,7 @@ from numba import njit
 
 from model import attachment, ledger
 from model.gathered_sums import pairwise_sum
+from model.kernel_rng import generator, handle
 from model.organisations import community
 from model.organisations.base import Organisation
 
@@ -89,7 +90,7 @@ def coordinators(model: KizunaModel) -> tuple[np.ndarray, np.ndarray]:
     weight = np.array([x.capacity for x in npos]) + 1e-9
     index = np.array([x.index for x in npos])
     introduced, people, partners = _introduce(
-        model.rng, n, pop.alive, pop.age, pop.attach_kind, attachment.NPO, weight, index,
+        handle(model.rng), n, pop.alive, pop.age, pop.attach_kind, attachment.NPO, weight, index,
         pop.informed_npo, pop.informed_week, model.week, pop.propensity,
         np.float32(p.propensity_scale), pop.free_time, np.float32(COORDINATOR_MATCH),
         pop.attach_id, pop.last_volunteer_week, len(model.npos),
@@ -101,18 +102,20 @@ def coordinators(model: KizunaModel) -> tuple[np.ndarray, np.ndarray]:
 
 @njit(cache=True)
 def _introduce(
-    rng, n, alive, age, attach_kind, npo, weight, index, informed_npo, informed_week, week,
+    h, n, alive, age, attach_kind, npo, weight, index, informed_npo, informed_week, week,
     propensity, scale, free_time, match, attach_id, last_volunteer_week, n_npos,
 ):  # fmt: skip  # pragma: no cover - compiled
-    """``n`` introductions in one compiled call (a ``Generator`` costs ~10 us to hand to
-    numba, the dozen array steps it replaces ~150 us): whether anyone could be
-    introduced, then (introduced, partner) pairs for those whose NPO has volunteers.
+    """``n`` introductions in one compiled call (the dozen array steps it replaces cost
+    ~150 us with the week's cold caches), drawing from the model's generator through
+    its ``kernel_rng`` handle ``h``: whether anyone could be introduced, then
+    (introduced, partner) pairs for those whose NPO has volunteers.
 
     The draws and the arithmetic are ``tests/references.py``'s ``coordinators``, in its
     order: ``n`` people among the free adults, their NPOs by weight (``pick_by_weight``),
     a uniform each to join (below ``match`` times their willingness over its float32
     mean), then a partner each among their NPO's volunteers (scalar ``integers`` calls
     in turn, as NumPy's array of bounds draws)."""
+    rng = generator(h)
     empty = np.empty(0, np.int64)
     # one mask over all slots costs a fraction of gathering the alive residents' columns
     free = free_adults(alive, age, attach_kind, npo)

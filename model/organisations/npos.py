@@ -24,6 +24,7 @@ from numba import njit
 from model import attachment, ledger
 from model.encounters import GroupIndex, within_groups
 from model.gathered_sums import pairwise_sum
+from model.kernel_rng import generator, handle
 from model.organisations.base import Organisation
 
 if TYPE_CHECKING:
@@ -227,7 +228,7 @@ def outreach(model: KizunaModel) -> None:
     everywhere = centre is not None and centre.active and len(npos) > 1
     others = [n for n in npos if n is not centre] if everywhere else []
     _tell_near_and_far(
-        model.rng, p.npo_outreach, np.array([n.capacity for n in npos]),
+        handle(model.rng), p.npo_outreach, np.array([n.capacity for n in npos]),
         np.array([n.cell_index for n in npos]), p.npo_reach, geo.width, geo.height,
         cells.start, cells.count, cells.members, np.array([n.index for n in npos]),
         centre.capacity if everywhere else -1.0, pop.alive_idx(),
@@ -239,7 +240,7 @@ def outreach(model: KizunaModel) -> None:
 
 @njit(cache=True)
 def _tell_near_and_far(
-    rng, rate, capacity, centres, radius, width, height, start, count, members, index,
+    h, rate, capacity, centres, radius, width, height, start, count, members, index,
     centre_capacity, idx, other_weight, other_index, informed_npo, informed_week, week,
 ):  # fmt: skip  # pragma: no cover - compiled
     """``outreach`` in one compiled call, drawing as the array steps did: the residents
@@ -247,6 +248,7 @@ def _tell_near_and_far(
     Poisson(``rate`` x its capacity) residents anywhere and the NPO each hears of (as
     ``pick_by_weight`` over ``other_weight``). Later news overwrites earlier, in that
     order, as NumPy's fancy assignment does."""
+    rng = generator(h)
     heard, by = _near(rng, rate, capacity, centres, radius, width, height, start, count, members)
     for k in range(heard.shape[0]):
         informed_npo[heard[k]] = index[by[k]]
@@ -284,7 +286,7 @@ def activities(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray):
     cells = model.cell_index()
     geo = model.geography
     people, groups, served_counts = _serve(
-        model.rng, p.npo_served, np.array([n.capacity for n in npos]),
+        handle(model.rng), p.npo_served, np.array([n.capacity for n in npos]),
         np.array([n.cell_index for n in npos]), p.npo_reach, geo.width, geo.height,
         cells.start, cells.count, cells.members, np.array([FIELDS.index(n.field) for n in npos]),
         np.array([n.index for n in npos]), pop.age, model.lives_alone, pop.frailty,
@@ -318,13 +320,14 @@ def _npo_volunteers(volunteers, attach_kind, npo, attach_id, n_npos):  # pragma:
 
 @njit(cache=True)
 def _serve(
-    rng, rate, capacity, centres, radius, width, height, start, count, members, field, index,
+    h, rate, capacity, centres, radius, width, height, start, count, members, field, index,
     age, lives_alone, frailty, last_served_week, week, v_slots, v_npo,
 ):  # fmt: skip  # pragma: no cover - compiled
     """The people each NPO serves this week (``_near``, kept when they fit its field:
     elder care serves those 65+ living alone or frailer than 0.4, child support those
     under 15, the rest anyone), marked as served; then the week's activity groups (its
     volunteers first, then those served, with their NPO) and how many each NPO served."""
+    rng = generator(h)
     served, by = _near(rng, rate, capacity, centres, radius, width, height, start, count, members)
     n_v = v_slots.shape[0]
     people = np.empty(n_v + served.shape[0], np.int64)

@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from model.encounters import GroupIndex, within_groups
+from model.kernel_rng import generator, handle
 from model.organisations.base import Organisation
 
 if TYPE_CHECKING:
@@ -79,7 +80,9 @@ def open_college(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, np.nd
     near = uni.near_cells
     # the NumPy rule multiplied the float32 free time by the weak Python scalar: float32
     scale = np.float32(model.params.open_college * uni.programme)
-    come = _attend(model.rng, idx, pop.cell, pop.age, pop.free_time, near, scale, pop.awareness)
+    come = _attend(
+        handle(model.rng), idx, pop.cell, pop.age, pop.free_time, near, scale, pop.awareness
+    )
     model.tallies.add("open_college_attendances", len(come))  # challenge 20
     return within_groups(GroupIndex.build(come, np.zeros(len(come), np.int64)), 3.0, model.rng)
 
@@ -107,11 +110,12 @@ def volunteer_day(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, ...]
 
 
 @njit(cache=True)
-def _attend(rng, idx, cell, age, free_time, near, scale, awareness):  # pragma: no cover
+def _attend(h, idx, cell, age, free_time, near, scale, awareness):  # pragma: no cover
     """Who comes (``_comes``, a uniform drawn for every resident in ``idx``), each a
     tenth of the way closer to full awareness (float32, as the NumPy rule had it), in
     one compiled call: the Python steps around it cost more than the pass itself."""
-    come = idx[_comes(idx, cell, age, free_time, near, scale, rng.random(idx.shape[0]))]
+    u = generator(h).random(idx.shape[0])
+    come = idx[_comes(idx, cell, age, free_time, near, scale, u)]
     for s in come:
         awareness[s] = awareness[s] + np.float32(0.1) * (np.float32(1.0) - awareness[s])
     return come
