@@ -18,6 +18,7 @@ from numba import njit
 from model import background, streams
 from model.attachment import activity_groups
 from model.background import Pending
+from model.kernel_rng import generator, handle
 from model.tie_kernels import pack_sorted, visit_partners
 from model.ties import Context
 
@@ -180,41 +181,50 @@ def within_groups(
     homophily_scale: float = 0.0,
 ):
     """Each member meets a Poisson(contacts) number of others from its own group; with
-    ``age``, thinned by age homophily as ``homophily`` does (the same draws, in one
-    compiled pass with the pairing)."""
+    ``age``, thinned by age homophily as ``homophily`` does. The draws and the pairing
+    in one compiled call (``_within_drawn``): a Poisson count per member (lone members'
+    drawn but spent on nobody), then a uniform per meeting to pick the partner and,
+    when thinned, a uniform per meeting to keep it."""
     if len(index.members) == 0 or contacts <= 0:
         return _EMPTY, _EMPTY
-    scale = 0.0 if age is None else homophily_scale
-    args = _within_groups_args(index, contacts, rng, _EMPTY if age is None else age, scale)
-    if args[-1] is _KEEP_ALL:  # no homophily: the plain pairing
-        return _pairs_within(*args[:5])
-    return _pairs_within_kept(*args)
+    h = handle(rng)
+    if age is None or homophily_scale <= 0:
+        return _within_drawn(h, index.members, index.start, index.size, float(contacts))
+    accept = _acceptance_table(homophily_scale)
+    return _within_drawn_kept(
+        h, index.members, index.start, index.size, float(contacts), age, accept
+    )
 
 
 _KEEP_ALL = np.ones(128)  # an acceptance table that keeps every pair
 _KEEP_ALL.setflags(write=False)
 
 
-def _within_groups_args(
-    index: GroupIndex,
-    contacts: float,
-    rng: np.random.Generator,
-    age: np.ndarray,
-    homophily_scale: float = 0.0,
-) -> tuple:
-    """``within_groups``'s draws, as the arguments of ``_pairs_within_kept`` (which
-    keeps every pair, as ``_pairs_within`` does, where there is no homophily)."""
-    members, start, size = index.members, index.start, index.size
-    if len(members) == 0 or contacts <= 0:
-        members = start = size = _EMPTY
-        n, draws = _EMPTY, np.empty(0)
-    else:
-        n = rng.poisson(contacts, size=len(members))
-        draws = rng.random(_drop_lone(n, size))
-    if homophily_scale <= 0 or len(draws) == 0:
-        return members, start, size, n, draws, np.zeros(len(draws)), age, _KEEP_ALL
-    keep = rng.random(len(draws))
-    return members, start, size, n, draws, keep, age, _acceptance_table(homophily_scale)
+@njit(cache=True, error_model="numpy")
+def _within_counts(rng, contacts, size):  # pragma: no cover - compiled
+    """A Poisson(``contacts``) count per member (as NumPy draws an array of them), then
+    the uniforms for the meetings of those not alone in their group."""
+    n = np.empty(size.shape[0], np.int64)
+    for i in range(n.shape[0]):
+        n[i] = rng.poisson(contacts)
+    return n, rng.random(_drop_lone(n, size))
+
+
+@njit(cache=True, error_model="numpy")
+def _within_drawn(h, members, start, size, contacts):  # pragma: no cover - compiled
+    """``within_groups`` without homophily, drawing from the generator of handle ``h``."""
+    n, draws = _within_counts(generator(h), contacts, size)
+    return _pairs_within(members, start, size, n, draws)
+
+
+@njit(cache=True, error_model="numpy")
+def _within_drawn_kept(h, members, start, size, contacts, age, accept):  # pragma: no cover
+    """``within_groups`` thinned by the acceptance table ``accept`` (a keep uniform per
+    meeting, drawn after the partners')."""
+    rng = generator(h)
+    n, draws = _within_counts(rng, contacts, size)
+    keep = rng.random(draws.shape[0])
+    return _pairs_within_kept(members, start, size, n, draws, keep, age, accept)
 
 
 @njit(cache=True, error_model="numpy")

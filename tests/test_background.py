@@ -106,8 +106,13 @@ def test_handed_over_group_pairing_matches_within_groups(seed, n, contacts, scal
     index, age = _groups(seed, n)
     a, b = np.random.default_rng(seed), np.random.default_rng(seed)
     want = encounters.within_groups(index, contacts, a, age, scale)
+    counts = b.poisson(contacts, size=len(index.members))
+    draws = b.random(encounters._drop_lone(counts, index.size))
+    thin = scale > 0 and len(draws) > 0
+    keep = b.random(len(draws)) if thin else np.zeros(len(draws))
+    accept = encounters._acceptance_table(scale) if thin else encounters._KEEP_ALL
     got = encounters._pairs_within_kept(
-        *encounters._within_groups_args(index, contacts, b, age, scale)
+        index.members, index.start, index.size, counts, draws, keep, age, accept
     )
     assert all(np.array_equal(x, y) for x, y in zip(got, want, strict=True))
     assert a.random() == b.random()
