@@ -13,9 +13,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from model import role_kernels, trait_kernels, vital_kernels
-from model.kernel_rng import handle
+from model.gathered_sums import pairwise_sum
+from model.kernel_rng import generator, handle
 from model.population import NO_EMPLOYER, OUTSIDE_EMPLOYER
 from model.venues import SCHOOL_LEVELS, STUDENT_AGES
 from model.vital_rates import (
@@ -201,36 +203,92 @@ def arrivals(model: KizunaModel) -> int:
     n_hh = len(cells)
     if n_hh == 0:
         return 0
-    kind = arrival_kinds(rng, np.asarray(region.arrival_mix, float), n_hh)
-    first = rng.uniform(_ARRIVAL_AGE_LO[kind], _ARRIVAL_AGE_HI[kind])
-    couple = _ARRIVAL_COUPLE[kind]
-    # singles are women half the time; in a couple the first adult is the man
-    first_female = ~couple & (rng.random(n_hh) < 0.5)
-    partner_age = np.maximum(18.0, first - rng.normal(2.0, 2.0, n_hh))
-    kids = np.where(
-        kind == _ARRIVALS.index("family"),
-        1 + rng.binomial(2, 0.4, n_hh),
-        (kind == _ARRIVALS.index("young_couple")) & (rng.random(n_hh) < 0.3),
-    ).astype(np.int64)
-    # np.clip without its wrapper's overhead (the same values: no NaNs here)
-    oldest_child = np.minimum(np.maximum(partner_age - 20.0, 1.0), 15.0)
-
-    hh = np.arange(n_hh)
-    partners = hh[couple]
-    child_of = np.repeat(hh, kids)
-    member_of = np.concatenate((hh, partners, child_of))
-    age = np.concatenate(
-        (first, partner_age[couple], rng.uniform(0.0, oldest_child[child_of]))
-    ).astype(np.float32)
-    female = np.concatenate(
-        (first_female, np.ones(len(partners), bool), rng.random(len(child_of)) < FEMALE_SHARE[0])
-    )
-    joins = rng.random(n_hh) < region.association_join_new
+    member_of, age, female, joins = _arrival_draws(
+        handle(rng), np.asarray(region.arrival_mix, np.float64), n_hh,
+        float(region.association_join_new),
+    )  # fmt: skip
     hh_ids = model.households.add(cells, joins, model.week)
     model.add_residents(
         age=age, female=female, household=hh_ids[member_of], cell=np.asarray(cells)[member_of]
     )
     return len(member_of)
+
+
+@njit(cache=True)
+def _arrival_draws(h, mix, n_hh, join_share):  # pragma: no cover - compiled
+    """The ``n_hh`` arriving households' members, drawn as the array steps did
+    (``tests/references.py``'s ``arrivals``), in one compiled call: each household's
+    kind (``arrival_kinds``), its first adult's age, the singles' sex, the partner's
+    age, the children (a binomial per household, then a uniform per household, as
+    ``np.where`` drew both), the children's ages and sexes, and whether it joins the
+    association. Returns each member's household (firsts, partners, children), age
+    (float32), sex, and each household's joining."""
+    rng = generator(h)
+    m = mix.shape[0]
+    cdf = (mix / (0.0 + pairwise_sum(mix, np.arange(m), 0, m))).cumsum()
+    cdf /= cdf[-1]
+    kind = np.empty(n_hh, np.int64)
+    for i in range(n_hh):
+        kind[i] = np.searchsorted(cdf, rng.random(), side="right")
+    first = np.empty(n_hh)
+    for i in range(n_hh):
+        first[i] = rng.uniform(_ARRIVAL_AGE_LO[kind[i]], _ARRIVAL_AGE_HI[kind[i]])
+    # singles are women half the time; in a couple the first adult is the man
+    first_female = np.empty(n_hh, np.bool_)
+    for i in range(n_hh):
+        u = rng.random()  # (drawn for couples too)
+        first_female[i] = u < 0.5 and not _ARRIVAL_COUPLE[kind[i]]
+    partner_age = np.empty(n_hh)
+    for i in range(n_hh):
+        partner_age[i] = max(18.0, first[i] - rng.normal(2.0, 2.0))
+    extra = np.empty(n_hh, np.int64)
+    for i in range(n_hh):
+        extra[i] = rng.binomial(2, 0.4)
+    kids = np.empty(n_hh, np.int64)
+    for i in range(n_hh):
+        maybe = rng.random() < 0.3
+        if kind[i] == _FAMILY:
+            kids[i] = 1 + extra[i]
+        else:
+            kids[i] = 1 if kind[i] == _YOUNG_COUPLE and maybe else 0
+    n_partners = 0
+    for i in range(n_hh):
+        n_partners += _ARRIVAL_COUPLE[kind[i]]
+    n = n_hh + n_partners + kids.sum()
+    member_of = np.empty(n, np.int64)
+    age = np.empty(n, np.float32)
+    female = np.empty(n, np.bool_)
+    k = 0
+    for i in range(n_hh):
+        member_of[k] = i
+        age[k] = first[i]
+        female[k] = first_female[i]
+        k += 1
+    for i in range(n_hh):
+        if _ARRIVAL_COUPLE[kind[i]]:
+            member_of[k] = i
+            age[k] = partner_age[i]
+            female[k] = True
+            k += 1
+    children = k
+    for i in range(n_hh):
+        for _ in range(kids[i]):
+            member_of[k] = i
+            k += 1
+    for c in range(children, n):  # np.clip of the partner's age less 20 to [1, 15]
+        oldest = min(max(partner_age[member_of[c]] - 20.0, 1.0), 15.0)
+        age[c] = rng.uniform(0.0, oldest)
+    for c in range(children, n):
+        female[c] = rng.random() < _GIRL_SHARE
+    joins = np.empty(n_hh, np.bool_)
+    for i in range(n_hh):
+        joins[i] = rng.random() < join_share
+    return member_of, age, female, joins
+
+
+_FAMILY = _ARRIVALS.index("family")
+_YOUNG_COUPLE = _ARRIVALS.index("young_couple")
+_GIRL_SHARE = float(FEMALE_SHARE[0])
 
 
 # --- yearly life course -----------------------------------------------------------------------

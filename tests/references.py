@@ -333,3 +333,42 @@ def init_traits(model: KizunaModel, slots: np.ndarray) -> None:
     pop.work_u[slots] = rng.random(n)
     pop.study_u[slots] = rng.random(n)
     pop.motivation[slots] = 1.0
+
+
+def arrival_members(
+    rng: np.random.Generator, mix: np.ndarray, n_hh: int, join_share: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``demography._arrival_draws`` as the array steps ``arrivals`` took before it was
+    compiled: each member's household, age and sex, and each household's joining."""
+    from model.demography import (
+        _ARRIVAL_AGE_HI,
+        _ARRIVAL_AGE_LO,
+        _ARRIVAL_COUPLE,
+        _ARRIVALS,
+        arrival_kinds,
+    )
+    from model.vital_rates import FEMALE_SHARE
+
+    kind = arrival_kinds(rng, mix, n_hh)
+    first = rng.uniform(_ARRIVAL_AGE_LO[kind], _ARRIVAL_AGE_HI[kind])
+    couple = _ARRIVAL_COUPLE[kind]
+    first_female = ~couple & (rng.random(n_hh) < 0.5)
+    partner_age = np.maximum(18.0, first - rng.normal(2.0, 2.0, n_hh))
+    kids = np.where(
+        kind == _ARRIVALS.index("family"),
+        1 + rng.binomial(2, 0.4, n_hh),
+        (kind == _ARRIVALS.index("young_couple")) & (rng.random(n_hh) < 0.3),
+    ).astype(np.int64)
+    oldest_child = np.clip(partner_age - 20.0, 1.0, 15.0)
+    hh = np.arange(n_hh)
+    partners = hh[couple]
+    child_of = np.repeat(hh, kids)
+    member_of = np.concatenate((hh, partners, child_of))
+    age = np.concatenate(
+        (first, partner_age[couple], rng.uniform(0.0, oldest_child[child_of]))
+    ).astype(np.float32)
+    female = np.concatenate(
+        (first_female, np.ones(len(partners), bool), rng.random(len(child_of)) < FEMALE_SHARE[0])
+    )
+    joins = rng.random(n_hh) < join_share
+    return member_of, age, female, joins

@@ -352,3 +352,21 @@ def test_new_residents_traits_are_the_array_draws(seed: int, n: int) -> None:
         same = np.array_equal(getattr(got.population, column), getattr(want.population, column))
         assert same, column
     assert got.rng.random() == want.rng.random()
+
+
+@pytest.mark.parametrize("n_hh", [1, 2, 9, 200])
+@pytest.mark.parametrize("seed", range(4))
+def test_arriving_households_are_the_array_draws(seed: int, n_hh: int) -> None:
+    """The arrivals' kinds, ages, sexes, children and joining, drawn in one compiled
+    call, are those of the array steps (each mix, including kinds that never come)."""
+    from model import kernel_rng
+
+    mix = np.array([[0.2, 0.3, 0.25, 0.15, 0.1], [0.0, 0.5, 0.5, 0.0, 0.0]][seed % 2])
+    a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+    got = demography._arrival_draws(kernel_rng.handle(a), mix, n_hh, 0.45)
+    want = references.arrival_members(b, mix, n_hh, 0.45)
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == w.dtype and g.tolist() == w.tolist()
+    assert a.random() == b.random()
+    if n_hh == 200:
+        assert len(got[0]) > n_hh  # partners and children came along
