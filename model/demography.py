@@ -116,7 +116,7 @@ def assign_roles(model: KizunaModel, idx: np.ndarray) -> None:
 def _workplaces(model: KizunaModel, n: int) -> np.ndarray:
     """``venues.draw_workplaces`` (``rng.choice`` by hiring weight) without the choice's
     checks, which cost more than the draw for the few arrivals of a week: the same
-    cumulative sums, uniforms and search (as ``arrival_kinds``), so the same workplaces.
+    cumulative sums, uniforms and search as ``rng.choice``, so the same workplaces.
     Weights that could not be probabilities go to ``draw_workplaces``, which says so."""
     weight = model.venues.workplace_weight
     total = weight.sum() if len(weight) else 0.0
@@ -185,15 +185,6 @@ _ARRIVAL_AGE_HI = np.array([30.0, 40.0, 46.0, 65.0, 75.0])
 _ARRIVAL_COUPLE = np.array([False, True, True, False, True])
 
 
-def arrival_kinds(rng: np.random.Generator, mix: np.ndarray, n: int) -> np.ndarray:
-    """``rng.choice(len(mix), size=n, p=mix / mix.sum())`` without its checks (most of
-    its cost for a handful of households): the same cumulative sums, the same ``n``
-    uniforms and the same search, so the same kinds."""
-    cdf = (mix / mix.sum()).cumsum()
-    cdf /= cdf[-1]
-    return cdf.searchsorted(rng.random(n), side="right").astype(np.int64)
-
-
 def arrivals(model: KizunaModel) -> int:
     """Households moving into town this week; returns the number of residents added."""
     rng = model.rng
@@ -217,8 +208,9 @@ def arrivals(model: KizunaModel) -> int:
 @njit(cache=True)
 def _arrival_draws(h, mix, n_hh, join_share):  # pragma: no cover - compiled
     """The ``n_hh`` arriving households' members, drawn as the array steps did
-    (``tests/references.py``'s ``arrivals``), in one compiled call: each household's
-    kind (``arrival_kinds``), its first adult's age, the singles' sex, the partner's
+    (``tests/references.py``'s ``arrival_members``), in one compiled call: each
+    household's kind (``rng.choice`` by ``mix``: the same cumulative sums, uniforms and
+    search), its first adult's age, the singles' sex, the partner's
     age, the children (a binomial per household, then a uniform per household, as
     ``np.where`` drew both), the children's ages and sexes, and whether it joins the
     association. Returns each member's household (firsts, partners, children), age

@@ -345,11 +345,10 @@ def arrival_members(
         _ARRIVAL_AGE_LO,
         _ARRIVAL_COUPLE,
         _ARRIVALS,
-        arrival_kinds,
     )
     from model.vital_rates import FEMALE_SHARE
 
-    kind = arrival_kinds(rng, mix, n_hh)
+    kind = rng.choice(len(mix), size=n_hh, p=mix / mix.sum())
     first = rng.uniform(_ARRIVAL_AGE_LO[kind], _ARRIVAL_AGE_HI[kind])
     couple = _ARRIVAL_COUPLE[kind]
     first_female = ~couple & (rng.random(n_hh) < 0.5)

@@ -148,20 +148,6 @@ def test_single_group_index_matches_the_counting_sort(n: int) -> None:
     assert a.random() == b.random()
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_arrival_kinds_match_generator_choice(seed: int) -> None:
-    from model.demography import arrival_kinds
-
-    mix = np.random.default_rng(seed + 100).random(5) + (0.0 if seed else 1.0)
-    mix[seed % 5] = 0.0  # a kind nobody arrives as
-    for n in (0, 1, 3, 40):
-        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
-        got = arrival_kinds(a, mix, n)
-        want = b.choice(len(mix), size=n, p=mix / mix.sum())
-        assert got.dtype == want.dtype and np.array_equal(got, want)
-        assert a.random() == b.random()
-
-
 def _choose_numpy(new, informed_npo, npo_active, informed_week, week, memory, household,
                   household_district, member_hh, school_col, employer_col, programme_col, u,
                   npo_choice, attach_kind, attach_id):  # fmt: skip
