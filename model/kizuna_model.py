@@ -10,7 +10,8 @@ Order of one weekly step (see also ``_social_week``):
    activities, visits to close ties, introductions by friends, NPO activities,
    association events, drills, festivals, coordinators) strengthen or form ties; news
    of NPOs passes along; all ties decay;
-5. awareness and trust; monthly giving and the yearly community-chest collection;
+5. awareness and trust (updated while the meetings are paired: nothing in 4 reads them);
+   monthly giving and the yearly community-chest collection;
 6. the organisations' calendar (monthly finances; yearly budgets, grants, CSR,
    successions and new NPOs); association membership; outcomes are measured.
 
@@ -632,6 +633,10 @@ class KizunaModel(Model):
         met = encounters.week_encounters(self, wk, volunteers, visitors, where, near)
         ou, ov, oc, also_volunteered = organisations.week_encounters(self, wk, volunteers)
         iu, iv, ic = self.interventions.weekly(self, wk)
+        # awareness and trust draw nothing and nothing reads them before the week's end:
+        # updated while the helper pairs the meetings, rather than after the merge
+        participation.update_awareness(self, wk, volunteers)
+        participation.update_trust(self, wk, volunteers)
         us, vs = met.pairs()  # paired meanwhile on the helper thread
         ou, ov, oc = [*ou, *iu], [*ov, *iv], [*oc, *ic]
         organisations.npos.word_of_mouth(
@@ -651,8 +656,6 @@ class KizunaModel(Model):
         else:
             self.ties.build_lists(self.population.capacity)  # for next week, meanwhile
 
-        participation.update_awareness(self, wk, volunteers)
-        participation.update_trust(self, wk, volunteers)
         giving = 0.0
         if self.week % 4 == 0:
             participation.start_gift_period(self)
