@@ -51,8 +51,8 @@ def handle(rng: np.random.Generator) -> np.ndarray:
     ]
     words = np.array([bits.state_address, bits.state.value, *address], dtype=np.uint64)
     words.setflags(write=False)
-    if len(_HANDLES) >= _KEPT:
-        _HANDLES.pop(next(iter(_HANDLES)))
+    if len(_HANDLES) >= _KEPT:  # (models stepped on other threads may drop one too)
+        _HANDLES.pop(next(iter(_HANDLES), None), None)
     _HANDLES[id(rng)] = (rng, words)
     return words
 
