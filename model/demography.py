@@ -210,11 +210,11 @@ def _arrival_draws(h, mix, n_hh, join_share):  # pragma: no cover - compiled
     """The ``n_hh`` arriving households' members, drawn as the array steps did
     (``tests/references.py``'s ``arrival_members``), in one compiled call: each
     household's kind (``rng.choice`` by ``mix``: the same cumulative sums, uniforms and
-    search), its first adult's age, the singles' sex, the partner's
-    age, the children (a binomial per household, then a uniform per household, as
-    ``np.where`` drew both), the children's ages and sexes, and whether it joins the
-    association. Returns each member's household (firsts, partners, children), age
-    (float32), sex, and each household's joining."""
+    search), its first adult's age, the singles' sex, the partner's age, the children
+    (a binomial per household, then a uniform per household, as ``np.where`` drew
+    both), the children's ages and sexes, and whether it joins the association.
+    Returns each member's household (firsts, partners, children), age (float32), sex,
+    and each household's joining."""
     rng = generator(h)
     m = mix.shape[0]
     cdf = (mix / (0.0 + pairwise_sum(mix, np.arange(m), 0, m))).cumsum()
