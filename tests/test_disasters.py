@@ -271,3 +271,26 @@ def test_shocks_by_date_strike_in_the_right_week() -> None:
     drills = load_scenario(ROOT / "scenarios" / "coastal_earthquake_drills.yaml")
     assert drills.build_shocks() == [shock]
     assert [iv.path_class.number for iv in drills.interventions] == [16]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_homes_standing_do_not_depend_on_the_blas_threads(seed: int) -> None:
+    """A city's grid has more than 10,000 cells, past which BLAS splits a dot product
+    between threads: the share of homes standing must come out the same on a machine
+    of any number of cores (and not wake BLAS's threads every week after a shock)."""
+    from types import SimpleNamespace
+
+    from threadpoolctl import threadpool_limits
+
+    from model import resilience
+
+    rng = np.random.default_rng(seed)
+    n = 40_000
+    weight = rng.integers(0, 30, n).astype(float)  # residents per cell before the shock
+    town = SimpleNamespace(cell_damage=rng.random(n) * (rng.random(n) < 0.3))
+    with threadpool_limits(1, "blas"):
+        one = resilience._homes(town, weight)
+    with threadpool_limits(2, "blas"):
+        two = resilience._homes(town, weight)
+    assert one == two
+    assert 0.5 < one < 1.0
