@@ -16,8 +16,7 @@ import numpy as np
 from numba import njit
 
 from model import role_kernels, trait_kernels, vital_kernels
-from model.gathered_sums import pairwise_sum
-from model.kernel_rng import generator, handle
+from model.kernel_rng import choice_cdf, choose, generator, handle
 from model.population import NO_EMPLOYER, OUTSIDE_EMPLOYER
 from model.venues import SCHOOL_LEVELS, STUDENT_AGES
 from model.vital_rates import (
@@ -216,12 +215,10 @@ def _arrival_draws(h, mix, n_hh, join_share):  # pragma: no cover - compiled
     Returns each member's household (firsts, partners, children), age (float32), sex,
     and each household's joining."""
     rng = generator(h)
-    m = mix.shape[0]
-    cdf = (mix / (0.0 + pairwise_sum(mix, np.arange(m), 0, m))).cumsum()
-    cdf /= cdf[-1]
+    cdf = choice_cdf(mix)
     kind = np.empty(n_hh, np.int64)
     for i in range(n_hh):
-        kind[i] = np.searchsorted(cdf, rng.random(), side="right")
+        kind[i] = choose(rng, cdf)
     first = np.empty(n_hh)
     for i in range(n_hh):
         first[i] = rng.uniform(_ARRIVAL_AGE_LO[kind[i]], _ARRIVAL_AGE_HI[kind[i]])

@@ -17,6 +17,7 @@ numba's generator from that array inside the kernel (~0.5 us warm, ~10 us cold):
 
 The draws advance the Python generator itself, so NumPy calls before and after a
 kernel see one stream. Main thread only, like every use of ``model.rng``.
+``choice_cdf`` and ``choose`` draw as ``rng.choice`` by weight does.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from __future__ import annotations
 import ctypes
 
 import numpy as np
-from numba import types
+from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
+
+from model.gathered_sums import pairwise_sum
 
 _KEPT = 16  # handles kept, the newest generators' (a sweep makes a model after another)
 _HANDLES: dict[int, tuple[np.random.Generator, np.ndarray]] = {}
@@ -90,3 +93,19 @@ def generator(typingctx, words):
         return gen._getvalue()
 
     return _GENERATOR(words), codegen
+
+
+@njit(cache=True)
+def choice_cdf(weight):  # pragma: no cover - compiled
+    """The cumulative shares ``rng.choice(len(weight), p=weight / weight.sum())`` searches:
+    NumPy's pairwise sum, the shares' running sum, the last rescaled to exactly 1."""
+    m = weight.shape[0]
+    cdf = (weight / (0.0 + pairwise_sum(weight, np.arange(m), 0, m))).cumsum()
+    cdf /= cdf[-1]
+    return cdf
+
+
+@njit(cache=True)
+def choose(rng, cdf):  # pragma: no cover - compiled
+    """One ``rng.choice`` draw over ``choice_cdf``'s shares: a uniform and the search."""
+    return np.searchsorted(cdf, rng.random(), side="right")

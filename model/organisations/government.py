@@ -15,8 +15,8 @@ import numpy as np
 from numba import njit
 
 from model import attachment, ledger
-from model.gathered_sums import pairwise_sum
-from model.kernel_rng import generator, handle
+from model.gathered_sums import gathered_mean
+from model.kernel_rng import choice_cdf, choose, generator, handle
 from model.organisations import community
 from model.organisations.base import Organisation
 
@@ -122,12 +122,10 @@ def _introduce(
     if len(free) == 0:
         return False, empty, empty
     people = free[rng.integers(0, len(free), n)]
-    m = len(weight)
-    cdf = (weight / (0.0 + pairwise_sum(weight, np.arange(m), 0, m))).cumsum()
-    cdf /= cdf[-1]
+    cdf = choice_cdf(weight)
     npo_of = np.empty(n, np.int64)
     for i in range(n):
-        npo_of[i] = index[np.searchsorted(cdf, rng.random(), side="right")]
+        npo_of[i] = index[choose(rng, cdf)]
     for i in range(n):
         informed_npo[people[i]] = npo_of[i]
         informed_week[people[i]] = week
@@ -137,9 +135,7 @@ def _introduce(
         s = people[i]
         disposition = min(max(propensity[s] * scale, np.float32(0.0)), np.float32(1.0))
         willing[i] = disposition * free_time[s]
-    mean = np.float32(
-        np.float64(np.float32(0.0) + pairwise_sum(willing, np.arange(n), 0, n)) / np.float64(n)
-    )
+    mean = np.float32(gathered_mean(willing, np.arange(n)))  # ``willing.mean()``, float32
     floor = np.float32(1e-9)
     if floor > mean:
         mean = floor

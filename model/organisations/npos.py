@@ -23,8 +23,7 @@ from numba import njit
 
 from model import attachment, ledger
 from model.encounters import GroupIndex, within_groups
-from model.gathered_sums import pairwise_sum
-from model.kernel_rng import generator, handle
+from model.kernel_rng import choice_cdf, choose, generator, handle
 from model.organisations.base import Organisation
 
 if TYPE_CHECKING:
@@ -257,11 +256,9 @@ def _tell_near_and_far(
         return
     k = rng.poisson(rate * centre_capacity)
     extra = idx[rng.integers(0, idx.shape[0], k)]
-    m = other_weight.shape[0]
-    cdf = (other_weight / (0.0 + pairwise_sum(other_weight, np.arange(m), 0, m))).cumsum()
-    cdf /= cdf[-1]
+    cdf = choice_cdf(other_weight)
     for j in range(k):
-        informed_npo[extra[j]] = other_index[np.searchsorted(cdf, rng.random(), side="right")]
+        informed_npo[extra[j]] = other_index[choose(rng, cdf)]
         informed_week[extra[j]] = week
 
 
