@@ -208,7 +208,10 @@ class KizunaModel(Model):
         pop.female[slots] = synth.female[order]
         pop.household[slots] = synth.household[order]
         pop.cell[slots] = hh_cells[synth.household[order]]
-        self._handles = np.empty(pop.capacity, dtype=object)
+        # each slot's Mesa agent, or None: a list, not an object array, which the cyclic
+        # garbage collector cannot see into (agents refer to the model: every model would
+        # live until the process ends, a sweep worker's memory growing run by run)
+        self._handles: list[Resident | None] = [None] * pop.capacity
         self._agent_id = np.full(pop.capacity, -1, dtype=np.int64)
         self.lives_alone = np.zeros(pop.capacity, dtype=bool)
 
@@ -336,14 +339,16 @@ class KizunaModel(Model):
     def _create_handles(self, slots: np.ndarray) -> None:
         if self.population.capacity > len(self._handles):
             grow = self.population.capacity - len(self._handles)
-            self._handles = np.concatenate((self._handles, np.empty(grow, dtype=object)))
+            self._handles.extend([None] * grow)
             self._agent_id = np.concatenate((self._agent_id, np.full(grow, -1, np.int64)))
             self.lives_alone = np.concatenate((self.lives_alone, np.zeros(grow, bool)))
         cells = self.cells
         agents = create_handles(
             self, slots.tolist(), [cells[c] for c in self.population.cell[slots].tolist()]
         )
-        self._handles[slots] = agents
+        handles = self._handles
+        for s, agent in zip(slots.tolist(), agents, strict=True):
+            handles[s] = agent
         self._agent_id[slots] = [agent.unique_id for agent in agents]
 
     # --- population changes (called by demography) -----------------------------------------------
@@ -376,8 +381,11 @@ class KizunaModel(Model):
             return
         slots = np.unique(slots)
         self.ties.remove_residents(slots, self.population.capacity)
-        remove_handles(self, self._handles[slots].tolist())
-        self._handles[slots] = None
+        handles = self._handles
+        gone = slots.tolist()
+        remove_handles(self, [handles[s] for s in gone])
+        for s in gone:
+            handles[s] = None
         self._agent_id[slots] = -1
         self.population.release(slots)
 

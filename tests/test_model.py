@@ -98,3 +98,21 @@ def test_a_town_without_warm_up_runs() -> None:
     table = model.outcomes()
     assert table["week"].tolist() == [0, 1, 2]
     assert table.loc[0, "births"] == 0 and table.loc[0, "ties_formed"] == 0
+
+
+def test_a_finished_model_is_freed():
+    """A sweep worker runs model after model in one process: each must go once dropped,
+    organisations, paths, a disaster and residents who came and went included."""
+    import gc
+    import weakref
+
+    from experiments.bench import everything_on
+
+    model = everything_on(300, 6).build_model(3)
+    for _ in range(6):
+        model.step()
+    assert model.flows is not None and len(model.outcomes()) == 7
+    gone = weakref.ref(model)
+    del model
+    gc.collect()
+    assert gone() is None
