@@ -47,7 +47,7 @@ def attach(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray) -> None:
     )  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def choose(
     new: np.ndarray,
     informed_npo: np.ndarray,
@@ -97,7 +97,7 @@ def choose(
         attach_id[s] = ident
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def detach_stale(
     idx: np.ndarray, kind: np.ndarray, ident: np.ndarray, last: np.ndarray, week: int
 ) -> None:  # pragma: no cover

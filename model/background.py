@@ -15,10 +15,14 @@ draw only from streams of their own (``model.streams``), one kernel after anothe
 kernel reads only arrays nothing writes until its result is collected; and one helper
 runs kernels in the order given. Set ``KIZUNA_BACKGROUND=0`` to run every kernel in
 place (the same numbers, one core); process pools whose workers fill the cores do that
-for their workers. Kernels handed over are compiled with ``nogil=True``, or the helper
-would hold the GIL. Handing a job to an idle helper costs about 0.13 ms here (waking a
-thread and passing it the GIL in this VM); queued behind a busy one, almost nothing.
-So a week hands over a few large calls rather than many small ones.
+for their workers. Every kernel of the model is compiled with ``nogil=True``: the
+helper's, or it would hold the GIL; the main thread's too, because a kernel the helper
+has finished needs the GIL to hand back its result and start the next. The main thread
+lets it go only when it waits, or inside a ``nogil`` kernel; with its kernels holding
+the GIL, the peer shares, finished early in the week, waited ~0.5 ms for it, and the
+meetings behind them with them. Handing a job to an idle helper costs about 0.13 ms
+here (waking a thread and passing it the GIL in this VM); queued behind a busy one,
+almost nothing. So a week hands over a few large calls rather than many small ones.
 """
 
 from __future__ import annotations

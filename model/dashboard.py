@@ -287,7 +287,7 @@ def _cross_sector_share(model: KizunaModel, candidates: tuple[np.ndarray, ...]) 
     return tied / len(roster)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _tied_across(
     key: np.ndarray,
     roster: np.ndarray,

@@ -204,7 +204,7 @@ def arrivals(model: KizunaModel) -> int:
     return len(member_of)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _arrival_draws(h, mix, n_hh, join_share):  # pragma: no cover - compiled
     """The ``n_hh`` arriving households' members, drawn as the array steps did
     (``tests/references.py``'s ``arrival_members``), in one compiled call: each

@@ -70,7 +70,7 @@ def _index_column(values: np.ndarray) -> np.ndarray:
     return values if values.dtype == np.int32 else values.astype(np.int64, copy=False)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _group_index_any(members, groups):  # pragma: no cover - compiled
     """``_group_index_packed`` for any non-negative keys: the counting sort when the
     largest key is within a few times the member count, else ``_group_index_sorted``
@@ -86,7 +86,7 @@ def _group_index_any(members, groups):  # pragma: no cover - compiled
     return _group_index_packed(members, groups, hi + 1)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _group_index_sorted(members, groups):  # pragma: no cover - compiled
     """``_group_index_packed``'s array for sparse keys: a stable sort by key, groups
     numbered 0, 1, ... by rank of their key (as ``np.unique``'s inverse numbers them)."""
@@ -115,7 +115,7 @@ def _group_index_sorted(members, groups):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _group_index(members, groups, n_groups):  # pragma: no cover - compiled
     """The arrays of ``GroupIndex`` (members, start, size, pos, order, first, group),
     as views of ``_group_index_packed``'s array."""
@@ -128,7 +128,7 @@ def _group_index(members, groups, n_groups):  # pragma: no cover - compiled
     )  # fmt: skip
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _group_index_packed(members, groups, n_groups):  # pragma: no cover - compiled
     """``GroupIndex``'s arrays in one counting sort (stable: members keep their input
     order within a group), packed one after another in a single array: the n sorted
@@ -200,7 +200,7 @@ _KEEP_ALL = np.ones(128)  # an acceptance table that keeps every pair
 _KEEP_ALL.setflags(write=False)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _within_counts(rng, contacts, size):  # pragma: no cover - compiled
     """A Poisson(``contacts``) count per member (as NumPy draws an array of them), then
     the uniforms for the meetings of those not alone in their group."""
@@ -210,14 +210,14 @@ def _within_counts(rng, contacts, size):  # pragma: no cover - compiled
     return n, rng.random(_drop_lone(n, size))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _within_drawn(h, members, start, size, contacts):  # pragma: no cover - compiled
     """``within_groups`` without homophily, drawing from the generator of handle ``h``."""
     n, draws = _within_counts(generator(h), contacts, size)
     return _pairs_within(members, start, size, n, draws)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _within_drawn_kept(h, members, start, size, contacts, age, accept):  # pragma: no cover
     """``within_groups`` thinned by the acceptance table ``accept`` (a keep uniform per
     meeting, drawn after the partners')."""
@@ -227,7 +227,7 @@ def _within_drawn_kept(h, members, start, size, contacts, age, accept):  # pragm
     return _pairs_within_kept(members, start, size, n, draws, keep, age, accept)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _drop_lone(n, size):  # pragma: no cover - compiled
     """Zero the meetings of members alone in their group, in place; the rest's total
     (``n[size < 2] = 0; n.sum()`` in one pass)."""
@@ -239,7 +239,7 @@ def _drop_lone(n, size):  # pragma: no cover - compiled
     return total
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _pairs_within(members, start, size, n, draws):  # pragma: no cover - compiled
     """Member ``i`` meets ``n[i]`` others of its group, each picked uniformly by one
     draw among the group's other members (draws consumed in member order)."""
@@ -343,7 +343,7 @@ class CellIndex:
         return cls(out[:n], out[n : n + n_cells], out[n + n_cells :])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _cell_index(idx, cell, n_cells):  # pragma: no cover - compiled
     """``CellIndex``'s arrays in one stable counting sort, packed: the sorted members,
     then each cell's start, then each cell's count."""
@@ -481,7 +481,7 @@ def _neighbour_pairs(
     return u[:k], v[:k]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _keyed(idx, column, key, age, per_age):  # pragma: no cover - compiled
     """The slots of ``idx`` whose ``column`` is set (0 or more), with a group key
     each: ``key * per_age + whole years of age`` (``per_age`` 0: ``key`` alone), in
@@ -499,7 +499,7 @@ def _keyed(idx, column, key, age, per_age):  # pragma: no cover - compiled
     return members[:n], keys[:n]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _contact_rates(
     idx,
     rate,

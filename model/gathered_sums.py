@@ -18,7 +18,7 @@ from numba import njit
 _BLOCK = 128  # NumPy's PW_BLOCKSIZE
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _block_sum(values, idx, start, n):  # pragma: no cover - compiled
     """One leaf of NumPy's pairwise sum: at most ``_BLOCK`` values."""
     if n < 8:
@@ -53,7 +53,7 @@ def _block_sum(values, idx, start, n):  # pragma: no cover - compiled
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def pairwise_sum(values, idx, start, n):  # pragma: no cover - compiled
     """``np.add.reduce(values[idx[start:start + n]])`` in ``values``' dtype.
 
@@ -101,7 +101,7 @@ def pairwise_sum(values, idx, start, n):  # pragma: no cover - compiled
     return sums[0]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def gathered_mean(values, idx):  # pragma: no cover - compiled
     """``float(values[idx].mean())`` for a float32 or float64 column, NaN for no ``idx``:
     the sum in the column's dtype, divided in float64 and rounded back to it, as
@@ -113,7 +113,7 @@ def gathered_mean(values, idx):  # pragma: no cover - compiled
     return np.float64(values.dtype.type(np.float64(total) / np.float64(n)))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def gift_summary(gifts, idx):  # pragma: no cover - compiled
     """The living ``idx``'s giving over the last year, as ``given = gifts.sum(axis=0)[idx]``
     (buckets added in order) then ``float(given.sum())``, ``given[given > 0]`` (the donors'

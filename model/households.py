@@ -86,7 +86,7 @@ class HouseholdView:
         _mark_alone(idx, household, self.size, alone)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _free_dwellings(alive, household, household_cell, capacity):  # pragma: no cover
     lived_in = np.zeros(len(household_cell), np.bool_)
     for k in range(len(alive)):
@@ -107,7 +107,7 @@ def _free_dwellings(alive, household, household_cell, capacity):  # pragma: no c
     return free
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _household_facts_at(idx, household, age, school, frailty, n_households):  # pragma: no cover
     """Per household id, in one pass over the residents at ``idx`` (``household`` aligned
     with ``idx``; the columns read at ``idx``): size, the oldest member's age, and whether
@@ -129,7 +129,7 @@ def _household_facts_at(idx, household, age, school, frailty, n_households):  # 
     return size, oldest, pupils, infants, frail
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def _mark_alone(idx, household, size, alone):  # pragma: no cover - compiled
     """``alone[:] = False; alone[idx] = size[household] == 1`` in one pass."""
     alone[:] = False

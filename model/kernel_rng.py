@@ -8,7 +8,7 @@ That interface never changes for a generator's lifetime (NumPy keeps its state i
 so ``handle`` reads it once into a small read-only array, and ``generator`` rebuilds
 numba's generator from that array inside the kernel (~0.5 us warm, ~10 us cold):
 
-    @njit(cache=True)
+    @njit(cache=True, nogil=True)
     def kernel(h, ...):
         rng = generator(h)
         ... rng.random(), rng.poisson(lam), ...
@@ -95,7 +95,7 @@ def generator(typingctx, words):
     return _GENERATOR(words), codegen
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def choice_cdf(weight):  # pragma: no cover - compiled
     """The cumulative shares ``rng.choice(len(weight), p=weight / weight.sum())`` searches:
     NumPy's pairwise sum, the shares' running sum, the last rescaled to exactly 1."""
@@ -105,7 +105,7 @@ def choice_cdf(weight):  # pragma: no cover - compiled
     return cdf
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def choose(rng, cdf):  # pragma: no cover - compiled
     """One ``rng.choice`` draw over ``choice_cdf``'s shares: a uniform and the search."""
     return np.searchsorted(cdf, rng.random(), side="right")

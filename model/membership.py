@@ -32,7 +32,7 @@ def update_membership(model: KizunaModel, hv: HouseholdView) -> None:
     )  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def turnover(
     size: np.ndarray,
     frail: np.ndarray,

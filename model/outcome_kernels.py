@@ -32,7 +32,7 @@ from model.population import NEVER
 # then, for each volunteer age group g: GROUPS + 2g residents who can volunteer, + 1 volunteers
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _within(last: int, week: int, weeks: int) -> bool:  # pragma: no cover - compiled
     """``Population.within`` for one resident."""
     return last != NEVER and week - last < weeks
@@ -201,7 +201,7 @@ def resident_tallies(
     return c, ten[:n_ten], adults[:n_adult], eighteen[:n_18]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def neighbour_lists(a, b, nodes, capacity):  # pragma: no cover - compiled
     """The ties of each of ``nodes`` (sorted, unique): ``other[start[k]:start[k] + deg[k]]``
     are node k's neighbours in edge order, as ``tie_kernels.incident_lists`` groups them."""
@@ -217,7 +217,7 @@ def neighbour_lists(a, b, nodes, capacity):  # pragma: no cover - compiled
     return _gather_neighbours(a, b, nodes, rank, hits[:n_hits])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _gather_neighbours(a, b, nodes, rank, hits):  # pragma: no cover - compiled
     """Neighbour lists from the ties whose higher slot is a node (``hits``, in edge order)
     and, edges being sorted by (a, b) with a < b, the contiguous run where ``a`` is the
@@ -250,7 +250,7 @@ def _gather_neighbours(a, b, nodes, rank, hits):  # pragma: no cover - compiled
     return start, deg, other
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def layer_counts(
     idx, cell, n_cells, age, last_volunteer, week, by_class, lives_alone
 ):  # pragma: no cover - compiled
@@ -269,7 +269,7 @@ def layer_counts(
     return counts
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def fill_layers(
     idx,
     cell,
@@ -300,7 +300,7 @@ def fill_layers(
         alone[i] = np.float64(counts[3, i])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def roster_candidates(
     alive, attach_kind, npo_kind, attach_id, n_npos, employer, n_workplaces
 ):  # pragma: no cover - compiled
@@ -332,7 +332,7 @@ def roster_candidates(
     return volunteers, size, first_worker
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def challenge_tallies(
     idx,
     age,
@@ -377,7 +377,7 @@ def challenge_tallies(
     return np.array([ten, ten_active, ten_informed, in_need, reached, pupils, age_25])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def company_counts(staff, programme, se_workplaces, n_workplaces):  # pragma: no cover
     """The dashboard's company figures in one pass over the ``n_workplaces`` workplaces,
     those not run by a social enterprise (``se_workplaces``, any ever founded) being
@@ -398,7 +398,7 @@ def company_counts(staff, programme, se_workplaces, n_workplaces):  # pragma: no
     return at_company, with_programme, companies, programme_companies
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def generation_bands(age, bounds):  # pragma: no cover - compiled
     """Each age's band: how many of the ascending ``bounds`` (in ``age``'s dtype, as
     NumPy compares a column with a Python number) it reaches, ``len(bounds)`` for NaN."""

@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def free_time(
     idx, age, female, employer, household, frailty, infants, frail, no_employer, out
 ):  # pragma: no cover - compiled
@@ -40,7 +40,7 @@ def free_time(
         out[i] = np.float32(clipped * np.float64(rest * rest) * np.float64(a >= 6))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def volunteer_hazard(
     idx,
     propensity,
@@ -95,7 +95,7 @@ def volunteer_hazard(
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def update_awareness(
     idx, awareness, info, access, peer_rate, has_ties, peer, volunteer_rate, did, decay
 ):  # pragma: no cover - compiled
@@ -110,7 +110,7 @@ def update_awareness(
         awareness[i] = np.float32(min(max(new, 0.0), 1.0))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def access(
     idx,
     household_district,
@@ -172,7 +172,7 @@ def access(
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def motivate(
     idx, u, expm1_neg, motivation, recovery, keep, last_volunteer_week, week
 ):  # pragma: no cover - compiled
@@ -202,7 +202,7 @@ def motivate(
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def update_trust(
     idx, volunteers, trust, trust0, gift_success, decay, gain, fade
 ):  # pragma: no cover - compiled
@@ -221,7 +221,7 @@ def update_trust(
         trust[i] = t + gain * (one - t)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def peer_values(
     last_volunteer_week, last_donation_week, awareness, week, weeks, never
 ):  # pragma: no cover - compiled
@@ -238,7 +238,7 @@ def peer_values(
     return values
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def donation_hazard(
     idx,
     income,
@@ -281,7 +281,7 @@ def donation_hazard(
     return g, inc
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def district_shares(idx, cell, district_of_cell, last, week, weeks, never, n):  # pragma: no cover
     """Per district (``n`` of them), the share of its residents in ``idx`` whose event in
     ``last`` happened in the ``weeks`` weeks up to ``week`` (0 where nobody lives): the

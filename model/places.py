@@ -103,7 +103,7 @@ def _per_cell(
     return other, falloff, reach
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _visitors(
     idx: np.ndarray,
     cell: np.ndarray,

@@ -16,7 +16,7 @@ from numba import njit
 from model.vital_kernels import _group
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def study_and_work(
     idx: np.ndarray, age: np.ndarray, female: np.ndarray, work_u: np.ndarray,
     study_u: np.ndarray, school: np.ndarray, employer: np.ndarray,
@@ -51,7 +51,7 @@ def study_and_work(
     return works, starting
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def employers_and_medians(
     idx: np.ndarray, age: np.ndarray, female: np.ndarray, employer: np.ndarray,
     works: np.ndarray, starting: np.ndarray, new_employer: np.ndarray, no_employer: int,
@@ -81,7 +81,7 @@ def employers_and_medians(
     return median
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def school_places(
     idx: np.ndarray, age: np.ndarray, cell: np.ndarray, nearest: np.ndarray,
     first_age: np.ndarray, last_age: np.ndarray, school: np.ndarray,

@@ -59,7 +59,7 @@ def next_double(s):  # pragma: no cover - compiled
     return _as_double(next_raw(s))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _ptrs(s, lam):  # pragma: no cover - compiled
     """Poisson(``lam``) for ``lam >= 10``: Hörmann's transformed rejection with
     squeeze (PTRS, 1993), as NumPy draws it, from this stream's uniforms."""
@@ -100,7 +100,7 @@ def poisson_below(u, lam, p0):  # pragma: no cover - compiled
     return np.int64(k)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def poisson(s, lam):  # pragma: no cover - compiled
     """One Poisson(``lam``) count: inversion below 10, PTRS from 10 (0 for ``lam <= 0``)."""
     if lam <= 0.0:
@@ -163,7 +163,7 @@ def uniforms(s, n):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def raw(s, n):  # pragma: no cover - compiled
     """``n`` raw draws (``SFC64.random_raw(n)``); for the test against NumPy."""
     out = np.empty(n, np.uint64)

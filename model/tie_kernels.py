@@ -153,7 +153,7 @@ def merge_encounters(
     return o, formed_n, merged - o
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def merge_split(key, packed):  # pragma: no cover - compiled
     """Where to cut a merge in two near its middle encounter, between two pairs: (the
     first encounter of the second half, the first edge of the second half, the number of
@@ -169,7 +169,7 @@ def merge_split(key, packed):  # pragma: no cover - compiled
     return e, np.searchsorted(key, packed[e] >> CTX_BITS), pairs
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def pack_encounters(u, v, ctx):  # pragma: no cover - compiled
     """Each encounter as ((lo << 32 | hi) << 4 | context), meetings with oneself left out
     (unsorted: the caller sorts)."""
@@ -259,7 +259,7 @@ def pack_sorted(pairs, contexts, capacity):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def merge_sorted(a, b):  # pragma: no cover - compiled
     """The sorted union (with repeats) of the sorted arrays ``a`` and ``b``: what
     sorting their concatenation gives, in one pass."""
@@ -276,7 +276,7 @@ def merge_sorted(a, b):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def compact(key, weight, context, formed, keep):  # pragma: no cover - compiled
     """Keep the edges where ``keep`` is true, in place; returns the new length."""
     o = 0
@@ -290,7 +290,7 @@ def compact(key, weight, context, formed, keep):  # pragma: no cover - compiled
     return o
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def decay_mask(weight, factor, floor):  # pragma: no cover - compiled
     """Multiply weights by ``factor``; mark those still at or above ``floor``."""
     keep = np.empty(weight.shape[0], np.bool_)
@@ -301,7 +301,7 @@ def decay_mask(weight, factor, floor):  # pragma: no cover - compiled
     return keep
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def degree_by_class(a, b, edge_class, n_classes, capacity):  # pragma: no cover - compiled
     """Per slot, the number of ties in each edge class."""
     out = np.zeros((capacity, n_classes), np.int32)
@@ -312,7 +312,7 @@ def degree_by_class(a, b, edge_class, n_classes, capacity):  # pragma: no cover 
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def incident_lists(a, b, chosen, capacity):  # pragma: no cover - compiled
     """(node, neighbour) for every tie of the chosen nodes, grouped by node ascending.
 
@@ -400,7 +400,7 @@ def _tie_sums(start, end, nbr, nw, values, i):
     return s0, s1, s2, s3
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def weighted_sums(start, end, nbr, nw, values, sums):  # pragma: no cover - compiled
     """Per slot: total tie weight (column 0) and tie-weighted sums of the three columns
     of ``values`` over the slot's ties."""
@@ -472,7 +472,7 @@ def visit_partners(start, end, nbr, nw, household, visits, draws):  # pragma: no
     return u[:n], v[:n]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def drop_residents(key, weight, context, formed, gone):  # pragma: no cover - compiled
     """Remove, in place, every tie touching a slot marked in ``gone``; returns new length."""
     o = 0
@@ -499,7 +499,7 @@ def _row_search(nbr, left, right, target):
     return left
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def csr_remove(start, end, nbr, nw, gone, slots):  # pragma: no cover - compiled
     """Drop, in place, the ties of the sorted, unique ``slots`` (marked in ``gone``) from
     the lists ``nbr[start[i]:end[i]]``, keeping the order of the rest: the lists
@@ -521,7 +521,7 @@ def csr_remove(start, end, nbr, nw, gone, slots):  # pragma: no cover - compiled
         end[s] = start[s]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def csr_has_edges(start, end, nbr, lo, hi):  # pragma: no cover - compiled
     """Whether each (lo, hi) pair is tied: a binary search of ``hi`` in row ``lo``,
     whose neighbours are sorted (a short row in cache, not the whole edge key array)."""
@@ -532,7 +532,7 @@ def csr_has_edges(start, end, nbr, lo, hi):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", nogil=True)
 def closed_wedges(
     first, deg, per_node, u_first, u_second, other, start, end, nbr
 ):  # pragma: no cover

@@ -16,7 +16,7 @@ from numba import njit
 from model.kernel_rng import generator
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def draw_traits(
     h, slots, log_rr, propensity, sociability, awareness, trust0, trust, frailty_u,
     income_u, work_u, study_u, motivation,

@@ -32,13 +32,13 @@ def _birth_chances(n_all, n_partnered, group, partnered, fertility, scale):
     return chance
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _group(age: float) -> int:
     """Five-year age group, as ``vital_rates.age_group`` (floor of age/5, capped)."""
     return min(int(np.floor(np.float64(age) / 5.0)), N_AGE_GROUPS - 1)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def leaving(
     idx: np.ndarray, age: np.ndarray, frailty: np.ndarray, household: np.ndarray,
     lives_alone: np.ndarray, weekly_rate: np.ndarray, youth_exodus: float,
@@ -92,7 +92,7 @@ def leaving(
 # and everything that needs no draw; the second decides all three events at once.
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def week_chances(
     idx: np.ndarray, age: np.ndarray, female: np.ndarray, household: np.ndarray,
     n_households: int, fertility: np.ndarray, first_group: int, scale: float,
@@ -148,7 +148,7 @@ def week_chances(
     return women, chance, moving, groups
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def week_events(
     idx: np.ndarray, age: np.ndarray, female: np.ndarray, mortality_rr: np.ndarray,
     frailty: np.ndarray, household: np.ndarray, lives_alone: np.ndarray,
@@ -218,7 +218,7 @@ def week_events(
 # vectorised and need not round as LLVM's does).
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def frailty_exponent(idx: np.ndarray, age: np.ndarray, frailty_u: np.ndarray) -> np.ndarray:
     """``-((age - 85) / 6 + 0.8 * frailty_u)`` at ``idx``, in float32."""
     out = np.empty(idx.shape[0], np.float32)
@@ -229,7 +229,7 @@ def frailty_exponent(idx: np.ndarray, age: np.ndarray, frailty_u: np.ndarray) ->
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def set_frailty(idx: np.ndarray, e: np.ndarray, frailty: np.ndarray) -> None:
     """``frailty[idx] = 1 / (1 + e)`` in float32."""
     for k in range(idx.shape[0]):

@@ -286,3 +286,32 @@ def test_pool_workers_that_fill_the_cores_run_kernels_in_place():
     if cores > 1 and background.ENABLED:
         with process_pool(1) as pool:
             assert pool.submit(_helper_on).result()
+
+
+def _model_kernels():
+    """Every compiled kernel the model's modules define (not the ones inlined into others)."""
+    import importlib
+    import pkgutil
+
+    from numba.core.registry import CPUDispatcher
+
+    import model
+
+    for info in pkgutil.walk_packages(model.__path__, "model."):
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if (
+                isinstance(obj, CPUDispatcher)
+                and obj.py_func.__module__ == info.name
+                and obj.targetoptions.get("inline", "never") == "never"
+            ):
+                yield f"{info.name}.{name}", obj
+
+
+def test_every_model_kernel_lets_the_helper_hand_back_its_result():
+    """A kernel that keeps the GIL stalls the helper: a job it finished could not return
+    (nor the next start) until the main thread's Python next let go, ~0.5 ms a week."""
+    kernels = dict(_model_kernels())
+    assert len(kernels) > 80  # the walk found the kernels
+    holding = [name for name, k in kernels.items() if not k.targetoptions.get("nogil")]
+    assert holding == [], f"compile these with nogil=True: {holding}"

@@ -317,7 +317,7 @@ PATHS = (
 )
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _free_employees(
     idx: np.ndarray, employer: np.ndarray, attach_kind: np.ndarray, npo: int
 ) -> np.ndarray:  # pragma: no cover
@@ -338,7 +338,7 @@ def _free_employees(
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _place_employees(
     h, idx, employer, attach_kind, npo, chance, index, attach_id, last_volunteer_week, week
 ):  # pragma: no cover - compiled
@@ -357,7 +357,7 @@ def _place_employees(
         last_volunteer_week[s] = week
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _forum(
     idx: np.ndarray,
     cell: np.ndarray,
@@ -385,7 +385,7 @@ def _forum(
     return come
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _count_workers(alive: np.ndarray, employer: np.ndarray) -> int:  # pragma: no cover
     """Living residents who work for a local firm (``count_nonzero`` of the mask)."""
     n = 0

@@ -290,7 +290,7 @@ PATHS = (
 )
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _busy_factor(
     slots: np.ndarray, free_time: np.ndarray, intensity: np.float32
 ) -> np.ndarray:  # pragma: no cover

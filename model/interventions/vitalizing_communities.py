@@ -308,7 +308,7 @@ PATHS = (
 )
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _drill(
     idx: np.ndarray,
     cell: np.ndarray,

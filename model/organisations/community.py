@@ -233,7 +233,7 @@ def association_events(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray,
     return within_groups(GroupIndex.build(attendees, where), p.event_contacts, model.rng)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _event_goers(
     idx: np.ndarray,
     household: np.ndarray,
@@ -291,7 +291,7 @@ def association_access(model: KizunaModel, idx: np.ndarray) -> np.ndarray:
     )  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _resident_access(
     idx: np.ndarray,
     household: np.ndarray,

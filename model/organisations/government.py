@@ -100,7 +100,7 @@ def coordinators(model: KizunaModel) -> tuple[np.ndarray, np.ndarray]:
     return people, partners
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _introduce(
     h, n, alive, age, attach_kind, npo, weight, index, informed_npo, informed_week, week,
     propensity, scale, free_time, match, attach_id, last_volunteer_week, n_npos,
@@ -162,7 +162,7 @@ def _introduce(
     return True, met[:k].copy(), partner[:k].copy()
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def free_adults(
     alive: np.ndarray, age: np.ndarray, attach_kind: np.ndarray, npo: int
 ) -> np.ndarray:  # pragma: no cover
@@ -181,7 +181,7 @@ def free_adults(
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def npo_rosters(
     alive: np.ndarray, attach_kind: np.ndarray, npo: int, attach_id: np.ndarray, n_npos: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover

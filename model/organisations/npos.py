@@ -134,7 +134,7 @@ def active_npos(model: KizunaModel) -> list[NPO]:
     return [n for n in model.npos if n.active]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _near(
     rng, rate, capacity, centres, radius, width, height, start, count, members
 ):  # pragma: no cover - compiled
@@ -159,7 +159,7 @@ def _near(
     return _pick(target, u, start, count, members), owner
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _landing(
     centres: np.ndarray,
     counts: np.ndarray,
@@ -192,7 +192,7 @@ def _landing(
     return owner[:k], target[:k]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _pick(
     target: np.ndarray, u: np.ndarray, start: np.ndarray, count: np.ndarray, members: np.ndarray
 ) -> np.ndarray:  # pragma: no cover
@@ -237,7 +237,7 @@ def outreach(model: KizunaModel) -> None:
     )  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _tell_near_and_far(
     h, rate, capacity, centres, radius, width, height, start, count, members, index,
     centre_capacity, idx, other_weight, other_index, informed_npo, informed_week, week,
@@ -294,7 +294,7 @@ def activities(model: KizunaModel, wk: WeekContext, volunteers: np.ndarray):
     return within_groups(GroupIndex.build(people, groups), p.npo_contacts, model.rng)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _npo_volunteers(volunteers, attach_kind, npo, attach_id, n_npos):  # pragma: no cover
     """This week's volunteers who volunteer for an NPO (in ``volunteers``' order), their
     NPOs, and how many each NPO has (``np.bincount(..., minlength=n_npos)``)."""
@@ -315,7 +315,7 @@ def _npo_volunteers(volunteers, attach_kind, npo, attach_id, n_npos):  # pragma:
     return slots, which, counts
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _serve(
     h, rate, capacity, centres, radius, width, height, start, count, members, field, index,
     age, lives_alone, frailty, last_served_week, week, v_slots, v_npo,
@@ -369,7 +369,7 @@ def word_of_mouth(model: KizunaModel, u: np.ndarray, v: np.ndarray) -> None:
     )  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _tellers(
     u: np.ndarray, v: np.ndarray, attach_kind: np.ndarray, npo: int
 ) -> tuple[int, int]:  # pragma: no cover
@@ -384,7 +384,7 @@ def _tellers(
     return n_u, n_v
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _pass_on(
     u: np.ndarray,
     v: np.ndarray,
@@ -406,7 +406,7 @@ def _pass_on(
     _tell(v, u, second, attach_kind, npo, p, week, attach_id, informed_npo, informed_week)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _tell(
     a: np.ndarray,
     b: np.ndarray,

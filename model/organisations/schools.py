@@ -109,7 +109,7 @@ def volunteer_day(model: KizunaModel, wk: WeekContext) -> tuple[np.ndarray, ...]
     return who, u, v
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _attend(h, idx, cell, age, free_time, near, scale, awareness):  # pragma: no cover
     """Who comes (``_comes``, a uniform drawn for every resident in ``idx``), each a
     tenth of the way closer to full awareness (float32, as the NumPy rule had it), in
@@ -121,7 +121,7 @@ def _attend(h, idx, cell, age, free_time, near, scale, awareness):  # pragma: no
     return come
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _comes(
     idx: np.ndarray,
     cell: np.ndarray,
