@@ -20,9 +20,10 @@ helper's, or it would hold the GIL; the main thread's too, because a kernel the 
 has finished needs the GIL to hand back its result and start the next. The main thread
 lets it go only when it waits, or inside a ``nogil`` kernel; with its kernels holding
 the GIL, the peer shares, finished early in the week, waited ~0.5 ms for it, and the
-meetings behind them with them. Handing a job to an idle helper costs about 0.13 ms
-here (waking a thread and passing it the GIL in this VM); queued behind a busy one,
-almost nothing. So a week hands over a few large calls rather than many small ones.
+meetings behind them with them. A job handed to an idle helper starts ~0.05-0.1 ms
+later (waking a thread in this VM, then the GIL at the main thread's next kernel);
+queued behind a busy one, as soon as that one is done. So a week hands over a few
+large calls rather than many small ones.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-import time
 from collections.abc import Callable
 from queue import SimpleQueue
 from typing import Any, Protocol
@@ -92,16 +92,9 @@ _queue: SimpleQueue | None = None
 _starting = threading.Lock()  # models stepped on several threads share one helper
 
 
-_running: Job | None = None  # the job the helper is running (written by the helper only)
-
-
 def _serve(queue: SimpleQueue) -> None:
-    global _running
     while True:
-        job = queue.get()
-        _running = job
-        job.run()
-        _running = None
+        queue.get().run()
 
 
 def _drain() -> None:
@@ -125,14 +118,14 @@ def _forget_helper() -> None:
 os.register_at_fork(after_in_child=_forget_helper)
 
 
-def later(kernel: Callable[..., Any], *args: Any, handover: bool = True) -> Job | Done:
+def later(kernel: Callable[..., Any], *args: Any) -> Job | Done:
     """Start ``kernel(*args)`` on the helper thread (or run it now when disabled).
 
-    ``handover=False`` when the caller enters a ``nogil`` kernel of its own at once: an
-    idle helper then takes the GIL as that kernel lets it go, without the main thread
-    stopping for it (the tie merge's second half: paired in one process, 10,000-resident
-    weeks 0-3% faster). Where Python follows instead, the helper would wait for it (the
-    peer shares handed over so made weeks ~4% slower)."""
+    The GIL is not handed over here: an idle helper takes it when the main thread next
+    enters a kernel (all release it) or waits, within microseconds in a week's glue.
+    Yielding it at once (``time.sleep(0)``) made the main thread wait ~0.13 ms for the
+    helper to wake: paired in one process, 10,000-resident weeks were 2-3% faster
+    without it (per-week minima 6.12 -> 5.97 and 5.68 -> 5.56 ms, 16 rounds each)."""
     global _queue
     if not ENABLED:
         return Done(kernel(*args))
@@ -145,13 +138,7 @@ def later(kernel: Callable[..., Any], *args: Any, handover: bool = True) -> Job 
                 ).start()
                 _queue = queue
     job = Job(kernel, args)
-    busy = _running is not None
     _queue.put(job)
-    if handover and not busy:
-        # hand the GIL over now: otherwise the helper waits for the interpreter's switch
-        # interval (5 ms, longer than most kernels) before it can start the call (a busy
-        # helper takes it when its kernel is done and the main thread next lets go)
-        time.sleep(0)
     return job
 
 

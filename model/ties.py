@@ -353,8 +353,8 @@ class TieNetwork:
         gap = int(i) + int(e)  # room for the first half's edges, however many stay
         second = background.later(
             kernels.merge_encounters, *(x[i:] for x in edges), packed[e:], form_prob,
-            strengthen, draws[pairs:], week, *(x[gap:] for x in out), *rest, handover=False,
-        )  # fmt: skip  # (this thread merges the first half at once, without the GIL)
+            strengthen, draws[pairs:], week, *(x[gap:] for x in out), *rest,
+        )  # fmt: skip  # (the helper takes the GIL as this thread enters its own half)
         n1, f1, d1 = kernels.merge_encounters(
             *(x[:i] for x in edges), packed[:e], form_prob, strengthen, draws, week,
             *out, *rest,

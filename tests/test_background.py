@@ -46,14 +46,14 @@ def test_later_runs_on_the_helper_and_passes_errors_back(monkeypatch):
             failed.result()
     jobs = [background.later(sorted, [3, 1, 2]) for _ in range(3)]
     assert [job.result() for job in jobs * 2] == [[1, 2, 3]] * 6  # in order, repeatable
-    # handed to an idle helper without yielding the GIL: it runs there all the same
+    # handed to an idle helper, which takes the GIL when this thread next lets it go
     for _ in range(3):
         background.later(int).result()  # the helper idle again
-        quiet = background.later(lambda: threading.current_thread().name, handover=False)
+        quiet = background.later(lambda: threading.current_thread().name)
         assert quiet.result() != "MainThread"
     monkeypatch.setattr(background, "ENABLED", False)
     assert background.later(lambda: threading.current_thread().name).result() == "MainThread"
-    assert background.later(sorted, [2, 1], handover=False).result() == [1, 2]
+    assert background.later(sorted, [2, 1]).result() == [1, 2]
 
 
 @pytest.mark.parametrize("enabled", [True, False])
