@@ -6,12 +6,14 @@ run on one helper thread while it goes on, and the week collects their results w
 it needs them: the residents' peer shares and then the meetings that need only the
 week's context (while the context is gathered and the residents volunteer and visit
 places) with their packing and sorting for the merge, half of the tie merge (while the
-main thread merges the other half), and next week's tie lists with this week's census
-(while the rest of the week runs).
+main thread merges the other half), and next week's tie lists with this week's census,
+then the residents' tallies and the clustering estimate (while the rest of the week and
+its other outcomes are taken).
 
 The numbers stay the same with the helper or without: the main thread's draws are
 made before their kernels are handed over, in the same order; the helper's kernels
-draw only from streams of their own (``model.streams``), one kernel after another; a
+draw only from streams nothing else draws from meanwhile (``model.streams``; the
+clustering estimate's wedges from ``model.metrics_rng``), one kernel after another; a
 kernel reads only arrays nothing writes until its result is collected; and one helper
 runs kernels in the order given. Set ``KIZUNA_BACKGROUND=0`` to run every kernel in
 place (the same numbers, one core); process pools whose workers fill the cores do that

@@ -16,7 +16,8 @@ numba's generator from that array inside the kernel (~0.5 us warm, ~10 us cold):
     kernel(handle(model.rng), ...)
 
 The draws advance the Python generator itself, so NumPy calls before and after a
-kernel see one stream. Main thread only, like every use of ``model.rng``.
+kernel see one stream. One thread at a time: the main thread for ``model.rng``; the
+helper for ``model.metrics_rng`` while the clustering is estimated there.
 ``choice_cdf`` and ``choose`` draw as ``rng.choice`` by weight does.
 """
 

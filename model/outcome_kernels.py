@@ -11,7 +11,9 @@ these kernels only hand back which residents they run over.
 The others: the neighbour lists of the clustering sample (when the tie census, counted
 from the adjacency lists in ``tie_kernels.csr_census``, has not gathered them); the map
 layers' per-cell counts; the dashboard's counts; and the candidates for the
-cross-sector roster. None draws random numbers.
+cross-sector roster; and the clustering estimate, the one that draws random numbers
+(the wedges' picks, from the generator it is given: ``model.metrics_rng``, which
+nothing else in the week draws from).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from model.kernel_rng import generator
 from model.population import NEVER
+from model.tie_kernels import closed_wedges
 
 # positions in the counts ``resident_tallies`` returns
 (
@@ -413,3 +417,37 @@ def generation_bands(age, bounds):  # pragma: no cover - compiled
         if age[i] != age[i]:  # NaN
             band[i] = top
     return band
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def sampled_clustering(
+    h, start, deg, other, per_node, n_nodes, row_start, row_end, nbr
+):  # pragma: no cover - compiled
+    """Average local clustering of ``n_nodes`` sampled residents (lists ``other[start[k]:]
+    [:deg[k]]``), from ``per_node`` wedges each of those with two or more ties, closed
+    if tied in the adjacency rows (``tie_kernels.closed_wedges``). The wedges' picks are
+    drawn from the generator of handle ``h`` (``kernel_rng``) as NumPy would draw them:
+    ``random(n)`` for the first ties, then ``random(n)`` for the second, nothing for a
+    sample without nodes (NaN) or without ties (0)."""
+    if n_nodes == 0:
+        return np.nan
+    if other.shape[0] == 0:
+        return 0.0
+    m = 0
+    for k in range(deg.shape[0]):
+        m += deg[k] >= 2
+    first = np.empty(m, np.int64)
+    degree = np.empty(m, np.int64)
+    m = 0
+    for k in range(deg.shape[0]):
+        if deg[k] >= 2:
+            first[m] = start[k]
+            degree[m] = deg[k]
+            m += 1
+    rng = generator(h)
+    u_first = rng.random(m * per_node)
+    u_second = rng.random(m * per_node)
+    closed = closed_wedges(
+        first, degree, per_node, u_first, u_second, other, row_start, row_end, nbr
+    )
+    return closed / (n_nodes * per_node)

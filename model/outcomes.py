@@ -229,7 +229,11 @@ def tie_census_later(model: KizunaModel, sample: np.ndarray) -> PendingCensus:
     args = (pop.household, generations(pop.age), model.params.strong_threshold, pop.capacity)
     raw = model.ties.census_later(*args, sample)
     return PendingCensus(
-        raw, lambda census: TieCensus(*census[:3], sample, census[3]), raw.by_class
+        raw,
+        lambda census: TieCensus(*census[:3], sample, census[3]),
+        raw.by_class,
+        sample,
+        raw.counted,
     )
 
 
@@ -266,16 +270,24 @@ def measure(model: KizunaModel, census: TieCensus | Pending | None = None) -> di
         pop.last_donation_week, pop.last_local_gift_week, pop.last_place_week, week, 8,
         model.households.member, adt(p.volunteer_min_age), adt(p.donor_min_age),
         *_bounds_in(pop.age.dtype)[1:],
-    )  # fmt: skip  # queued on the helper behind the census (on a busy helper: no hand-over)
+    )  # fmt: skip  # queued on the helper behind the census
+    estimate: Pending | None = None  # the clustering, estimated there after the tallies
+    if isinstance(census, PendingCensus) and census.sample is not None:
+        estimate = net.clustering_later(
+            census, len(census.sample), CLUSTERING_WEDGES, model.metrics_rng
+        )
     given, donor_amounts, per_donor = gathered_sums.gift_summary(pop.gifts, idx)
     parts = dashboard.indicator_parts(model)
     resilient = resilience.outcomes(model)
     if not isinstance(census, TieCensus):
         census = census.result()
-    sample = census.sample if census.sample is not None else clustering_sample(model, idx)
-    clustering = net.average_clustering(
-        sample, pop.capacity, CLUSTERING_WEDGES, model.metrics_rng, census.neighbours
-    )  # meanwhile the tallies are counted
+    if estimate is None:
+        sample = census.sample if census.sample is not None else clustering_sample(model, idx)
+        estimate = background.Done(
+            net.average_clustering(
+                sample, pop.capacity, CLUSTERING_WEDGES, model.metrics_rng, census.neighbours
+            )
+        )
     c, ten, adults, eighteen = tallies.result()
     c = c.tolist()
     n_hh = c[ok.HOUSEHOLDS]
@@ -304,7 +316,7 @@ def measure(model: KizunaModel, census: TieCensus | Pending | None = None) -> di
             "mean_strong_degree": _ratio(c[ok.STRONG_DEGREE], n),
             "mean_tie_strength": array_mean(net.weight) if len(net) else np.nan,
             "elder_mean_degree": _ratio(c[ok.ELDER_OUT_DEGREE], c[ok.AGE_65]),
-            "clustering": clustering,
+            "clustering": estimate.result(),
             "isolated_share": _ratio(c[ok.ISOLATED], n),
             "isolated_elders_alone": _ratio(c[ok.ISOLATED_ELDER_ALONE], c[ok.ELDER_ALONE]),
             "no_close_friend_60_plus": _ratio(c[ok.AGE_60_NO_CLOSE], c[ok.AGE_60]),

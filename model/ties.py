@@ -19,7 +19,7 @@ from enum import IntEnum
 import networkx as nx
 import numpy as np
 
-from model import background, outcome_kernels
+from model import background, kernel_rng, outcome_kernels
 from model import tie_kernels as kernels
 from model.background import Pending
 
@@ -140,11 +140,23 @@ class PendingCensus(background.Then):
     per-slot counts go into, complete once the job is done, so a kernel queued after it
     on the helper may be handed the buffer now."""
 
-    __slots__ = ("by_class",)
+    __slots__ = ("by_class", "counted", "sample")
 
-    def __init__(self, pending: Pending, finish, by_class: np.ndarray) -> None:
+    def __init__(
+        self, pending: Pending, finish, by_class: np.ndarray, sample: np.ndarray,
+        counted: Pending | None = None,
+    ) -> None:  # fmt: skip
         super().__init__(pending, finish)
         self.by_class = by_class
+        self.sample = sample  # the residents whose lists the census gathers
+        # the helper's job itself (not a finish run on whichever thread collects it
+        # first), for a kernel queued after it to take its raw result
+        self.counted = pending if counted is None else counted
+
+
+def _sampled_clustering(raw: tuple, h: np.ndarray, per_node: int, n_nodes: int, *rows) -> float:
+    start, deg, other = raw[3:]  # the sample's lists, as ``_census_result`` reads them
+    return float(outcome_kernels.sampled_clustering(h, start, deg, other, per_node, n_nodes, *rows))
 
 
 def _census_result(raw: tuple) -> tuple[np.ndarray, int, int, Neighbours]:
@@ -240,7 +252,22 @@ class TieNetwork:
             raw = background.later(kernels.lists_and_census, *build, *args[4:])
             self._lists_current = True
         self._jobs.append(raw)
-        return PendingCensus(raw, _census_result, args[-1])
+        return PendingCensus(raw, _census_result, args[-1], census[3])
+
+    def clustering_later(
+        self, census: PendingCensus, n_nodes: int, wedges_per_node: int, rng: np.random.Generator
+    ) -> Pending:
+        """``average_clustering`` of the ``n_nodes`` sampled residents whose lists the
+        pending ``census`` (``census_later``) gathers, estimated on the helper thread
+        after it, drawing the wedges from ``rng`` there: nothing else may draw from
+        ``rng`` until the result is collected."""
+        buf = self.__dict__["_adj"]
+        job = background.after(
+            census.counted, _sampled_clustering, kernel_rng.handle(rng), wedges_per_node,
+            n_nodes, buf["indptr"], buf["fill"], buf["nbr"],
+        )  # fmt: skip
+        self._jobs.append(job)
+        return job
 
     def _wait_for_lists(self) -> None:
         for job in self._jobs:
@@ -553,18 +580,19 @@ class TieNetwork:
         start, deg, other = neighbours.start, neighbours.deg, neighbours.other
         if len(other) == 0:
             return 0.0
+        self._wait_for_lists()
+        if self._lists_current:  # the wedges drawn, picked and looked up in one pass
+            buf = self.__dict__["_adj"]
+            rows = buf["indptr"], buf["fill"], buf["nbr"]
+            h = kernel_rng.handle(rng)
+            estimate = outcome_kernels.sampled_clustering(
+                h, start, deg, other, wedges_per_node, len(nodes), *rows
+            )
+            return float(estimate)
         ok = deg >= 2
         start, deg = start[ok], deg[ok]
         n = len(deg) * wedges_per_node
         first_pick, second_pick = rng.random(n), rng.random(n)
-        self._wait_for_lists()
-        if self._lists_current:  # the wedges picked and looked up in one compiled pass
-            buf = self.__dict__["_adj"]
-            closed = kernels.closed_wedges(
-                start, deg, wedges_per_node, first_pick, second_pick, other, buf["indptr"],
-                buf["fill"], buf["nbr"],
-            )  # fmt: skip
-            return float(closed / (len(nodes) * wedges_per_node))
         first, deg = np.repeat(start, wedges_per_node), np.repeat(deg, wedges_per_node)
         i = (first_pick * deg).astype(np.int64)
         j = (second_pick * (deg - 1)).astype(np.int64)

@@ -236,6 +236,31 @@ def test_census_counted_meanwhile_is_the_census(enabled, monkeypatch):
         assert np.array_equal(getattr(got[3], name), getattr(want[3], name))
 
 
+@pytest.mark.parametrize("enabled", [True, False])
+@pytest.mark.parametrize("seed", [2, 3, 4])
+def test_clustering_estimated_meanwhile_is_the_estimate(enabled, seed, monkeypatch):
+    """Queued after the census on the helper, the estimate draws the same wedges from
+    the same generator as ``average_clustering`` after it, and leaves it where that does."""
+    monkeypatch.setattr(background, "ENABLED", enabled)
+    rng = np.random.default_rng(seed)
+    u, v = rng.integers(0, 80, 900), rng.integers(0, 80, 900)
+    household, generation = rng.integers(0, 30, 80), rng.integers(0, 4, 80)
+    nodes = np.unique(rng.integers(0, 80, 30))
+    later, now = TieNetwork(), TieNetwork()
+    for net in (later, now):
+        net.apply_encounters(
+            u, v, np.zeros(900, np.int64), np.ones(14), 0.5, 0, rng=np.random.default_rng(1)
+        )
+    mine, theirs = np.random.default_rng(seed + 10), np.random.default_rng(seed + 10)
+    pending = later.census_later(household, generation, 0.3, 80, nodes)
+    estimate = later.clustering_later(pending, len(nodes), 7, mine)
+    *_, lists = now.census_with_neighbours(household, generation, 0.3, 80, nodes)
+    want = now.average_clustering(nodes, 80, 7, theirs, lists)
+    assert 0 < want < 1
+    assert estimate.result() == want
+    assert mine.random() == theirs.random()  # the same draws, both in the one stream
+
+
 @pytest.mark.parametrize(("seed", "n_enc", "repeats"), [(1, 6000, 1), (2, 9000, 3), (3, 5000, 40)])
 def test_a_merge_cut_in_halves_gives_the_whole_merges_edges(seed, n_enc, repeats, monkeypatch):
     """Half the merge on the helper, half here, then joined: the same edges, counts and
