@@ -645,17 +645,21 @@ class KizunaModel(Model):
         # updated while the helper pairs the meetings, rather than after the merge
         participation.update_awareness(self, wk, volunteers)
         participation.update_trust(self, wk, volunteers)
-        us, vs = met.pairs()  # paired meanwhile on the helper thread
         ou, ov, oc = [*ou, *iu], [*ov, *iv], [*oc, *ic]
+        # the meetings near home come packed and sorted from the helper; the rest are
+        # packed and sorted here meanwhile (no draws: the merge's come after word of mouth)
+        du, dv, dc = met.unsorted()
+        mine = self.ties.sort_encounters(
+            np.concatenate([*du, *ou]),
+            np.concatenate([*dv, *ov]),
+            np.concatenate([*dc, *(np.full(len(x), c) for x, c in zip(ou, oc, strict=True))]),
+        )
+        us, vs = met.pairs()  # paired meanwhile on the helper thread
         organisations.npos.word_of_mouth(
             self, np.concatenate([*us, *ou]), np.concatenate([*vs, *ov])
         )
-        # the meetings near home come packed and sorted from the helper; the rest here
-        du, dv, dc = met.unsorted()
-        formed, dissolved = self.ties.apply_week(
-            np.concatenate([*du, *ou]), np.concatenate([*dv, *ov]),
-            np.concatenate([*dc, *(np.full(len(x), c) for x, c in zip(ou, oc, strict=True))]),
-            np.minimum(self._form_prob * self._formation_scale, 1.0), p.tie_strengthen,
+        formed, dissolved = self.ties.apply_week_sorted(
+            mine, np.minimum(self._form_prob * self._formation_scale, 1.0), p.tie_strengthen,
             self.week, rng, p.tie_decay, p.tie_floor, presorted=met.near_packed(),
         )  # fmt: skip
         if census:  # the lists and the census, meanwhile

@@ -311,8 +311,19 @@ class TieNetwork:
         between strangers; several encounters in a week combine as independent tries.
         Returns the number of ties formed.
         """
-        formed, _ = self._merge(u, v, ctx, form_prob, strengthen, week, rng, None, -np.inf)
+        packed = self.sort_encounters(u, v, ctx)
+        formed, _ = self._merge(packed, form_prob, strengthen, week, rng, None, -np.inf)
         return formed
+
+    @staticmethod
+    def sort_encounters(u: np.ndarray, v: np.ndarray, ctx: np.ndarray) -> np.ndarray:
+        """Encounters packed and sorted as the merge takes them (``apply_week_sorted``);
+        meetings with oneself left out."""
+        packed = kernels.pack_encounters(
+            np.asarray(u, np.int64), np.asarray(v, np.int64), np.asarray(ctx, np.int64)
+        )
+        packed.sort()
+        return packed
 
     def apply_week(
         self,
@@ -332,21 +343,33 @@ class TieNetwork:
 
         ``presorted``: more encounters, packed and sorted (``tie_kernels.pack_sorted``,
         done on the helper thread), met as if they were in ``u``, ``v`` and ``ctx``."""
-        return self._merge(
-            u, v, ctx, form_prob, strengthen, week, rng, decay_rate, floor, presorted
+        packed = self.sort_encounters(u, v, ctx)
+        return self.apply_week_sorted(
+            packed, form_prob, strengthen, week, rng, decay_rate, floor, presorted
         )
 
+    def apply_week_sorted(
+        self,
+        packed: np.ndarray,
+        form_prob: np.ndarray,
+        strengthen: float,
+        week: int,
+        rng: np.random.Generator,
+        decay_rate: float,
+        floor: float,
+        presorted: np.ndarray | None = None,
+    ) -> tuple[int, int]:
+        """``apply_week`` of encounters packed and sorted already (``sort_encounters``):
+        the week sorts its own while the helper pairs the rest."""
+        return self._merge(packed, form_prob, strengthen, week, rng, decay_rate, floor, presorted)
+
     def _merge(
-        self, u, v, ctx, form_prob, strengthen, week, rng, decay_rate: float | None, floor: float,
+        self, packed, form_prob, strengthen, week, rng, decay_rate: float | None, floor: float,
         presorted: np.ndarray | None = None,
     ) -> tuple[int, int]:  # fmt: skip
-        """Merge the encounters and, with a ``decay_rate``, decay in the same pass."""
+        """Merge the sorted encounters and, with a ``decay_rate``, decay in the same pass."""
         self._wait_for_lists()  # the build reads the edges the merge is about to swap
         self._lists_current = False
-        packed = kernels.pack_encounters(
-            np.asarray(u, np.int64), np.asarray(v, np.int64), np.asarray(ctx, np.int64)
-        )
-        packed.sort()
         if presorted is not None:  # sorting the joined encounters would give the same
             packed = kernels.merge_sorted(presorted, packed)
         if len(packed) == 0:
