@@ -610,6 +610,69 @@ def _rows_of(start, end, nbr, nodes):
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
+def census_cut(key, capacity, indptr, fill, share):  # pragma: no cover - compiled
+    """``lists_and_census`` in two parts for two threads, first: the rows' starts (as
+    ``_row_starts`` sets them) and the row where the second part starts, the first
+    whose start reaches ``share`` of the lists' entries (the placing is most of the
+    work, so the first part does about that share of it)."""
+    _row_starts(key, capacity, indptr, fill)
+    return np.searchsorted(indptr[:capacity], np.int64(share * 2 * key.shape[0]))
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def census_rows(
+    key, weight, lo, hi, nbr, nw, fill, household, generation, strong, counts
+):  # pragma: no cover - compiled
+    """Rows ``lo`` to ``hi`` of ``lists_and_census`` after ``census_cut``: the same
+    lists and counts in them, and the ties outside households (and across generations)
+    whose lower end is among them. Two calls on disjoint rows write disjoint memory, so
+    they may run at once. Each row is filled in the whole pass's order: first the ties
+    to lower slots (ties (x, r), before ``lo``'s block of the sorted keys or in it),
+    then those to higher ones (r's own block)."""
+    n_outside = 0
+    n_bridge = 0
+    first = np.searchsorted(key, np.int64(lo) << PAIR_BITS)
+    last = np.searchsorted(key, np.int64(hi) << PAIR_BITS)
+    for e in range(first):  # lower end below lo: only the higher end may be here
+        y = key[e] & LOW_MASK
+        if y >= lo and y < hi:
+            x = key[e] >> PAIR_BITS
+            w = weight[e]
+            c = 2 * (household[x] != household[y]) + (w >= strong)
+            fy = fill[y]
+            nbr[fy] = x
+            nw[fy] = w
+            fill[y] = fy + 1
+            counts[y, c] += 1
+    for e in range(first, last):  # lower end here; the higher end too if below hi
+        x = key[e] >> PAIR_BITS
+        y = key[e] & LOW_MASK
+        w = weight[e]
+        outside = household[x] != household[y]
+        c = 2 * outside + (w >= strong)
+        fx = fill[x]
+        nbr[fx] = y
+        nw[fx] = w
+        fill[x] = fx + 1
+        counts[x, c] += 1
+        n_outside += outside
+        n_bridge += outside & (generation[x] != generation[y])
+        if y < hi:
+            fy = fill[y]
+            nbr[fy] = x
+            nw[fy] = w
+            fill[y] = fy + 1
+            counts[y, c] += 1
+    return n_outside, n_bridge
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def rows_of(start, end, nbr, nodes):  # pragma: no cover - compiled
+    """The lists' rows of the sorted, unique ``nodes``, as ``first, deg, other``."""
+    return _rows_of(start, end, nbr, nodes)
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
 def lists_and_census(
     key, weight, capacity, indptr, nbr, nw, fill, household, generation, strong, nodes, counts
 ):  # pragma: no cover - compiled

@@ -9,6 +9,7 @@ import pytest
 
 from experiments.bench import everything_on
 from model import background, encounters, streams
+from model import ties as ties_module
 from model.encounters import CellIndex, GroupIndex
 from model.tie_kernels import visit_partners
 from model.ties import TieNetwork
@@ -234,6 +235,33 @@ def test_census_counted_meanwhile_is_the_census(enabled, monkeypatch):
     assert got[1] > 0
     for name in ("start", "deg", "other"):
         assert np.array_equal(getattr(got[3], name), getattr(want[3], name))
+
+
+@pytest.mark.parametrize(
+    ("seed", "n_ties", "top"), [(1, 900, 80), (2, 40, 80), (3, 900, 12), (4, 0, 80)]
+)
+def test_a_census_cut_in_halves_is_the_whole_census(seed, n_ties, top, monkeypatch):
+    """A city's census, its rows cut in two between the threads: the same lists (each row
+    in the same order), counts and sample lists, ties crowded in the low slots or none."""
+    monkeypatch.setattr(background, "ENABLED", True)
+    monkeypatch.setattr(ties_module, "_CENSUS_SPLIT_MIN", 0)
+    rng = np.random.default_rng(seed)
+    capacity = 80
+    u, v = rng.integers(0, top, n_ties), rng.integers(0, capacity, n_ties)
+    household, generation = rng.integers(0, 30, capacity), rng.integers(0, 4, capacity)
+    nodes = np.unique(rng.integers(0, capacity, 25))
+    cut, whole = TieNetwork(), TieNetwork()
+    for net in (cut, whole):
+        net.apply_encounters(
+            u, v, np.zeros(n_ties, np.int64), np.ones(14), 0.5, 0, np.random.default_rng(1)
+        )
+    got = cut.census_later(household, generation, 0.3, capacity, nodes).result()
+    want = whole.census_with_neighbours(household, generation, 0.3, capacity, nodes)
+    assert np.array_equal(got[0], want[0]) and got[1:3] == want[1:3]
+    for name in ("start", "deg", "other"):
+        assert np.array_equal(getattr(got[3], name), getattr(want[3], name))
+    assert _lists(cut, capacity) == _lists(whole, capacity)
+    assert all(row == sorted(row) for row in _lists(cut, capacity))
 
 
 @pytest.mark.parametrize("enabled", [True, False])
