@@ -343,7 +343,7 @@ class TieNetwork:
         Returns the number of ties formed.
         """
         packed = self.sort_encounters(u, v, ctx)
-        formed, _ = self._merge(packed, form_prob, strengthen, week, rng, None, -np.inf)
+        formed, _ = self.apply_week_sorted(packed, form_prob, strengthen, week, rng, None, -np.inf)
         return formed
 
     @staticmethod
@@ -380,25 +380,12 @@ class TieNetwork:
         )
 
     def apply_week_sorted(
-        self,
-        packed: np.ndarray,
-        form_prob: np.ndarray,
-        strengthen: float,
-        week: int,
-        rng: np.random.Generator,
-        decay_rate: float,
-        floor: float,
-        presorted: np.ndarray | None = None,
-    ) -> tuple[int, int]:
-        """``apply_week`` of encounters packed and sorted already (``sort_encounters``):
-        the week sorts its own while the helper pairs the rest."""
-        return self._merge(packed, form_prob, strengthen, week, rng, decay_rate, floor, presorted)
-
-    def _merge(
         self, packed, form_prob, strengthen, week, rng, decay_rate: float | None, floor: float,
         presorted: np.ndarray | None = None,
     ) -> tuple[int, int]:  # fmt: skip
-        """Merge the sorted encounters and, with a ``decay_rate``, decay in the same pass."""
+        """``apply_week`` of encounters packed and sorted already (``sort_encounters``:
+        the week sorts its own while the helper pairs the rest); without a
+        ``decay_rate``, ``apply_encounters``."""
         self._wait_for_lists()  # the build reads the edges the merge is about to swap
         self._lists_current = False
         if presorted is not None:  # sorting the joined encounters would give the same
