@@ -372,14 +372,17 @@ def build_adjacency(key, weight, capacity, indptr, nbr, nw, fill):  # pragma: no
 @njit(inline="always")
 def _place(x, y, w, nbr, nw, fill):
     """Tie (x, y, weight ``w``) at the next free place of both its rows."""
-    fx = fill[x]
-    nbr[fx] = y
-    nw[fx] = w
-    fill[x] = fx + 1
-    fy = fill[y]
-    nbr[fy] = x
-    nw[fy] = w
-    fill[y] = fy + 1
+    _place_in(x, y, w, nbr, nw, fill)
+    _place_in(y, x, w, nbr, nw, fill)
+
+
+@njit(inline="always")
+def _place_in(row, other, w, nbr, nw, fill):
+    """Tie to ``other`` (weight ``w``) at the next free place of ``row``."""
+    at = fill[row]
+    nbr[at] = other
+    nw[at] = w
+    fill[row] = at + 1
 
 
 @njit(inline="always")
@@ -639,10 +642,7 @@ def census_rows(
             x = key[e] >> PAIR_BITS
             w = weight[e]
             c = 2 * (household[x] != household[y]) + (w >= strong)
-            fy = fill[y]
-            nbr[fy] = x
-            nw[fy] = w
-            fill[y] = fy + 1
+            _place_in(y, x, w, nbr, nw, fill)
             counts[y, c] += 1
     for e in range(first, last):  # lower end here; the higher end too if below hi
         x = key[e] >> PAIR_BITS
@@ -650,18 +650,12 @@ def census_rows(
         w = weight[e]
         outside = household[x] != household[y]
         c = 2 * outside + (w >= strong)
-        fx = fill[x]
-        nbr[fx] = y
-        nw[fx] = w
-        fill[x] = fx + 1
+        _place_in(x, y, w, nbr, nw, fill)
         counts[x, c] += 1
         n_outside += outside
         n_bridge += outside & (generation[x] != generation[y])
         if y < hi:
-            fy = fill[y]
-            nbr[fy] = x
-            nw[fy] = w
-            fill[y] = fy + 1
+            _place_in(y, x, w, nbr, nw, fill)
             counts[y, c] += 1
     return n_outside, n_bridge
 
